@@ -1,0 +1,120 @@
+"""The registry of topics and event types: the one place that says which versioned CloudEvents
+type a model is published as, and on which Kafka topic.
+
+Topics group the events of one stream of the story, keyed by application id, so one cluster's
+events keep their order. Each topic has a dead-letter topic for messages a consumer cannot read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from academy_contracts.events import (
+    AcademyEvent,
+    ApplicationSubmitted,
+    ClusterSelected,
+    ExpenseClaimed,
+    SessionAttended,
+)
+
+TYPE_PREFIX = "org.euromed.academy"
+DEAD_LETTER_SUFFIX = ".dlt"
+
+
+class Topic(StrEnum):
+    APPLICATIONS = "academy.applications"
+    SELECTION = "academy.selection"
+    ATTENDANCE = "academy.attendance"
+    REIMBURSEMENT = "academy.reimbursement"
+
+
+TOPIC_DESCRIPTIONS = {
+    Topic.APPLICATIONS: "Cluster applications: submitted, updated, withdrawn, screened.",
+    Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected.",
+    Topic.ATTENDANCE: "Session check-ins of selected participants.",
+    Topic.REIMBURSEMENT: "Expense claims and their reimbursement.",
+}
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One versioned event type: its model, its topic, and what it means."""
+
+    name: str
+    type: str
+    model: type[AcademyEvent]
+    topic: Topic
+    summary: str
+
+    @property
+    def version(self) -> str:
+        return self.type.rsplit(".", 1)[1]
+
+    @property
+    def dataschema(self) -> str:
+        """The CloudEvents ``dataschema`` URI naming the exported JSON Schema."""
+        return f"urn:cluster-academy:schema:{self.type}"
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec(
+        "ApplicationSubmitted",
+        f"{TYPE_PREFIX}.application.submitted.v1",
+        ApplicationSubmitted,
+        Topic.APPLICATIONS,
+        "A cluster applied to an edition of the Academy.",
+    ),
+    EventSpec(
+        "ClusterSelected",
+        f"{TYPE_PREFIX}.cluster.selected.v1",
+        ClusterSelected,
+        Topic.SELECTION,
+        "A cluster was selected for an edition.",
+    ),
+    EventSpec(
+        "SessionAttended",
+        f"{TYPE_PREFIX}.session.attended.v1",
+        SessionAttended,
+        Topic.ATTENDANCE,
+        "A participant was checked in at a session.",
+    ),
+    EventSpec(
+        "ExpenseClaimed",
+        f"{TYPE_PREFIX}.expense.claimed.v1",
+        ExpenseClaimed,
+        Topic.REIMBURSEMENT,
+        "A participant claimed costs they advanced.",
+    ),
+)
+
+_BY_TYPE = {spec.type: spec for spec in EVENTS}
+_BY_MODEL = {spec.model: spec for spec in EVENTS}
+
+
+class UnknownEventType(LookupError):
+    pass
+
+
+def spec_for_type(event_type: str) -> EventSpec:
+    try:
+        return _BY_TYPE[event_type]
+    except KeyError:
+        raise UnknownEventType(f"unknown event type {event_type!r}") from None
+
+
+def spec_for(event: AcademyEvent | type[AcademyEvent]) -> EventSpec:
+    model = event if isinstance(event, type) else type(event)
+    try:
+        return _BY_MODEL[model]
+    except KeyError:
+        raise UnknownEventType(f"{model.__name__} is not a registered event") from None
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}{DEAD_LETTER_SUFFIX}"
+
+
+def all_topics() -> list[str]:
+    """Every topic the system uses, dead-letter topics included, for creating them up front."""
+    return [name for topic in Topic for name in (topic.value, dead_letter_topic(topic.value))]

@@ -1,0 +1,232 @@
+"""Start, probe and stop the local Kafka broker and FerretDB for one named stack.
+
+A stack ("dev" for running the system, "test" for the test suite) has its own ports and state
+folder, so the suite never touches the data of a system an engineer is running by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
+
+from academy_contracts.registry import all_topics
+from academy_local import builds, processes
+from academy_local.paths import cache_dir
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Ports and state of one local Kafka + FerretDB pair."""
+
+    name: str
+    kafka_port: int
+    controller_port: int
+    mongo_port: int
+    partitions: int = 3
+
+    @property
+    def state_dir(self) -> Path:
+        return cache_dir() / "state" / self.name
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+
+STACKS = {
+    "dev": Stack("dev", kafka_port=9092, controller_port=9093, mongo_port=27017),
+    "test": Stack("test", kafka_port=19092, controller_port=19093, mongo_port=27117),
+}
+
+
+class ServerStartError(RuntimeError):
+    """A server did not answer in time; the message points at its log."""
+
+
+def _kafka_properties(stack: Stack, log_dir: Path) -> str:
+    # Small and quick for one node: RF 1 everywhere, few internal partitions, no rebalance delay,
+    # a small dedupe buffer (128 MB by default), and no topic auto-creation: topics come from
+    # the contracts' registry.
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{stack.controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{stack.kafka_port},"
+            f"CONTROLLER://127.0.0.1:{stack.controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{stack.kafka_port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            f"log.dirs={log_dir}",
+            f"num.partitions={stack.partitions}",
+            "auto.create.topics.enable=false",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=3",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "transaction.state.log.num.partitions=3",
+            "group.initial.rebalance.delay.ms=0",
+            "log.cleaner.dedupe.buffer.size=8388608",
+            "",
+        ]
+    )
+
+
+_LOG4J = """log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+"""
+
+
+def start_kafka(stack: Stack) -> None:
+    """Start the broker unless it already runs; format its storage the first time."""
+    state = stack.state_dir
+    pid_file = state / "kafka.pid"
+    if processes.running_pid(pid_file) is not None:
+        return
+    libs = builds.kafka_classpath()
+    state.mkdir(parents=True, exist_ok=True)
+    log_dir = state / "kafka-logs"
+    props = state / "server.properties"
+    props.write_text(_kafka_properties(stack, log_dir))
+    log4j = state / "log4j.properties"
+    log4j.write_text(_LOG4J)
+    java = ["java", "-Xms256m", "-Xmx512m", f"-Dlog4j.configuration=file:{log4j}"]
+    classpath = ["-cp", f"{libs}/*"]
+    if not (log_dir / "meta.properties").exists():
+        # Kafka's cluster id is a UUID in URL-safe base64 without padding (22 characters).
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        builds.run_tool(
+            [*java, *classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+             "-c", str(props), "--ignore-formatted"],
+            cwd=state,
+        )
+    processes.start_detached(
+        [*java, "-XX:+UseG1GC", *classpath, "kafka.Kafka", str(props)],
+        pid_file=pid_file,
+        log_file=state / "kafka.log",
+        cwd=state,
+    )
+
+
+def start_ferretdb(stack: Stack) -> None:
+    """Start FerretDB on SQLite unless it already runs."""
+    state = stack.state_dir
+    pid_file = state / "ferretdb.pid"
+    if processes.running_pid(pid_file) is not None:
+        return
+    binary = builds.ferretdb_binary()
+    state.mkdir(parents=True, exist_ok=True)
+    processes.start_detached(
+        [str(binary), f"--listen-addr=127.0.0.1:{stack.mongo_port}",
+         f"--sqlite-dir={state / 'ferretdb-data'}", "--log-level=warn"],
+        pid_file=pid_file,
+        log_file=state / "ferretdb.log",
+        cwd=state,
+    )
+
+
+async def kafka_answers(bootstrap: str) -> bool:
+    """True when the broker answers a metadata request naming at least one broker."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+        return bool(cluster.get("brokers"))
+    except (KafkaError, OSError):
+        return False
+    finally:
+        await admin.close()
+
+
+async def mongo_answers(uri: str) -> bool:
+    """True when the server answers ``ping`` over the MongoDB wire protocol."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        uri, serverSelectionTimeoutMS=1000
+    )
+    try:
+        reply = await client.admin.command("ping")
+        return bool(reply.get("ok"))
+    except PyMongoError:
+        return False
+    finally:
+        await client.close()
+
+
+async def create_topics(bootstrap: str, partitions: int) -> list[str]:
+    """Create every topic of the contracts' registry that does not exist yet."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in all_topics() if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(t, num_partitions=partitions, replication_factor=1)
+                     for t in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        return missing
+    finally:
+        await admin.close()
+
+
+async def up(stack: Stack, *, timeout: float = 120.0) -> None:
+    """Start both servers (if needed), wait until each answers, and create the topics."""
+    start_ferretdb(stack)
+    start_kafka(stack)
+    deadline = time.monotonic() + timeout
+    while not await mongo_answers(stack.mongodb_uri):
+        _check_alive(stack, "ferretdb", deadline)
+        await asyncio.sleep(0.2)
+    while not await kafka_answers(stack.kafka_bootstrap):
+        _check_alive(stack, "kafka", deadline)
+        await asyncio.sleep(0.5)
+    await create_topics(stack.kafka_bootstrap, stack.partitions)
+
+
+def _check_alive(stack: Stack, server: str, deadline: float) -> None:
+    log = stack.state_dir / f"{server}.log"
+    if processes.running_pid(stack.state_dir / f"{server}.pid") is None:
+        raise ServerStartError(f"{server} exited during start; see {log}")
+    if time.monotonic() > deadline:
+        raise ServerStartError(f"{server} did not answer in time; see {log}")
+
+
+def down(stack: Stack, *, wipe: bool = False) -> list[str]:
+    """Stop both servers (those running); with ``wipe``, delete their data too."""
+    stopped = [
+        server
+        for server in ("kafka", "ferretdb")
+        if processes.stop(stack.state_dir / f"{server}.pid")
+    ]
+    if wipe:
+        shutil.rmtree(stack.state_dir, ignore_errors=True)
+    return stopped
+
+
+def is_running(stack: Stack) -> dict[str, int | None]:
+    return {
+        server: processes.running_pid(stack.state_dir / f"{server}.pid")
+        for server in ("kafka", "ferretdb")
+    }
