@@ -24,8 +24,27 @@ from academy_contracts.values import (
     UtcDateTime,
 )
 
-BoundedText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+BoundedText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+REQUIRED_TEAM = (
+    ParticipantRole.CLUSTER_MANAGER,
+    ParticipantRole.BOARD_MEMBER,
+    ParticipantRole.BOARD_MEMBER,
+)
+"""An application names exactly the cluster manager and two board members."""
+
+
+def team_problem(members: list[tuple[ParticipantRole, str]]) -> str | None:
+    """Why a list of (role, email) is not the team the program requires, or None if it is."""
+    if sorted(role for role, _ in members) != sorted(REQUIRED_TEAM):
+        return "participants must be exactly one cluster_manager and two board_member"
+    if len({email.lower() for _, email in members}) != len(members):
+        return "participants must have distinct emails"
+    return None
 
 
 class ClusterProfile(ContractModel):
@@ -62,12 +81,9 @@ class ApplicationSubmitted(AcademyEvent):
 
     @model_validator(mode="after")
     def _one_manager_two_board_members(self) -> Self:
-        roles = sorted(p.role for p in self.participants)
-        expected = sorted([ParticipantRole.CLUSTER_MANAGER, *[ParticipantRole.BOARD_MEMBER] * 2])
-        if roles != expected:
-            raise ValueError("participants must be one cluster_manager and two board_member")
-        if len({p.email.lower() for p in self.participants}) != len(self.participants):
-            raise ValueError("participants must have distinct emails")
+        problem = team_problem([(p.role, p.email) for p in self.participants])
+        if problem:
+            raise ValueError(problem)
         return self
 
 

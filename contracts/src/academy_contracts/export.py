@@ -161,9 +161,8 @@ def _compare(
             yield from _compare(old_prop, new_props[name], old_root, new_root, f"{path}.{name}")
     for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
         yield f"{path}.{name}: became required"
-    if old.get("enum") is not None or new.get("enum") is not None:
-        if set(old.get("enum", [])) != set(new.get("enum", [])):
-            yield f"{path}: enum changed from {old.get('enum')} to {new.get('enum')}"
+    if set(old.get("enum", [])) != set(new.get("enum", [])):
+        yield f"{path}: enum changed from {old.get('enum')} to {new.get('enum')}"
     for key in ("anyOf", "oneOf", "allOf"):
         old_branches, new_branches = old.get(key, []), new.get(key, [])
         if len(old_branches) != len(new_branches):

@@ -99,7 +99,9 @@ class Participant(ContractModel):
 
     participant_id: Identifier
     role: ParticipantRole
-    full_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
     email: EmailStr
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     language: Language

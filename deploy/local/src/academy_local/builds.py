@@ -74,5 +74,7 @@ def ferretdb_binary() -> Path:
     if binary.is_file():
         return binary
     env = dict(os.environ, GOBIN=str(bin_dir), CGO_ENABLED="0")
-    run_tool(["go", "install", "-tags", "ferretdb_no_postgresql", "."], cwd=FERRETDB_MODULE, env=env)
+    run_tool(
+        ["go", "install", "-tags", "ferretdb_no_postgresql", "."], cwd=FERRETDB_MODULE, env=env
+    )
     return binary

@@ -1,9 +1,9 @@
 """``academy-local``: start, stop and inspect the local Kafka broker and FerretDB.
 
-    academy-local up [--stack dev|test]      start both (idempotent), wait, create topics
-    academy-local down [--stack …] [--wipe]  stop both (idempotent); --wipe deletes their data
-    academy-local status [--stack …]         pids and whether each answers
-    academy-local env [--stack …]            KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI lines to export
+academy-local up [--stack dev|test]      start both (idempotent), wait, create topics
+academy-local down [--stack …] [--wipe]  stop both (idempotent); --wipe deletes their data
+academy-local status [--stack …]         pids and whether each answers
+academy-local env [--stack …]            KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI lines to export
 """
 
 from __future__ import annotations
@@ -13,12 +13,17 @@ import asyncio
 import sys
 import time
 
+from academy_kit.probes import kafka_answers, mongo_answers
+
 from academy_local import servers
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="academy-local", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="academy-local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["up", "down", "status", "env"])
     parser.add_argument("--stack", choices=sorted(servers.STACKS), default="dev")
     parser.add_argument("--wipe", action="store_true", help="with down: delete the servers' data")
@@ -41,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "status":
         pids = servers.is_running(stack)
         answers = {
-            "kafka": asyncio.run(servers.kafka_answers(stack.kafka_bootstrap)),
-            "ferretdb": asyncio.run(servers.mongo_answers(stack.mongodb_uri)),
+            "kafka": asyncio.run(kafka_answers(stack.kafka_bootstrap)),
+            "ferretdb": asyncio.run(mongo_answers(stack.mongodb_uri)),
         }
         for name, pid in pids.items():
             print(f"{name:9} pid={pid or '-':<8} answers={answers[name]}")

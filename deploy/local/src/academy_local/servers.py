@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import shutil
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
-from pymongo import AsyncMongoClient
-from pymongo.errors import PyMongoError
-
 from academy_contracts.registry import all_topics
+from academy_kit.probes import kafka_answers, mongo_answers
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
 from academy_local import builds, processes
 from academy_local.paths import cache_dir
 
@@ -115,8 +115,17 @@ def start_kafka(stack: Stack) -> None:
         # Kafka's cluster id is a UUID in URL-safe base64 without padding (22 characters).
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         builds.run_tool(
-            [*java, *classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(props), "--ignore-formatted"],
+            [
+                *java,
+                *classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(props),
+                "--ignore-formatted",
+            ],
             cwd=state,
         )
     processes.start_detached(
@@ -136,39 +145,16 @@ def start_ferretdb(stack: Stack) -> None:
     binary = builds.ferretdb_binary()
     state.mkdir(parents=True, exist_ok=True)
     processes.start_detached(
-        [str(binary), f"--listen-addr=127.0.0.1:{stack.mongo_port}",
-         f"--sqlite-dir={state / 'ferretdb-data'}", "--log-level=warn"],
+        [
+            str(binary),
+            f"--listen-addr=127.0.0.1:{stack.mongo_port}",
+            f"--sqlite-dir={state / 'ferretdb-data'}",
+            "--log-level=warn",
+        ],
         pid_file=pid_file,
         log_file=state / "ferretdb.log",
         cwd=state,
     )
-
-
-async def kafka_answers(bootstrap: str) -> bool:
-    """True when the broker answers a metadata request naming at least one broker."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-    try:
-        await admin.start()
-        cluster = await admin.describe_cluster()
-        return bool(cluster.get("brokers"))
-    except (KafkaError, OSError):
-        return False
-    finally:
-        await admin.close()
-
-
-async def mongo_answers(uri: str) -> bool:
-    """True when the server answers ``ping`` over the MongoDB wire protocol."""
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        uri, serverSelectionTimeoutMS=1000
-    )
-    try:
-        reply = await client.admin.command("ping")
-        return bool(reply.get("ok"))
-    except PyMongoError:
-        return False
-    finally:
-        await client.close()
 
 
 async def create_topics(bootstrap: str, partitions: int) -> list[str]:
@@ -179,23 +165,20 @@ async def create_topics(bootstrap: str, partitions: int) -> list[str]:
         existing = set(await admin.list_topics())
         missing = [t for t in all_topics() if t not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1)
-                     for t in missing]
+                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass
         return missing
     finally:
         await admin.close()
 
 
-async def up(stack: Stack, *, timeout: float = 120.0) -> None:
+async def up(stack: Stack, *, wait_seconds: float = 120.0) -> None:
     """Start both servers (if needed), wait until each answers, and create the topics."""
     start_ferretdb(stack)
     start_kafka(stack)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait_seconds
     while not await mongo_answers(stack.mongodb_uri):
         _check_alive(stack, "ferretdb", deadline)
         await asyncio.sleep(0.2)

@@ -1,0 +1,159 @@
+"""Test fixtures shared by the whole suite: the real servers and ways to run the services.
+
+The servers come, in order, from ``KAFKA_BOOTSTRAP_SERVERS`` + ``MONGODB_URI``; from
+testcontainers when a Docker engine answers; otherwise from the project's own local stack
+(Kafka as a ``java kafka.Kafka`` process, FerretDB as its own process), started here and stopped
+at the end if this session started it. No test skips for want of a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from academy_local import servers as local
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Servers:
+    kafka_bootstrap: str
+    mongodb_uri: str
+    origin: str
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        result = subprocess.run(["docker", "info"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def _from_testcontainers(stack: ExitStack) -> Servers:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    kafka = stack.enter_context(KafkaContainer("confluentinc/cp-kafka:7.7.1"))
+    mongo = stack.enter_context(MongoDbContainer("mongo:7"))
+    return Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers")
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    env_kafka, env_mongo = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
+    with ExitStack() as stack:
+        if env_kafka and env_mongo:
+            found = Servers(env_kafka, env_mongo, "environment")
+        elif _docker_answers():
+            found = _from_testcontainers(stack)
+        else:
+            stack_def = local.STACKS["test"]
+            already = all(local.is_running(stack_def).values())
+            asyncio.run(local.up(stack_def))
+            if not already:
+                stack.callback(local.down, stack_def, wipe=True)
+            found = Servers(stack_def.kafka_bootstrap, stack_def.mongodb_uri, "local processes")
+        asyncio.run(local.create_topics(found.kafka_bootstrap, partitions=3))
+        yield found
+
+
+@pytest.fixture
+def uid() -> str:
+    """A short unique id: per-test database names, consumer groups and editions."""
+    return uuid.uuid4().hex[:10]
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (its consumers and relay) and give an HTTP client to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+@pytest.fixture
+def run_app() -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    return running
+
+
+async def _eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.2
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with a clear message otherwise."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[Any]]:
+    return _eventually
+
+
+@pytest.fixture
+def application_form() -> Callable[..., dict[str, Any]]:
+    return _application_form
+
+
+def _application_form(
+    edition_id: str, eccp_id: str | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A valid application body, to be varied by each test."""
+    form: dict[str, Any] = {
+        "edition_id": edition_id,
+        "cluster": {
+            "name": "Pôle Santé Sfax",
+            "country": "TN",
+            "sector": "health",
+            "eccp_id": eccp_id or f"eccp-{uuid.uuid4().hex[:8]}",
+            "eccp_profile_url": "https://clustercollaboration.eu/cluster-organisations/pole-sante",
+        },
+        "participants": [
+            {
+                "role": "cluster_manager",
+                "full_name": "Amira Ben Salah",
+                "email": "amira@pole-sante.tn",
+                "language": "fr",
+            },
+            {
+                "role": "board_member",
+                "full_name": "Karim Trabelsi",
+                "email": "karim@pole-sante.tn",
+                "language": "fr",
+                "phone": "+216 71 000 000",
+            },
+            {
+                "role": "board_member",
+                "full_name": "Sarah Haddad",
+                "email": "sarah@pole-sante.tn",
+                "language": "en",
+            },
+        ],
+        "motivations": "Grow our medical devices value chain with Euro-Mediterranean partners.",
+        "expectations": "Governance and innovation methods; partners in Aix-Marseille.",
+        "can_advance_costs": True,
+        "commits_to_attend": True,
+    }
+    form.update(overrides)
+    return form

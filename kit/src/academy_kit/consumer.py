@@ -1,0 +1,97 @@
+"""Consuming Academy events: decode the CloudEvents envelope, dead-letter what cannot be read,
+and hand the rest to the service's handler with the event id and correlation id in the logs.
+
+Offsets are committed after the handler returns; a handler exception (a database that is down)
+leaves the message to be delivered again, so handlers must be idempotent, which they are by
+keying their writes on the event id or a natural key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
+from academy_contracts.events import AcademyEvent
+from academy_contracts.registry import Topic, dead_letter_topic
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+
+from academy_kit import logs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope[AcademyEvent]], Awaitable[None]]
+
+consumed_total = Counter("academy_events_consumed_total", "Events handled", ["service", "type"])
+dead_lettered_total = Counter(
+    "academy_events_dead_lettered_total",
+    "Messages sent to a dead-letter topic",
+    ["service", "topic"],
+)
+
+
+def subscribe(
+    broker: KafkaBroker, topic: Topic, *, group_id: str, service: str, handler: Handler
+) -> None:
+    """Register ``handler`` for every valid event on ``topic`` in consumer group ``group_id``."""
+
+    @broker.subscriber(
+        topic.value,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{service}:{topic.value}",
+    )
+    async def on_message(message: KafkaMessage) -> None:
+        record = _record(message)
+        headers = {k: bytes(v) for k, v in record.headers}
+        try:
+            envelope = from_kafka(headers, record.value)
+        except InvalidEvent as exc:
+            await _dead_letter(broker, topic, group_id, service, message, str(exc))
+            return
+        event_token = logs.event_id.set(envelope.id)
+        correlation_token = logs.correlation_id.set(envelope.correlation_id)
+        try:
+            await handler(envelope)
+            consumed_total.labels(service, envelope.type).inc()
+        finally:
+            logs.event_id.reset(event_token)
+            logs.correlation_id.reset(correlation_token)
+
+
+def _record(message: KafkaMessage) -> ConsumerRecord[bytes, bytes]:
+    record = message.raw_message
+    if not isinstance(record, ConsumerRecord):  # batch subscribers are not used here
+        raise TypeError("expected one Kafka record")
+    return record
+
+
+async def _dead_letter(
+    broker: KafkaBroker,
+    topic: Topic,
+    group_id: str,
+    service: str,
+    message: KafkaMessage,
+    error: str,
+) -> None:
+    record = _record(message)
+    headers = {k: bytes(v).decode(errors="replace") for k, v in record.headers}
+    headers.update(
+        {
+            "dlt_error": error[:2000],
+            "dlt_topic": record.topic,
+            "dlt_partition": str(record.partition),
+            "dlt_offset": str(record.offset),
+            "dlt_consumer_group": group_id,
+        }
+    )
+    await broker.publish(
+        record.value, dead_letter_topic(topic.value), key=record.key, headers=headers
+    )
+    dead_lettered_total.labels(service, topic.value).inc()
+    log.error("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, error)

@@ -1,0 +1,97 @@
+"""RFC 9457 problem details for every 4xx/5xx a service answers.
+
+Validation errors name each field (a dotted path into the body), say what is wrong, and list the
+allowed values when the field is an enum, so a client can fix its request without the docs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:cluster-academy:problem:"
+
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document; ``extra`` members are added to it."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def _response(
+    request: Request, status: int, kind: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error["loc"]]
+    if location and location[0] in {"body", "query", "path", "header"}:
+        location = location[1:]
+    item: dict[str, Any] = {"field": ".".join(location) or "body", "message": error["msg"]}
+    expected = (error.get("ctx") or {}).get("expected")
+    if error.get("type") == "enum" and isinstance(expected, str):
+        item["allowed"] = re.findall(r"'([^']*)'", expected)
+    return item
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, exc: Problem) -> JSONResponse:
+        return _response(request, exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [_field_error(e) for e in exc.errors()]
+        fields = ", ".join(e["field"] for e in errors)
+        return _response(
+            request,
+            422,
+            "validation",
+            "Invalid request",
+            f"Invalid value for: {fields}",
+            errors=errors,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, exc: HTTPException) -> JSONResponse:
+        response = _response(
+            request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail)
+        )
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return _response(
+            request,
+            500,
+            "internal",
+            "Internal error",
+            "The request could not be completed; nothing was changed.",
+        )

@@ -1,0 +1,44 @@
+"""Configuration from the environment, defaulting to the embedded local stack."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads. ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` are the
+    names operators already use; the rest are prefixed ``ACADEMY_``."""
+
+    model_config = SettingsConfigDict(env_prefix="ACADEMY_", extra="ignore")
+
+    service_name: str = "academy"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "ACADEMY_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/",
+        validation_alias=AliasChoices("MONGODB_URI", "ACADEMY_MONGODB_URI"),
+    )
+    database: str = ""
+    """The service's own database; ``academy_<service_name>`` when empty."""
+    consumer_group: str = ""
+    """Kafka consumer group; ``academy-<service_name>`` when empty."""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def database_name(self) -> str:
+        return self.database or f"academy_{self.service_name}"
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"academy-{self.service_name}"
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of the events this service publishes."""
+        return f"/services/{self.service_name}"

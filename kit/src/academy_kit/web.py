@@ -1,0 +1,108 @@
+"""The HTTP face every service shares: health, readiness, Prometheus metrics, correlation ids,
+problem details, and the system's AsyncAPI document beside the service's own OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import uvicorn
+from academy_contracts.export import asyncapi_document
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from academy_kit import logs, problems
+from academy_kit.probes import kafka_answers, mongo_answers
+from academy_kit.settings import ServiceSettings
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+Readiness = Callable[[], Awaitable[dict[str, bool]]]
+
+requests_total = Counter(
+    "academy_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+request_seconds = Histogram(
+    "academy_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+
+
+def create_app(
+    *,
+    service: str,
+    title: str,
+    description: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    readiness: Readiness,
+) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    problems.install(app)
+    asyncapi = json.loads(json.dumps(asyncapi_document()))
+
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        token = logs.correlation_id.set(correlation)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            logs.correlation_id.reset(token)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        request_seconds.labels(service, request.method, route).observe(
+            time.perf_counter() - started
+        )
+        requests_total.labels(service, request.method, route, str(response.status_code)).inc()
+        response.headers[CORRELATION_HEADER] = correlation
+        return response
+
+    @app.get("/health/live", tags=["operations"])
+    async def live() -> dict[str, str]:
+        """The process runs and serves HTTP."""
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["operations"])
+    async def ready() -> JSONResponse:
+        """The broker and the database answer; 503 names the one that does not."""
+        checks = await readiness()
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"])
+    async def asyncapi_json() -> dict[str, Any]:
+        """The AsyncAPI 3 document of the Academy's events."""
+        return dict(asyncapi)
+
+    return app
+
+
+def servers_readiness(settings: ServiceSettings) -> Readiness:
+    """Readiness of a service that needs its Kafka broker and its database."""
+
+    async def readiness() -> dict[str, bool]:
+        return {
+            "kafka": await kafka_answers(settings.kafka_bootstrap_servers),
+            "mongodb": await mongo_answers(settings.mongodb_uri),
+        }
+
+    return readiness
+
+
+def serve(settings: ServiceSettings, create_app: Callable[[], FastAPI]) -> None:
+    """Run a service: JSON logs, then uvicorn on the configured address."""
+    logs.configure(settings.service_name, settings.log_level)
+    uvicorn.run(create_app(), host=settings.http_host, port=settings.http_port, log_config=None)

@@ -1,0 +1,191 @@
+"""The first real flow on the spine: registration publishes ApplicationSubmitted to the real
+broker; selection consumes it into its own database on the real MongoDB-wire server, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
+
+from academy_contracts.registry import Topic, dead_letter_topic, spec_for_type
+from academy_registration.entrypoints.main import create_app as registration_app
+from academy_registration.settings import RegistrationSettings
+from academy_selection.entrypoints.main import create_app as selection_app
+from academy_selection.settings import SelectionSettings
+
+SCHEMAS = Path(__file__).resolve().parents[1] / "contracts" / "schemas"
+SUBMITTED = "org.euromed.academy.application.submitted.v1"
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(cls: type[Any], servers: Any, uid: str) -> Any:
+    return cls(
+        kafka_bootstrap_servers=servers.kafka_bootstrap,
+        mongodb_uri=servers.mongodb_uri,
+        database=f"t_{cls.__name__[:3].lower()}_{uid}",
+        consumer_group=f"t-{uid}",
+        outbox_poll_seconds=0.2,
+    )
+
+
+async def _records(
+    bootstrap: str,
+    topic: str,
+    match: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    *,
+    expect: int = 1,
+    timeout_ms: int = 20_000,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``topic`` from the beginning with an independent consumer; the matching records."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        import asyncio
+
+        deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
+        while len(found) < expect and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            found += [r for recs in batches.values() for r in recs if match(r)]
+        # a little longer, to see duplicates that should not be there
+        batches = await consumer.getmany(timeout_ms=1000)
+        found += [r for recs in batches.values() for r in recs if match(r)]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def _caught_up(bootstrap: str, group: str, record: ConsumerRecord[bytes, bytes]) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    committed = offsets.get(TopicPartition(record.topic, record.partition))
+    return committed is not None and committed.offset > record.offset
+
+
+async def test_submitted_application_is_published_and_stored_once(
+    servers: Any, uid: str, run_app: Any, eventually: Any, application_form: Any
+) -> None:
+    edition = f"ed-{uid}"
+    reg, sel = (
+        _settings(RegistrationSettings, servers, uid),
+        _settings(SelectionSettings, servers, uid),
+    )
+    sel_app = selection_app(sel)
+    async with run_app(registration_app(reg)) as registration, run_app(sel_app):
+        response = await registration.post("/v1/applications", json=application_form(edition))
+        assert response.status_code == 201, response.text
+        application_id = response.json()["application_id"]
+
+        # The event is on the real topic, in CloudEvents binary mode, keyed by application id.
+        [record] = await _records(
+            servers.kafka_bootstrap, Topic.APPLICATIONS, lambda r: r.key == application_id.encode()
+        )
+        headers = {k: v.decode() for k, v in record.headers}
+        assert headers["ce_type"] == SUBMITTED
+        assert headers["ce_specversion"] == "1.0"
+        assert headers["ce_source"] == "/services/registration"
+        assert headers["ce_subject"] == application_id
+        assert headers["content-type"] == "application/json"
+        assert headers["ce_dataschema"] == spec_for_type(SUBMITTED).dataschema
+        body = json.loads(record.value)
+        schema = json.loads((SCHEMAS / f"{SUBMITTED}.schema.json").read_text())
+        jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        ).validate(body)
+        assert body["application_id"] == application_id
+        assert body["edition_id"] == edition
+
+        # Selection stored it in its own database.
+        store = sel_app.state.store
+        candidate = await eventually(lambda: store.get(application_id))
+        assert candidate.cluster.eccp_id == body["cluster"]["eccp_id"]
+        assert [p.email for p in candidate.participants] == [
+            p["email"] for p in body["participants"]
+        ]
+
+        # The same event delivered again changes nothing.
+        producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)
+        await producer.start()
+        try:
+            sent = await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
+        finally:
+            await producer.stop()
+        redelivered = ConsumerRecord(
+            record.topic,
+            sent.partition,
+            sent.offset,
+            0,
+            0,
+            record.key,
+            record.value,
+            None,
+            0,
+            0,
+            [],
+        )
+        await eventually(lambda: _caught_up(servers.kafka_bootstrap, sel.group_id, redelivered))
+        assert await store.count(edition) == 1
+        assert (await store.get(application_id)) == candidate
+
+
+async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
+    servers: Any, uid: str, run_app: Any, eventually: Any, application_form: Any
+) -> None:
+    reg, sel = (
+        _settings(RegistrationSettings, servers, uid),
+        _settings(SelectionSettings, servers, uid),
+    )
+    sel_app = selection_app(sel)
+    poison_key = f"poison-{uid}".encode()
+    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            Topic.APPLICATIONS,
+            b'{"not": "an event"}',
+            key=poison_key,
+            headers=[
+                ("ce_type", SUBMITTED.encode()),
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"x"),
+                ("ce_source", b"/tests"),
+                ("content-type", b"application/json"),
+            ],
+        )
+    finally:
+        await producer.stop()
+    async with run_app(registration_app(reg)) as registration, run_app(sel_app):
+        response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
+        application_id = response.json()["application_id"]
+        await eventually(lambda: sel_app.state.store.get(application_id))
+
+    [dead] = await _records(
+        servers.kafka_bootstrap,
+        dead_letter_topic(Topic.APPLICATIONS),
+        lambda r: r.key == poison_key,
+    )
+    headers = {k: v.decode() for k, v in dead.headers}
+    assert dead.value == b'{"not": "an event"}'
+    assert headers["dlt_consumer_group"] == sel.group_id
+    assert headers["dlt_topic"] == Topic.APPLICATIONS
+    assert "application_id" in headers["dlt_error"]
