@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from fastapi import FastAPI
-
 from academy_local import servers as local
+from fastapi import FastAPI
 
 T = TypeVar("T")
 

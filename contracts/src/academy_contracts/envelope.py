@@ -58,7 +58,7 @@ class Envelope(Generic[E]):
 
     @property
     def type(self) -> str:
-        return self.spec.type
+        return self.spec.event_type
 
     @property
     def subject(self) -> str:
@@ -69,7 +69,7 @@ class Envelope(Generic[E]):
         attributes: dict[str, object] = {
             "id": self.id,
             "source": self.source,
-            "type": spec.type,
+            "type": spec.event_type,
             "specversion": "1.0",
             "time": self.time.astimezone(UTC),
             "subject": self.subject,

@@ -46,7 +46,7 @@ def event_schema(spec: EventSpec) -> JsonSchema:
 
 
 def schema_file(spec: EventSpec) -> str:
-    return f"{spec.type}.schema.json"
+    return f"{spec.event_type}.schema.json"
 
 
 def _ce_headers() -> JsonSchema:
@@ -96,7 +96,7 @@ def asyncapi_document() -> JsonSchema:
             }
     messages = {
         s.name: {
-            "name": s.type,
+            "name": s.event_type,
             "title": s.name,
             "summary": s.summary,
             "contentType": CONTENT_TYPE,
@@ -194,7 +194,7 @@ def export(directory: Path = SCHEMAS_DIR) -> list[str]:
         path = directory / schema_file(spec)
         if path.is_file():
             broken = breaking_changes(json.loads(path.read_text()), event_schema(spec))
-            problems += [f"{spec.type} {b}" for b in broken]
+            problems += [f"{spec.event_type} {b}" for b in broken]
     if problems:
         raise ValueError(
             "not backward compatible within its version (publish a new …v2 type instead):\n  "

@@ -42,19 +42,19 @@ class EventSpec:
     """One versioned event type: its model, its topic, and what it means."""
 
     name: str
-    type: str
+    event_type: str
     model: type[AcademyEvent]
     topic: Topic
     summary: str
 
     @property
     def version(self) -> str:
-        return self.type.rsplit(".", 1)[1]
+        return self.event_type.rsplit(".", 1)[1]
 
     @property
     def dataschema(self) -> str:
         """The CloudEvents ``dataschema`` URI naming the exported JSON Schema."""
-        return f"urn:cluster-academy:schema:{self.type}"
+        return f"urn:cluster-academy:schema:{self.event_type}"
 
 
 EVENTS: tuple[EventSpec, ...] = (
@@ -88,7 +88,7 @@ EVENTS: tuple[EventSpec, ...] = (
     ),
 )
 
-_BY_TYPE = {spec.type: spec for spec in EVENTS}
+_BY_TYPE = {spec.event_type: spec for spec in EVENTS}
 _BY_MODEL = {spec.model: spec for spec in EVENTS}
 
 

@@ -15,7 +15,7 @@ import time
 
 from academy_kit.probes import kafka_answers, mongo_answers
 
-from academy_local import servers
+from academy_local import builds, servers, system
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,17 +24,19 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "run"])
     parser.add_argument("--stack", choices=sorted(servers.STACKS), default="dev")
     parser.add_argument("--wipe", action="store_true", help="with down: delete the servers' data")
     args = parser.parse_args(argv)
     stack = servers.STACKS[args.stack]
 
+    if args.command == "run":
+        return system.run(stack)
     if args.command == "up":
         started = time.monotonic()
         try:
             asyncio.run(servers.up(stack))
-        except (servers.ServerStartError, servers.builds.BuildError) as exc:
+        except (servers.ServerStartError, builds.BuildError) as exc:
             print(f"academy-local: {exc}", file=sys.stderr)
             return 1
         print(f"kafka     {stack.kafka_bootstrap}")

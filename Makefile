@@ -1,0 +1,46 @@
+# Cluster Academy — common tasks. Every target installs what it needs (uv, then the locked
+# environment), so a fresh machine needs only Python 3.11+, Java 17 + Maven and Go.
+
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: help bootstrap up servers down status test pytest lint format schemas clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap:  ## install uv if missing, then the locked environment
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --quiet
+
+up: bootstrap  ## start the whole system: Kafka, FerretDB and the four services (Ctrl-C stops the services)
+	$(UV) run academy-local run
+
+servers: bootstrap  ## start only Kafka and FerretDB (dev stack), idempotent
+	$(UV) run academy-local up
+
+down: bootstrap  ## stop Kafka and FerretDB (dev stack), idempotent
+	$(UV) run academy-local down
+
+status: bootstrap  ## are the dev servers running and answering?
+	$(UV) run academy-local status
+
+test: lint pytest  ## everything CI runs: lint, types, then all tests on the real servers
+
+pytest: bootstrap  ## all tests (starts the test servers itself)
+	$(UV) run pytest
+
+lint: bootstrap  ## ruff (lint + format check) and mypy --strict; stale schemas fail the tests
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+format: bootstrap  ## apply ruff's fixes and formatting
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+schemas: bootstrap  ## export JSON Schema + AsyncAPI into contracts/schemas (refuses breaking changes)
+	$(UV) run academy-contracts export
+
+clean: bootstrap  ## stop the servers and delete their data (keeps the cached builds)
+	$(UV) run academy-local down --wipe
+	$(UV) run academy-local down --stack test --wipe
