@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from academy_local import servers as local
 from fastapi import FastAPI
+
+from academy_local import servers as local
 
 T = TypeVar("T")
 
@@ -67,7 +68,7 @@ def servers() -> Iterator[Servers]:
             if not already:
                 stack.callback(local.down, stack_def, wipe=True)
             found = Servers(stack_def.kafka_bootstrap, stack_def.mongodb_uri, "local processes")
-        asyncio.run(local.create_topics(found.kafka_bootstrap, partitions=3))
+        asyncio.run(local.create_topics(found.kafka_bootstrap, local.STACKS["test"].partitions))
         yield found
 
 

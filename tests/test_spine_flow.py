@@ -10,14 +10,15 @@ from typing import Any
 
 import jsonschema
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
+
 from academy_contracts.registry import Topic, dead_letter_topic, spec_for_type
 from academy_registration.entrypoints.main import create_app as registration_app
 from academy_registration.settings import RegistrationSettings
 from academy_selection.entrypoints.main import create_app as selection_app
 from academy_selection.settings import SelectionSettings
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "contracts" / "schemas"
 SUBMITTED = "org.euromed.academy.application.submitted.v1"

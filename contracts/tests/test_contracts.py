@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from academy_contracts import export
 from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
 from academy_contracts.events import ApplicationSubmitted, ClusterProfile, ExpenseClaimed
 from academy_contracts.registry import EVENTS, all_topics, spec_for
 from academy_contracts.values import Country, Currency, Money, Sector
-from hypothesis import given
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 
 def _participants(**override: Any) -> list[dict[str, Any]]:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
-from academy_contracts.events import AcademyEvent
-from academy_contracts.registry import Topic, dead_letter_topic
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 
+from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
+from academy_contracts.events import AcademyEvent
+from academy_contracts.registry import Topic, dead_letter_topic
 from academy_kit import logs
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 
-from academy_contracts.envelope import Envelope
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
+from academy_contracts.envelope import Envelope
 from academy_kit.mongo import Document
 
 OUTBOX = "outbox"

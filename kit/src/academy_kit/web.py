@@ -11,11 +11,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import uvicorn
-from academy_contracts.export import asyncapi_document
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from academy_contracts.export import asyncapi_document
 from academy_kit import logs, problems
 from academy_kit.probes import kafka_answers, mongo_answers
 from academy_kit.settings import ServiceSettings

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from academy_registration.entrypoints.main import create_app
 from academy_registration.settings import RegistrationSettings
 

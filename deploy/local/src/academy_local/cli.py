@@ -14,7 +14,6 @@ import sys
 import time
 
 from academy_kit.probes import kafka_answers, mongo_answers
-
 from academy_local import builds, servers, system
 
 

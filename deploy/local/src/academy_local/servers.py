@@ -9,17 +9,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
 import shutil
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from academy_contracts.registry import all_topics
-from academy_kit.probes import kafka_answers, mongo_answers
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from academy_contracts.registry import all_topics
+from academy_kit.probes import kafka_answers, mongo_answers
 from academy_local import builds, processes
 from academy_local.paths import cache_dir
 
@@ -32,7 +33,11 @@ class Stack:
     kafka_port: int
     controller_port: int
     mongo_port: int
-    partitions: int = 3
+
+    @property
+    def partitions(self) -> int:
+        """Partitions of each topic created from the registry (``ACADEMY_TOPIC_PARTITIONS``)."""
+        return int(os.environ.get("ACADEMY_TOPIC_PARTITIONS", "3"))
 
     @property
     def state_dir(self) -> Path:

@@ -3,13 +3,14 @@ outbox entries of the change that wrote it."""
 
 from __future__ import annotations
 
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import ApplicationSubmitted
 from academy_kit import outbox
 from academy_kit.mongo import Document
-from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 APPLICATIONS = "applications"
 OUTBOX_COLLECTIONS = (APPLICATIONS,)

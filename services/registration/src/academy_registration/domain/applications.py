@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
 from academy_contracts.events import ApplicationSubmitted, ClusterProfile, team_problem
 from academy_contracts.values import Language, Participant, ParticipantRole
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from academy_contracts.values import UtcDateTime
-from academy_kit.outbox import OutboxRelay
-from academy_kit.problems import Problem
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
+from academy_contracts.values import UtcDateTime
+from academy_kit.outbox import OutboxRelay
+from academy_kit.problems import Problem
 from academy_registration.adapters.store import ApplicationStore, DuplicateApplication
 from academy_registration.domain.applications import ApplicationForm
 from academy_registration.handlers.submit import submit_application

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from fastapi import FastAPI
+
 from academy_kit import web
 from academy_kit.mongo import connect
 from academy_kit.outbox import OutboxRelay
-from fastapi import FastAPI
-
 from academy_registration.adapters.store import OUTBOX_COLLECTIONS, ApplicationStore
 from academy_registration.entrypoints.api import router
 from academy_registration.settings import RegistrationSettings

@@ -9,7 +9,6 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import ApplicationSubmitted
 from academy_kit import logs
 from academy_kit.outbox import OutboxRelay
-
 from academy_registration.adapters.store import ApplicationStore
 from academy_registration.domain.applications import ApplicationForm, submit
 

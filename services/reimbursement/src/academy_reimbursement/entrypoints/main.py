@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from academy_kit import web
-from academy_kit.mongo import connect
 from fastapi import FastAPI
 
+from academy_kit import web
+from academy_kit.mongo import connect
 from academy_reimbursement.settings import ReimbursementSettings
 
 

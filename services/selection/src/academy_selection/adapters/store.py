@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from academy_kit.mongo import Document
 from pymongo.asynchronous.database import AsyncDatabase
 
+from academy_kit.mongo import Document
 from academy_selection.domain.candidates import Candidate
 
 CANDIDATES = "candidates"

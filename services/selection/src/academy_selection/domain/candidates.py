@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
+
 from academy_contracts.events import ApplicationSubmitted, ClusterProfile
 from academy_contracts.values import Participant, UtcDateTime
-from pydantic import BaseModel, ConfigDict
 
 
 class CandidateStatus(StrEnum):

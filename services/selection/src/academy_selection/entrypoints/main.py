@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
 from academy_kit.mongo import connect
 from academy_kit.probes import mongo_answers
-from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
-
 from academy_selection.adapters.store import CandidateStore
 from academy_selection.handlers.events import EventHandlers
 from academy_selection.settings import SelectionSettings

@@ -6,7 +6,6 @@ import logging
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import AcademyEvent, ApplicationSubmitted
-
 from academy_selection.adapters.store import CandidateStore
 from academy_selection.domain.candidates import Candidate
 

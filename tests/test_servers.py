@@ -1,0 +1,61 @@
+"""The servers the suite runs on are the real ones: a Kafka broker answering the Kafka protocol
+and a MongoDB-wire server; when the project starts them, each is its own process."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import AsyncMongoClient
+
+from academy_contracts.registry import all_topics
+from academy_local import servers as local
+
+pytestmark = pytest.mark.integration
+
+
+def _cmdline(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
+async def test_kafka_is_a_real_broker_with_the_registry_topics(servers: Any) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap)
+    await admin.start()
+    try:
+        cluster = await admin.describe_cluster()
+        topics = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    assert cluster["brokers"]
+    assert set(all_topics()) <= topics
+
+
+async def test_the_store_speaks_the_mongodb_wire_protocol(servers: Any) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongodb_uri)
+    try:
+        hello = await client.admin.command("hello")
+        build = await client.admin.command("buildInfo")
+    finally:
+        await client.close()
+    assert hello["maxWireVersion"] >= 17
+    assert build["version"]
+
+
+def test_local_servers_are_their_own_processes_and_up_is_idempotent(servers: Any) -> None:
+    stack = local.STACKS["test"]
+    if servers.origin != "local processes":
+        assert servers.origin in {"environment", "testcontainers"}
+        return
+    pids = local.is_running(stack)
+    kafka_pid, ferretdb_pid = pids["kafka"], pids["ferretdb"]
+    assert kafka_pid is not None
+    assert ferretdb_pid is not None
+    kafka_cmd = _cmdline(kafka_pid)
+    assert Path(kafka_cmd[0]).name == "java"
+    assert "kafka.Kafka" in kafka_cmd
+    assert Path(_cmdline(ferretdb_pid)[0]).name == "ferretdb"
+    asyncio.run(local.up(stack))
+    assert local.is_running(stack) == pids
