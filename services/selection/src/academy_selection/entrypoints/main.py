@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -19,7 +20,11 @@ from academy_selection.settings import SelectionSettings
 
 def create_app(settings: SelectionSettings | None = None) -> FastAPI:
     settings = settings or SelectionSettings()
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        logger=logging.getLogger("faststream"),  # through the service's JSON log handler
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
