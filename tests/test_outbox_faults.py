@@ -1,0 +1,80 @@
+"""The outbox under faults: with Kafka down a submission still succeeds, and its event is
+published exactly once when the broker is back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from academy_contracts.registry import Topic
+from academy_kit.probes import kafka_answers
+from academy_local import servers as local
+from academy_registration.entrypoints.main import create_app
+from academy_registration.settings import RegistrationSettings
+
+pytestmark = pytest.mark.integration
+
+# A broker of its own, so stopping it cannot disturb the rest of the suite.
+FAULT_STACK = local.Stack("fault", kafka_port=29092, controller_port=29093, mongo_port=0)
+
+
+@pytest.fixture
+def broker_down() -> Any:
+    local.down(FAULT_STACK, wipe=True)
+    yield FAULT_STACK
+    local.down(FAULT_STACK, wipe=True)
+
+
+async def _keys_on_topic(bootstrap: str, topic: str) -> list[bytes]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=3000)
+    finally:
+        await consumer.stop()
+    return [r.key for recs in batches.values() for r in recs if r.key is not None]
+
+
+async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_after(
+    servers: Any,
+    uid: str,
+    run_app: Any,
+    eventually: Any,
+    application_form: Any,
+    broker_down: local.Stack,
+) -> None:
+    settings = RegistrationSettings(
+        kafka_bootstrap_servers=broker_down.kafka_bootstrap,
+        mongodb_uri=servers.mongodb_uri,
+        database=f"t_reg_{uid}",
+        outbox_poll_seconds=0.5,
+    )
+    app = create_app(settings)
+    async with run_app(app) as registration:
+        assert not await kafka_answers(broker_down.kafka_bootstrap)
+        response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
+        assert response.status_code == 201, response.text
+        application_id = response.json()["application_id"]
+        stored = await app.state.store._applications.find_one({"_id": application_id})
+        assert len(stored["outbox"]) == 1  # waiting for the broker
+
+        local.start_kafka(broker_down)
+        await eventually(lambda: kafka_answers(broker_down.kafka_bootstrap), timeout=90)
+        await local.create_topics(broker_down.kafka_bootstrap, partitions=3)
+
+        async def outbox_empty() -> bool:
+            doc = await app.state.store._applications.find_one({"_id": application_id})
+            return doc is not None and doc["outbox"] == []
+
+        await eventually(outbox_empty, timeout=60)
+
+    keys = await _keys_on_topic(broker_down.kafka_bootstrap, Topic.APPLICATIONS)
+    assert keys.count(application_id.encode()) == 1
