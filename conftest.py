@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
 
 from academy_local import servers as local
@@ -104,6 +105,44 @@ async def _eventually(
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+async def _topic_records(
+    bootstrap: str,
+    topic: str,
+    match: Callable[[ConsumerRecord[bytes, bytes]], bool],
+    *,
+    expect: int = 1,
+    timeout: float = 20.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read ``topic`` from the beginning with an independent consumer and return the matching
+    records: until ``expect`` are found (or ``timeout``), then one more second to catch any
+    duplicate that should not be there."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    loop = asyncio.get_running_loop()
+    try:
+        deadline = loop.time() + timeout
+        while len(found) < expect and loop.time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            found += [r for recs in batches.values() for r in recs if match(r)]
+        batches = await consumer.getmany(timeout_ms=1000)
+        found += [r for recs in batches.values() for r in recs if match(r)]
+    finally:
+        await consumer.stop()
+    return found
+
+
+@pytest.fixture
+def topic_records() -> Callable[..., Awaitable[list[ConsumerRecord[bytes, bytes]]]]:
+    return _topic_records
 
 
 @pytest.fixture

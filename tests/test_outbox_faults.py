@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from academy_contracts.registry import Topic
 from academy_kit.probes import kafka_answers
@@ -27,22 +26,6 @@ def broker_down() -> Any:
     local.down(FAULT_STACK, wipe=True)
 
 
-async def _keys_on_topic(bootstrap: str, topic: str) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        batches = await consumer.getmany(timeout_ms=3000)
-    finally:
-        await consumer.stop()
-    return [r.key for recs in batches.values() for r in recs if r.key is not None]
-
-
 async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_after(
     servers: Any,
     uid: str,
@@ -50,6 +33,7 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
     eventually: Any,
     application_form: Any,
     broker_down: local.Stack,
+    topic_records: Any,
 ) -> None:
     settings = RegistrationSettings(
         kafka_bootstrap_servers=broker_down.kafka_bootstrap,
@@ -76,5 +60,7 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
 
         await eventually(outbox_empty, timeout=60)
 
-    keys = await _keys_on_topic(broker_down.kafka_bootstrap, Topic.APPLICATIONS)
-    assert keys.count(application_id.encode()) == 1
+    records = await topic_records(
+        broker_down.kafka_bootstrap, Topic.APPLICATIONS, lambda r: r.key == application_id.encode()
+    )
+    assert len(records) == 1

@@ -4,13 +4,12 @@ broker; selection consumes it into its own database on the real MongoDB-wire ser
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
@@ -36,39 +35,6 @@ def _settings(cls: type[Any], servers: Any, uid: str) -> Any:
     )
 
 
-async def _records(
-    bootstrap: str,
-    topic: str,
-    match: Callable[[ConsumerRecord[bytes, bytes]], bool],
-    *,
-    expect: int = 1,
-    timeout_ms: int = 20_000,
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read ``topic`` from the beginning with an independent consumer; the matching records."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=None,
-    )
-    await consumer.start()
-    found: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        import asyncio
-
-        deadline = asyncio.get_running_loop().time() + timeout_ms / 1000
-        while len(found) < expect and asyncio.get_running_loop().time() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            found += [r for recs in batches.values() for r in recs if match(r)]
-        # a little longer, to see duplicates that should not be there
-        batches = await consumer.getmany(timeout_ms=1000)
-        found += [r for recs in batches.values() for r in recs if match(r)]
-    finally:
-        await consumer.stop()
-    return found
-
-
 async def _caught_up(bootstrap: str, group: str, record: ConsumerRecord[bytes, bytes]) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -81,7 +47,12 @@ async def _caught_up(bootstrap: str, group: str, record: ConsumerRecord[bytes, b
 
 
 async def test_submitted_application_is_published_and_stored_once(
-    servers: Any, uid: str, run_app: Any, eventually: Any, application_form: Any
+    servers: Any,
+    uid: str,
+    run_app: Any,
+    eventually: Any,
+    application_form: Any,
+    topic_records: Any,
 ) -> None:
     edition = f"ed-{uid}"
     reg, sel = (
@@ -95,7 +66,7 @@ async def test_submitted_application_is_published_and_stored_once(
         application_id = response.json()["application_id"]
 
         # The event is on the real topic, in CloudEvents binary mode, keyed by application id.
-        [record] = await _records(
+        [record] = await topic_records(
             servers.kafka_bootstrap, Topic.APPLICATIONS, lambda r: r.key == application_id.encode()
         )
         headers = {k: v.decode() for k, v in record.headers}
@@ -149,7 +120,12 @@ async def test_submitted_application_is_published_and_stored_once(
 
 
 async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
-    servers: Any, uid: str, run_app: Any, eventually: Any, application_form: Any
+    servers: Any,
+    uid: str,
+    run_app: Any,
+    eventually: Any,
+    application_form: Any,
+    topic_records: Any,
 ) -> None:
     reg, sel = (
         _settings(RegistrationSettings, servers, uid),
@@ -179,7 +155,7 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
         application_id = response.json()["application_id"]
         await eventually(lambda: sel_app.state.store.get(application_id))
 
-    [dead] = await _records(
+    [dead] = await topic_records(
         servers.kafka_bootstrap,
         dead_letter_topic(Topic.APPLICATIONS),
         lambda r: r.key == poison_key,

@@ -3,10 +3,11 @@ problem details, and the system's AsyncAPI document beside the service's own Ope
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -17,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from academy_contracts.export import asyncapi_document
 from academy_kit import logs, problems
+from academy_kit.mongo import connect
 from academy_kit.probes import kafka_answers, mongo_answers
 from academy_kit.settings import ServiceSettings
 
@@ -88,6 +90,26 @@ def create_app(
         return dict(asyncapi)
 
     return app
+
+
+def database_app(settings: ServiceSettings, *, title: str, description: str) -> FastAPI:
+    """A service whose only resource so far is its own database (``app.state.db``)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client, app.state.db = connect(settings)
+        try:
+            yield
+        finally:
+            await client.close()
+
+    return create_app(
+        service=settings.service_name,
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        readiness=servers_readiness(settings),
+    )
 
 
 def servers_readiness(settings: ServiceSettings) -> Readiness:
