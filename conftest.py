@@ -79,6 +79,24 @@ def uid() -> str:
     return uuid.uuid4().hex[:10]
 
 
+@pytest.fixture
+def service_settings(servers: Servers, uid: str) -> Callable[..., Any]:
+    """Settings of a service class pointed at the suite's servers, with a database and consumer
+    group of this test's own; keyword arguments override any field."""
+
+    def build(cls: type[Any], **overrides: Any) -> Any:
+        fields: dict[str, Any] = {
+            "kafka_bootstrap_servers": servers.kafka_bootstrap,
+            "mongodb_uri": servers.mongodb_uri,
+            "database": f"t_{cls.__name__[:3].lower()}_{uid}",
+            "consumer_group": f"t-{uid}",
+            "outbox_poll_seconds": 0.2,
+        }
+        return cls(**{**fields, **overrides})
+
+    return build
+
+
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Run an app's lifespan (its consumers and relay) and give an HTTP client to it."""

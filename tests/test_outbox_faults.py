@@ -34,29 +34,25 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
     application_form: Any,
     broker_down: local.Stack,
     topic_records: Any,
+    service_settings: Any,
 ) -> None:
-    settings = RegistrationSettings(
-        kafka_bootstrap_servers=broker_down.kafka_bootstrap,
-        mongodb_uri=servers.mongodb_uri,
-        database=f"t_reg_{uid}",
-        outbox_poll_seconds=0.5,
+    app = create_app(
+        service_settings(RegistrationSettings, kafka_bootstrap_servers=broker_down.kafka_bootstrap)
     )
-    app = create_app(settings)
     async with run_app(app) as registration:
         assert not await kafka_answers(broker_down.kafka_bootstrap)
         response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
         assert response.status_code == 201, response.text
         application_id = response.json()["application_id"]
-        stored = await app.state.store._applications.find_one({"_id": application_id})
-        assert len(stored["outbox"]) == 1  # waiting for the broker
+        assert await app.state.store.pending_events(application_id) == 1  # waits for the broker
 
         local.start_kafka(broker_down)
         await eventually(lambda: kafka_answers(broker_down.kafka_bootstrap), timeout=90)
         await local.create_topics(broker_down.kafka_bootstrap, partitions=3)
 
         async def outbox_empty() -> bool:
-            doc = await app.state.store._applications.find_one({"_id": application_id})
-            return doc is not None and doc["outbox"] == []
+            pending: int | None = await app.state.store.pending_events(application_id)
+            return pending == 0
 
         await eventually(outbox_empty, timeout=60)
 

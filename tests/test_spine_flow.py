@@ -25,16 +25,6 @@ SUBMITTED = "org.euromed.academy.application.submitted.v1"
 pytestmark = pytest.mark.integration
 
 
-def _settings(cls: type[Any], servers: Any, uid: str) -> Any:
-    return cls(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_uri=servers.mongodb_uri,
-        database=f"t_{cls.__name__[:3].lower()}_{uid}",
-        consumer_group=f"t-{uid}",
-        outbox_poll_seconds=0.2,
-    )
-
-
 async def _caught_up(bootstrap: str, group: str, record: ConsumerRecord[bytes, bytes]) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -53,12 +43,10 @@ async def test_submitted_application_is_published_and_stored_once(
     eventually: Any,
     application_form: Any,
     topic_records: Any,
+    service_settings: Any,
 ) -> None:
     edition = f"ed-{uid}"
-    reg, sel = (
-        _settings(RegistrationSettings, servers, uid),
-        _settings(SelectionSettings, servers, uid),
-    )
+    reg, sel = service_settings(RegistrationSettings), service_settings(SelectionSettings)
     sel_app = selection_app(sel)
     async with run_app(registration_app(reg)) as registration, run_app(sel_app):
         response = await registration.post("/v1/applications", json=application_form(edition))
@@ -126,11 +114,9 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
     eventually: Any,
     application_form: Any,
     topic_records: Any,
+    service_settings: Any,
 ) -> None:
-    reg, sel = (
-        _settings(RegistrationSettings, servers, uid),
-        _settings(SelectionSettings, servers, uid),
-    )
+    reg, sel = service_settings(RegistrationSettings), service_settings(SelectionSettings)
     sel_app = selection_app(sel)
     poison_key = f"poison-{uid}".encode()
     producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)

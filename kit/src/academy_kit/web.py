@@ -4,7 +4,6 @@ problem details, and the system's AsyncAPI document beside the service's own Ope
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -44,7 +43,7 @@ def create_app(
 ) -> FastAPI:
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     problems.install(app)
-    asyncapi = json.loads(json.dumps(asyncapi_document()))
+    asyncapi = asyncapi_document()
 
     @app.middleware("http")
     async def correlate(
@@ -87,7 +86,7 @@ def create_app(
     @app.get("/asyncapi.json", tags=["operations"])
     async def asyncapi_json() -> dict[str, Any]:
         """The AsyncAPI 3 document of the Academy's events."""
-        return dict(asyncapi)
+        return asyncapi
 
     return app
 

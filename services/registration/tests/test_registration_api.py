@@ -14,14 +14,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def api(servers: Any, uid: str, run_app: Any) -> Any:
-    settings = RegistrationSettings(
-        kafka_bootstrap_servers=servers.kafka_bootstrap,
-        mongodb_uri=servers.mongodb_uri,
-        database=f"t_reg_{uid}",
-        outbox_poll_seconds=0.2,
-    )
-    app = create_app(settings)
+async def api(service_settings: Any, run_app: Any) -> Any:
+    app = create_app(service_settings(RegistrationSettings))
     async with run_app(app) as client:
         client.app = app
         yield client
@@ -36,7 +30,7 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 async def _count(api: Any) -> int:
-    count: int = await api.app.state.store._applications.count_documents({})
+    count: int = await api.app.state.store.count()
     return count
 
 

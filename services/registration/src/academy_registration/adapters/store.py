@@ -54,5 +54,13 @@ class ApplicationStore:
                 raise
             raise DuplicateApplication(existing["_id"]) from None
 
+    async def count(self) -> int:
+        return await self._applications.count_documents({})
+
+    async def pending_events(self, application_id: str) -> int | None:
+        """How many of the application's events the relay has not published yet."""
+        doc = await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 1})
+        return None if doc is None else len(doc[outbox.OUTBOX])
+
     async def get(self, application_id: str) -> Document | None:
         return await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 0})
