@@ -1,9 +1,10 @@
 """The CloudEvents 1.0 envelope, carried in Kafka binary content mode.
 
 Attributes travel as ``ce_*`` headers (``datacontenttype`` as ``content-type``), the event model
-as the JSON body, and the application id as the record key, so integrators' CloudEvents tooling
-reads our topics as they are. The mapping itself is the CNCF CloudEvents SDK's; this module adds
-the registry lookup, our extension attributes and the validation of ``data`` against its model.
+as the JSON body, and the event's key (mostly the application id) as the record key, so
+integrators' CloudEvents tooling reads our topics as they are. The mapping itself is the CNCF
+CloudEvents SDK's; this module adds the registry lookup, our extension attributes and the
+validation of ``data`` against its model.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import ValidationError
 
-from academy_contracts.events import AcademyEvent
+from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import EventSpec, UnknownEventType, spec_for, spec_for_type
 
-E = TypeVar("E", bound=AcademyEvent)
+E = TypeVar("E", bound=IntegrationEvent)
 
 CONTENT_TYPE = "application/json"
 CORRELATION_ATTR = "correlationid"
@@ -62,7 +63,7 @@ class Envelope(Generic[E]):
 
     @property
     def subject(self) -> str:
-        return self.data.application_id
+        return self.data.key
 
     def to_kafka(self) -> KafkaRecord:
         spec = self.spec
@@ -90,7 +91,7 @@ class Envelope(Generic[E]):
         )
 
 
-def from_kafka(headers: dict[str, bytes], value: bytes) -> Envelope[AcademyEvent]:
+def from_kafka(headers: dict[str, bytes], value: bytes) -> Envelope[IntegrationEvent]:
     """Read a binary-mode record back into an envelope, validating the body against the model
     its ``ce_type`` names. Raises :class:`InvalidEvent` with the reason otherwise."""
     try:

@@ -8,15 +8,19 @@ allowed (new optional fields, new enum values are not: consumers switch on them)
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, HttpUrl, StringConstraints, model_validator
+from pydantic import EmailStr, Field, HttpUrl, StringConstraints, model_validator
+from pydantic_extra_types.country import CountryAlpha2
 
 from academy_contracts.values import (
     ContractModel,
     Country,
     ExpenseCategory,
     Identifier,
+    Language,
     Money,
     Participant,
     ParticipantRole,
@@ -58,16 +62,75 @@ class ClusterProfile(ContractModel):
     eccp_profile_url: HttpUrl | None = None
 
 
-class AcademyEvent(ContractModel):
-    """Fields every event carries: the application (cluster) it concerns is the Kafka key, so one
-    cluster's events stay in order; the edition is the Academy cohort."""
+class IntegrationEvent(ContractModel):
+    """Base of every event. ``key`` is the Kafka record key (and CloudEvents ``subject``): all
+    events with one key land on one partition, so they keep their order."""
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+
+class AcademyEvent(IntegrationEvent):
+    """An event about one cluster's application: the application id is the key, so one cluster's
+    events stay in order; the edition is the Academy cohort."""
 
     application_id: Identifier
     edition_id: Identifier
 
+    @property
+    def key(self) -> str:
+        return self.application_id
 
-class ApplicationSubmitted(AcademyEvent):
-    """A cluster applied to an edition of the Academy."""
+
+class LocalizedText(ContractModel):
+    """User-facing text exists in French and English."""
+
+    fr: ShortText
+    en: ShortText
+
+
+class EditionSession(ContractModel):
+    """One session of an edition; attendance of every session is compulsory."""
+
+    session_id: Identifier
+    title: LocalizedText
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
+    place: ShortText | None = None
+    online: bool = False
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("a session ends after it starts")
+        return self
+
+
+class EditionPublished(IntegrationEvent):
+    """An edition (cohort) of the Academy as staff last set it: the whole of it, each time it is
+    created or changed. ``revision`` grows by one per change; keep the highest one seen."""
+
+    edition_id: Identifier
+    revision: int = Field(ge=1)
+    title: LocalizedText
+    registration_deadline: UtcDateTime
+    """Applications are accepted until this instant (exclusive)."""
+    time_zone: ShortText
+    """The IANA time zone the deadline was set in, for quoting it to applicants."""
+    capacity: int = Field(ge=1)
+    """How many clusters the edition takes."""
+    languages: list[Language] = Field(min_length=1)
+    sessions: list[EditionSession] = Field(default_factory=list)
+    published_at: UtcDateTime
+
+    @property
+    def key(self) -> str:
+        return self.edition_id
+
+
+class ApplicationContent(AcademyEvent):
+    """What an application says, as submitted or as last amended."""
 
     cluster: ClusterProfile
     participants: list[Participant] = Field(min_length=3, max_length=3)
@@ -77,7 +140,6 @@ class ApplicationSubmitted(AcademyEvent):
     """The cluster declares it can advance the costs (90% are reimbursed afterwards)."""
     commits_to_attend: bool
     """The participants commit to attend every session (attendance is compulsory)."""
-    submitted_at: UtcDateTime
 
     @model_validator(mode="after")
     def _one_manager_two_board_members(self) -> Self:
@@ -85,6 +147,63 @@ class ApplicationSubmitted(AcademyEvent):
         if problem:
             raise ValueError(problem)
         return self
+
+
+class ApplicationSubmitted(ApplicationContent):
+    """A cluster applied to an edition of the Academy (revision 1 of its application)."""
+
+    submitted_at: UtcDateTime
+
+
+class ApplicationUpdated(ApplicationContent):
+    """The applicant amended the application before the deadline: the whole new content.
+    ``revision`` grows by one per change (the submission is 1); a consumer keeps the highest."""
+
+    revision: int = Field(ge=2)
+    updated_at: UtcDateTime
+
+
+class ApplicationWithdrawn(AcademyEvent):
+    """The applicant withdrew the application before the deadline."""
+
+    revision: int = Field(ge=2)
+    reason: BoundedText | None = None
+    withdrawn_at: UtcDateTime
+
+
+class ScreeningReason(StrEnum):
+    """Why an application is not eligible; stable codes that messages translate."""
+
+    ECCP_MISSING = "eccp_missing"
+    COUNTRY_INELIGIBLE = "country_ineligible"
+    SECTOR_INELIGIBLE = "sector_ineligible"
+    TEAM_INCOMPLETE = "team_incomplete"
+    CANNOT_ADVANCE_COSTS = "cannot_advance_costs"
+    NO_ATTENDANCE_COMMITMENT = "no_attendance_commitment"
+    AFTER_DEADLINE = "submitted_after_deadline"
+
+
+class ApplicationScreened(AcademyEvent):
+    """The automatic eligibility check of one revision of an application."""
+
+    revision: int = Field(ge=1)
+    eligible: bool
+    reasons: list[ScreeningReason] = Field(default_factory=list)
+    """Every rule the application breaks; empty when eligible."""
+    screened_at: UtcDateTime
+
+
+class SelectionExplanation(ContractModel):
+    """Why the selection placed a cluster where it did."""
+
+    score: Decimal | None = None
+    """The cluster's mean weighted review score."""
+    rank: int | None = Field(default=None, ge=1)
+    rank_in_country: int | None = Field(default=None, ge=1)
+    rank_in_sector: int | None = Field(default=None, ge=1)
+    binding_rules: list[ShortText] = Field(default_factory=list)
+    """The balance rules that decided it, e.g. ``country_max:TN``."""
+    summary: BoundedText | None = None
 
 
 class ClusterSelected(AcademyEvent):
@@ -96,6 +215,34 @@ class ClusterSelected(AcademyEvent):
     selected_at: UtcDateTime
     offer_deadline: UtcDateTime | None = None
     """The cluster confirms its place before this instant, or the offer lapses."""
+    explanation: SelectionExplanation | None = None
+
+
+class ClusterWaitlisted(AcademyEvent):
+    """The cluster is on the edition's waitlist, at ``waitlist_rank`` (1 is next in line)."""
+
+    cluster: ClusterProfile
+    participants: list[Participant] = Field(min_length=1, max_length=3)
+    waitlist_rank: int = Field(ge=1)
+    decided_at: UtcDateTime
+    explanation: SelectionExplanation | None = None
+
+
+class RejectionReason(StrEnum):
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_SELECTED = "not_selected"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_LAPSED = "offer_lapsed"
+
+
+class ClusterRejected(AcademyEvent):
+    """The cluster has no place in the edition (any earlier selection is revoked)."""
+
+    cluster: ClusterProfile
+    participants: list[Participant] = Field(min_length=1, max_length=3)
+    reason: RejectionReason
+    decided_at: UtcDateTime
+    explanation: SelectionExplanation | None = None
 
 
 class SessionAttended(AcademyEvent):
@@ -104,6 +251,33 @@ class SessionAttended(AcademyEvent):
     session_id: Identifier
     participant_id: Identifier
     attended_at: UtcDateTime
+
+
+class CompanyContact(ContractModel):
+    full_name: ShortText
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    language: Language
+
+
+class CompanyRegistered(IntegrationEvent):
+    """A company registered for networking with the clusters (any country: the metropolis'
+    own innovation players register too)."""
+
+    company_id: Identifier
+    edition_id: Identifier | None = None
+    company_name: ShortText
+    country: CountryAlpha2
+    sector: Sector
+    cluster_name: ShortText | None = None
+    """The cluster the company belongs to, if any."""
+    contact: CompanyContact
+    interests: list[ShortText] = Field(default_factory=list, max_length=20)
+    registered_at: UtcDateTime
+
+    @property
+    def key(self) -> str:
+        return self.company_id
 
 
 class ExpenseLine(ContractModel):

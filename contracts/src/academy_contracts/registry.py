@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from academy_contracts.events import (
-    AcademyEvent,
+    ApplicationScreened,
     ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    ClusterRejected,
     ClusterSelected,
+    ClusterWaitlisted,
+    CompanyRegistered,
+    EditionPublished,
     ExpenseClaimed,
+    IntegrationEvent,
     SessionAttended,
 )
 
@@ -23,6 +30,8 @@ DEAD_LETTER_SUFFIX = ".dlt"
 
 
 class Topic(StrEnum):
+    EDITIONS = "academy.editions"
+    COMPANIES = "academy.companies"
     APPLICATIONS = "academy.applications"
     SELECTION = "academy.selection"
     ATTENDANCE = "academy.attendance"
@@ -30,6 +39,8 @@ class Topic(StrEnum):
 
 
 TOPIC_DESCRIPTIONS = {
+    Topic.EDITIONS: "Editions of the Academy as staff set them, keyed by edition id.",
+    Topic.COMPANIES: "Company registrations, keyed by company id.",
     Topic.APPLICATIONS: "Cluster applications: submitted, updated, withdrawn, screened.",
     Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected.",
     Topic.ATTENDANCE: "Session check-ins of selected participants.",
@@ -43,7 +54,7 @@ class EventSpec:
 
     name: str
     event_type: str
-    model: type[AcademyEvent]
+    model: type[IntegrationEvent]
     topic: Topic
     summary: str
 
@@ -59,6 +70,20 @@ class EventSpec:
 
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec(
+        "EditionPublished",
+        f"{TYPE_PREFIX}.edition.published.v1",
+        EditionPublished,
+        Topic.EDITIONS,
+        "An edition of the Academy was created or changed (its whole new state).",
+    ),
+    EventSpec(
+        "CompanyRegistered",
+        f"{TYPE_PREFIX}.company.registered.v1",
+        CompanyRegistered,
+        Topic.COMPANIES,
+        "A company registered for networking with the clusters.",
+    ),
+    EventSpec(
         "ApplicationSubmitted",
         f"{TYPE_PREFIX}.application.submitted.v1",
         ApplicationSubmitted,
@@ -66,11 +91,46 @@ EVENTS: tuple[EventSpec, ...] = (
         "A cluster applied to an edition of the Academy.",
     ),
     EventSpec(
+        "ApplicationUpdated",
+        f"{TYPE_PREFIX}.application.updated.v1",
+        ApplicationUpdated,
+        Topic.APPLICATIONS,
+        "The applicant amended the application before the deadline.",
+    ),
+    EventSpec(
+        "ApplicationWithdrawn",
+        f"{TYPE_PREFIX}.application.withdrawn.v1",
+        ApplicationWithdrawn,
+        Topic.APPLICATIONS,
+        "The applicant withdrew the application before the deadline.",
+    ),
+    EventSpec(
+        "ApplicationScreened",
+        f"{TYPE_PREFIX}.application.screened.v1",
+        ApplicationScreened,
+        Topic.APPLICATIONS,
+        "The eligibility check of an application, with its reasons.",
+    ),
+    EventSpec(
         "ClusterSelected",
         f"{TYPE_PREFIX}.cluster.selected.v1",
         ClusterSelected,
         Topic.SELECTION,
         "A cluster was selected for an edition.",
+    ),
+    EventSpec(
+        "ClusterWaitlisted",
+        f"{TYPE_PREFIX}.cluster.waitlisted.v1",
+        ClusterWaitlisted,
+        Topic.SELECTION,
+        "A cluster was put on an edition's waitlist.",
+    ),
+    EventSpec(
+        "ClusterRejected",
+        f"{TYPE_PREFIX}.cluster.rejected.v1",
+        ClusterRejected,
+        Topic.SELECTION,
+        "A cluster has no place in an edition (not selected, or its offer declined or lapsed).",
     ),
     EventSpec(
         "SessionAttended",
@@ -103,7 +163,7 @@ def spec_for_type(event_type: str) -> EventSpec:
         raise UnknownEventType(f"unknown event type {event_type!r}") from None
 
 
-def spec_for(event: AcademyEvent | type[AcademyEvent]) -> EventSpec:
+def spec_for(event: IntegrationEvent | type[IntegrationEvent]) -> EventSpec:
     model = event if isinstance(event, type) else type(event)
     try:
         return _BY_MODEL[model]

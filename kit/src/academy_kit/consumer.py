@@ -18,13 +18,13 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 
 from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
-from academy_contracts.events import AcademyEvent
+from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic, dead_letter_topic
 from academy_kit import logs
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope[AcademyEvent]], Awaitable[None]]
+Handler = Callable[[Envelope[IntegrationEvent]], Awaitable[None]]
 
 consumed_total = Counter("academy_events_consumed_total", "Events handled", ["service", "type"])
 dead_lettered_total = Counter(

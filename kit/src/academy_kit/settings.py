@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "cluster-academy-local-development-secret"  # noqa: S105 - local stack only
+"""Signs staff tokens on the local stack only; deployments set ``ACADEMY_JWT_SECRET``."""
 
 
 class ServiceSettings(BaseSettings):
@@ -29,6 +32,10 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    """The HS256 key of staff tokens; the same on every service of one deployment."""
+    jwt_issuer: str = "cluster-academy"
+    jwt_audience: str = "cluster-academy"
 
     @property
     def database_name(self) -> str:

@@ -34,14 +34,18 @@ request_seconds = Histogram(
 
 
 def create_app(
+    settings: ServiceSettings,
     *,
-    service: str,
     title: str,
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: Readiness,
 ) -> FastAPI:
+    """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
+    :class:`academy_kit.auth.StaffOnly`."""
+    service = settings.service_name
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
     problems.install(app)
     asyncapi = asyncapi_document()
 
@@ -103,7 +107,7 @@ def database_app(settings: ServiceSettings, *, title: str, description: str) -> 
             await client.close()
 
     return create_app(
-        service=settings.service_name,
+        settings,
         title=title,
         description=description,
         lifespan=lifespan,

@@ -42,7 +42,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             await client.close()
 
     app = web.create_app(
-        service=settings.service_name,
+        settings,
         title="Cluster Academy — registration",
         description="Cluster applications to the Euromed Cluster Academy.",
         lifespan=lifespan,

@@ -53,7 +53,7 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
         }
 
     return web.create_app(
-        service=settings.service_name,
+        settings,
         title="Cluster Academy — selection",
         description="Screening, reviews and balanced selection of the clusters that applied.",
         lifespan=lifespan,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from academy_contracts.envelope import Envelope
-from academy_contracts.events import AcademyEvent, ApplicationSubmitted
+from academy_contracts.events import ApplicationSubmitted, IntegrationEvent
 from academy_selection.adapters.store import CandidateStore
 from academy_selection.domain.candidates import Candidate
 
@@ -16,7 +16,7 @@ class EventHandlers:
     def __init__(self, store: CandidateStore) -> None:
         self._store = store
 
-    async def handle(self, envelope: Envelope[AcademyEvent]) -> None:
+    async def handle(self, envelope: Envelope[IntegrationEvent]) -> None:
         event = envelope.data
         if isinstance(event, ApplicationSubmitted):
             stored = await self._store.add_once(Candidate.from_submission(event), envelope.id)
