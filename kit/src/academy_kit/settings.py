@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "cluster-academy-local-development-secret"  # noqa: S105 - local stack only
 """Signs staff tokens on the local stack only; deployments set ``ACADEMY_JWT_SECRET``."""
+DEV_LINK_SECRET = "cluster-academy-local-link-secret"  # noqa: S105 - local stack only
 
 
 class ServiceSettings(BaseSettings):
@@ -34,6 +35,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
+    link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
+    """The HMAC key of applicants' link tokens (:mod:`academy_kit.links`)."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
 
