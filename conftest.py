@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -23,6 +24,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
 
+from academy_kit.auth import Role, mint
+from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
 
 T = TypeVar("T")
@@ -166,6 +169,18 @@ def topic_records() -> Callable[..., Awaitable[list[ConsumerRecord[bytes, bytes]
 @pytest.fixture
 def eventually() -> Callable[..., Awaitable[Any]]:
     return _eventually
+
+
+def _staff_headers(*roles: Role | str, subject: str = "staff@test") -> dict[str, str]:
+    """An Authorization header with a staff token carrying ``roles``, signed with the default
+    (local) secret that the tests' service settings use."""
+    token = mint(ServiceSettings(), subject, [Role(r) for r in roles], timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def staff_headers() -> Callable[..., dict[str, str]]:
+    return _staff_headers
 
 
 @pytest.fixture
