@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -181,6 +181,35 @@ def _staff_headers(*roles: Role | str, subject: str = "staff@test") -> dict[str,
 @pytest.fixture
 def staff_headers() -> Callable[..., dict[str, str]]:
     return _staff_headers
+
+
+@pytest.fixture
+def edition_form() -> Callable[..., dict[str, Any]]:
+    return _edition_form
+
+
+def _edition_form(edition_id: str, **overrides: Any) -> dict[str, Any]:
+    """An edition open for a week, with two sessions, to be varied by each test."""
+    now = datetime.now(UTC)
+    form: dict[str, Any] = {
+        "edition_id": edition_id,
+        "title": {"fr": "Académie des clusters (test)", "en": "Cluster Academy (test)"},
+        "registration_deadline": (now + timedelta(days=7)).isoformat(),
+        "time_zone": "Europe/Paris",
+        "capacity": 10,
+        "sessions": [
+            {
+                "session_id": f"s{n}",
+                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
+                "starts_at": (now + timedelta(days=30 + n)).isoformat(),
+                "ends_at": (now + timedelta(days=30 + n, hours=6)).isoformat(),
+                "place": "Marseille",
+            }
+            for n in (1, 2)
+        ],
+    }
+    form.update(overrides)
+    return form
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ keying their writes on the event id or a natural key.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -95,3 +97,22 @@ async def _dead_letter(
     )
     dead_lettered_total.labels(service, topic.value).inc()
     log.error("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, error)
+
+
+@contextlib.asynccontextmanager
+async def running(broker: KafkaBroker, *, stop_timeout: float = 15.0) -> AsyncIterator[None]:
+    """Run ``broker``'s subscribers for the duration of the block without making the service's
+    start wait for Kafka: HTTP requests are served (and the outbox keeps events) while the
+    broker is unreachable. On exit, a start still under way gets ``stop_timeout`` seconds to
+    finish, since stopping a half-started aiokafka consumer can hang."""
+    start = asyncio.create_task(broker.start(), name="kafka-consumers")
+    try:
+        yield
+    finally:
+        await asyncio.wait({start}, timeout=stop_timeout)
+        if start.done() and not start.cancelled() and start.exception() is None:
+            await broker.stop()
+        else:
+            start.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await start

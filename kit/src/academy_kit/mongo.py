@@ -7,6 +7,7 @@ partial indexes, and ``$pull`` only by whole value (a condition matches nothing)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -27,3 +28,10 @@ def connect(
         appname=settings.service_name,
     )
     return client, client[settings.database_name]
+
+
+def now() -> datetime:
+    """The current UTC instant at the precision BSON dates keep (milliseconds), so an event and
+    the document that records it carry the same time."""
+    instant = datetime.now(UTC)
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)

@@ -1,17 +1,25 @@
-"""A cluster's application: the form an applicant sends, and what submitting it produces.
+"""A cluster's application: the form an applicant sends, and the events submitting, amending
+and withdrawing it produce.
 
 Pure: no I/O. The handler supplies the clock and the ids, so tests can pin both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
-from academy_contracts.events import ApplicationSubmitted, ClusterProfile, team_problem
-from academy_contracts.values import Language, Participant, ParticipantRole
+from academy_contracts.events import (
+    ApplicationContent,
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ClusterProfile,
+    team_problem,
+)
+from academy_contracts.values import Identifier, Language, Participant, ParticipantRole
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -27,12 +35,12 @@ class ParticipantForm(BaseModel):
     language: Language
 
 
-class ApplicationForm(BaseModel):
-    """What a cluster sends to apply; unknown fields are refused so typos do not go unnoticed."""
+class ApplicationContentForm(BaseModel):
+    """What an application says; an amendment sends it whole. Unknown fields are refused so
+    typos do not go unnoticed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    edition_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     cluster: ClusterProfile
     participants: list[ParticipantForm] = Field(min_length=3, max_length=3)
     motivations: Text
@@ -40,12 +48,25 @@ class ApplicationForm(BaseModel):
     can_advance_costs: bool
     commits_to_attend: bool
 
-    @model_validator(mode="after")
-    def _team(self) -> Self:
-        problem = team_problem([(p.role, str(p.email)) for p in self.participants])
+    @field_validator("participants")
+    @classmethod
+    def _team(cls, participants: list[ParticipantForm]) -> list[ParticipantForm]:
+        problem = team_problem([(p.role, str(p.email)) for p in participants])
         if problem:
             raise ValueError(problem)
-        return self
+        return participants
+
+
+class ApplicationForm(ApplicationContentForm):
+    """What a cluster sends to apply to an edition."""
+
+    edition_id: Identifier
+
+
+class WithdrawalForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = None
 
 
 def submit(
@@ -66,3 +87,38 @@ def submit(
         commits_to_attend=form.commits_to_attend,
         submitted_at=now,
     )
+
+
+def amend(
+    current: ApplicationContent,
+    changes: ApplicationContentForm,
+    *,
+    revision: int,
+    new_participant_id: Callable[[], str],
+    now: datetime,
+) -> ApplicationUpdated | None:
+    """The event recording ``changes``, or None when they change nothing. A participant keeps
+    their id while their email stays the same, so attendance and claims stay linked."""
+    ids_by_email = {p.email.lower(): p.participant_id for p in current.participants}
+    updated = ApplicationUpdated(
+        application_id=current.application_id,
+        edition_id=current.edition_id,
+        cluster=changes.cluster,
+        participants=[
+            Participant(
+                participant_id=ids_by_email.get(str(p.email).lower()) or new_participant_id(),
+                **p.model_dump(),
+            )
+            for p in changes.participants
+        ],
+        motivations=changes.motivations,
+        expectations=changes.expectations,
+        can_advance_costs=changes.can_advance_costs,
+        commits_to_attend=changes.commits_to_attend,
+        revision=revision,
+        updated_at=now,
+    )
+    content = set(ApplicationContent.model_fields)
+    if updated.model_dump(include=content) == current.model_dump(include=content):
+        return None
+    return updated

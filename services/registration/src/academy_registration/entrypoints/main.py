@@ -1,29 +1,44 @@
-"""Bootstrap: wire settings, store, outbox relay and routes into the ASGI app, and run it."""
+"""Bootstrap: wire settings, stores, the outbox relay, the selection-events consumer and the
+routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
-from academy_kit import web
+from academy_contracts.registry import Topic
+from academy_kit import consumer, web
 from academy_kit.mongo import connect
 from academy_kit.outbox import OutboxRelay
-from academy_registration.adapters.store import OUTBOX_COLLECTIONS, ApplicationStore
-from academy_registration.entrypoints.api import router
+from academy_registration.adapters.applications import APPLICATIONS, ApplicationStore
+from academy_registration.adapters.attendance import CHECK_INS, AttendanceStore
+from academy_registration.adapters.companies import COMPANIES, CompanyStore
+from academy_registration.adapters.editions import EDITIONS, EditionStore
+from academy_registration.entrypoints.api import applications, attendance, companies, editions
+from academy_registration.entrypoints.api import errors as api_errors
+from academy_registration.handlers.applications import Applications
+from academy_registration.handlers.staff import Staff
 from academy_registration.settings import RegistrationSettings
+
+OUTBOX_COLLECTIONS = (EDITIONS, APPLICATIONS, COMPANIES, CHECK_INS)
 
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     settings = settings or RegistrationSettings()
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        logger=logging.getLogger("faststream"),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client, db = connect(settings)
-        store = ApplicationStore(db)
-        await store.ensure_indexes()
         relay = OutboxRelay(
             db,
             OUTBOX_COLLECTIONS,
@@ -31,10 +46,27 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             service=settings.service_name,
             poll_seconds=settings.outbox_poll_seconds,
         )
-        app.state.settings, app.state.store, app.state.relay = settings, store, relay
+        store, edition_store = ApplicationStore(db), EditionStore(db)
+        company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
+        for indexed in (store, company_store, attendance_store):
+            await indexed.ensure_indexes()
+        app.state.applications = Applications(store, edition_store, relay, settings)
+        app.state.staff = staff = Staff(
+            edition_store, company_store, attendance_store, relay, settings
+        )
+        if settings.seed_first_edition:
+            await staff.seed_first_edition()
+        consumer.subscribe(
+            broker,
+            Topic.SELECTION,
+            group_id=settings.group_id,
+            service=settings.service_name,
+            handler=staff.on_event,
+        )
         relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            yield
+            async with consumer.running(broker):
+                yield
         finally:
             relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -44,11 +76,17 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     app = web.create_app(
         settings,
         title="Cluster Academy — registration",
-        description="Cluster applications to the Euromed Cluster Academy.",
+        description=(
+            "Editions, cluster applications, company registrations and session check-in of "
+            "the Euromed Cluster Academy. Staff routes need a bearer token with a role "
+            "(`academy-token --role admin`); applicants use their application's link token."
+        ),
         lifespan=lifespan,
         readiness=web.servers_readiness(settings),
     )
-    app.include_router(router)
+    api_errors.install(app)
+    for router in (editions.router, applications.router, companies.router, attendance.router):
+        app.include_router(router)
     return app
 
 

@@ -1,0 +1,163 @@
+"""Applications: one document per application, holding its latest content, its status and,
+until the relay has sent them, the events of the change that wrote it.
+
+``cluster_key`` (edition + ECCP id) is unique among live applications: the same cluster cannot
+apply twice to one edition, but may apply again after withdrawing, since withdrawal moves the
+key aside. Every change is a single ``update_one`` guarded by the revision it read, so two
+concurrent amendments cannot both win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import (
+    ApplicationContent,
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+)
+from academy_kit import outbox
+from academy_kit.mongo import Document
+from academy_registration.adapters import idempotency
+
+APPLICATIONS = "applications"
+CLUSTER_KEY = "cluster_key"
+CONTENT = set(ApplicationContent.model_fields) - {"application_id", "edition_id"}
+
+
+class DuplicateApplication(Exception):
+    def __init__(self, existing_id: str) -> None:
+        super().__init__(existing_id)
+        self.existing_id = existing_id
+
+
+class ConcurrentChange(Exception):
+    """Another change to the application landed between the read and the write."""
+
+
+def cluster_key(edition_id: str, eccp_id: str) -> str:
+    return f"{edition_id}/{eccp_id.strip().lower()}"
+
+
+class ApplicationStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._applications = db[APPLICATIONS]
+
+    async def ensure_indexes(self) -> None:
+        await self._applications.create_index(
+            CLUSTER_KEY, unique=True, name="one_live_application_per_cluster_and_edition"
+        )
+        await self._applications.create_index(idempotency.KEY, unique=True)
+        await self._applications.create_index([("edition_id", ASCENDING), ("submitted_at", 1)])
+
+    async def add(self, envelope: Envelope[ApplicationSubmitted], keyed: Document) -> Document:
+        """Insert the application with its ApplicationSubmitted event in one write. Returns the
+        document, or the one already created under the same idempotency key; raises
+        :class:`DuplicateApplication` when the cluster already applied to the edition."""
+        event = envelope.data
+        doc = {
+            "_id": event.application_id,
+            "edition_id": event.edition_id,
+            "status": "submitted",
+            "revision": 1,
+            CLUSTER_KEY: cluster_key(event.edition_id, event.cluster.eccp_id),
+            **event.model_dump(mode="json", include=CONTENT),
+            "submitted_at": event.submitted_at,
+            "updated_at": event.submitted_at,
+            **keyed,
+            outbox.OUTBOX: outbox.entries([envelope]),
+        }
+        try:
+            await self._applications.insert_one(doc)
+        except DuplicateKeyError:
+            same_key = await self._applications.find_one({idempotency.KEY: keyed[idempotency.KEY]})
+            if same_key is not None:
+                return same_key
+            await self._raise_duplicate(doc[CLUSTER_KEY])
+            raise
+        return doc
+
+    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None:
+        event = envelope.data
+        changes = {
+            **event.model_dump(mode="json", include=CONTENT),
+            CLUSTER_KEY: cluster_key(event.edition_id, event.cluster.eccp_id),
+            "revision": event.revision,
+            "updated_at": event.updated_at,
+        }
+        await self._change(event.application_id, event.revision, changes, envelope)
+
+    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None:
+        event = envelope.data
+        changes = {
+            "status": "withdrawn",
+            CLUSTER_KEY: f"withdrawn/{event.application_id}",
+            "revision": event.revision,
+            "withdrawal_reason": event.reason,
+            "withdrawn_at": event.withdrawn_at,
+            "updated_at": event.withdrawn_at,
+        }
+        await self._change(event.application_id, event.revision, changes, envelope)
+
+    async def _change(
+        self,
+        application_id: str,
+        revision: int,
+        changes: Document,
+        envelope: Envelope[Any],
+    ) -> None:
+        try:
+            result = await self._applications.update_one(
+                {"_id": application_id, "revision": revision - 1, "status": "submitted"},
+                {"$set": changes, "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}}},
+            )
+        except DuplicateKeyError:
+            await self._raise_duplicate(changes[CLUSTER_KEY])
+            raise
+        if result.modified_count != 1:
+            raise ConcurrentChange(application_id)
+
+    async def _raise_duplicate(self, key: str) -> None:
+        existing = await self._applications.find_one({CLUSTER_KEY: key}, {"_id": 1})
+        if existing is not None:
+            raise DuplicateApplication(existing["_id"]) from None
+
+    async def get(self, application_id: str) -> Document | None:
+        return await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 0})
+
+    async def by_idempotency_key(self, key: str) -> Document | None:
+        return await self._applications.find_one(idempotency.lookup(key), {outbox.OUTBOX: 0})
+
+    async def find(self, filters: dict[str, Any], *, skip: int, limit: int) -> list[Document]:
+        cursor = (
+            self._applications.find(filters, {outbox.OUTBOX: 0})
+            .sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
+        return [doc async for doc in cursor]
+
+    async def count(self, filters: dict[str, Any] | None = None) -> int:
+        return await self._applications.count_documents(filters or {})
+
+    async def pending_events(self, application_id: str) -> int | None:
+        """How many of the application's events the relay has not published yet."""
+        doc = await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 1})
+        return None if doc is None else len(doc[outbox.OUTBOX])
+
+
+def content(doc: Document) -> ApplicationContent:
+    """The application's current content as the events carry it."""
+    return ApplicationContent.model_validate({"application_id": doc["_id"], **doc})
+
+
+def submitted_at(doc: Document) -> datetime:
+    value: datetime = doc["submitted_at"]
+    return value

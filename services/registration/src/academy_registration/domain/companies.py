@@ -1,0 +1,33 @@
+"""Company registrations: companies (from the seven countries or the Aix-Marseille-Provence
+metropolis, or anywhere) register to network with the clusters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_extra_types.country import CountryAlpha2
+
+from academy_contracts.events import CompanyContact, CompanyRegistered
+from academy_contracts.values import Identifier, Sector
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class CompanyForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    company_name: ShortText
+    country: CountryAlpha2 = Field(description="ISO 3166-1 alpha-2 code, e.g. TN or FR.")
+    sector: Sector
+    edition_id: Identifier | None = None
+    cluster_name: ShortText | None = Field(
+        default=None, description="The cluster the company belongs to, if any."
+    )
+    contact: CompanyContact
+    interests: list[ShortText] = Field(default_factory=list, max_length=20)
+
+
+def register(form: CompanyForm, *, company_id: str, now: datetime) -> CompanyRegistered:
+    return CompanyRegistered(company_id=company_id, registered_at=now, **form.model_dump())

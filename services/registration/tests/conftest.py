@@ -1,0 +1,50 @@
+"""Registration's fixtures: the app on the real servers, an open edition, problem checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from academy_registration.entrypoints.main import create_app
+from academy_registration.settings import RegistrationSettings
+
+
+@pytest.fixture
+async def api(service_settings: Any, run_app: Any) -> AsyncIterator[Any]:
+    """A client of a running registration service (``api.app`` is the app)."""
+    app = create_app(service_settings(RegistrationSettings))
+    async with run_app(app) as client:
+        client.app = app
+        yield client
+
+
+@pytest.fixture
+def admin(staff_headers: Any) -> dict[str, str]:
+    headers: dict[str, str] = staff_headers("admin")
+    return headers
+
+
+@pytest.fixture
+async def edition(api: Any, uid: str, edition_form: Any, admin: dict[str, str]) -> str:
+    """The id of an edition open for applications, with sessions s1 and s2."""
+    response = await api.post("/v1/editions", json=edition_form(f"ed-{uid}"), headers=admin)
+    assert response.status_code == 201, response.text
+    edition_id: str = response.json()["edition_id"]
+    return edition_id
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+@pytest.fixture
+def problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
+    """Check that a response is an RFC 9457 problem with this status; its body."""
+    return _problem
