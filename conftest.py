@@ -92,7 +92,7 @@ def service_settings(servers: Servers, uid: str) -> Callable[..., Any]:
             "kafka_bootstrap_servers": servers.kafka_bootstrap,
             "mongodb_uri": servers.mongodb_uri,
             "database": f"t_{cls.__name__[:3].lower()}_{uid}",
-            "consumer_group": f"t-{uid}",
+            "consumer_group": f"t-{cls.__name__[:3].lower()}-{uid}",
             "outbox_poll_seconds": 0.2,
         }
         return cls(**{**fields, **overrides})
@@ -210,6 +210,20 @@ def _edition_form(edition_id: str, **overrides: Any) -> dict[str, Any]:
     }
     form.update(overrides)
     return form
+
+
+async def _open_edition(registration: httpx.AsyncClient, edition_id: str, **overrides: Any) -> str:
+    """Create an open edition through registration's admin API; its id."""
+    response = await registration.post(
+        "/v1/editions", json=_edition_form(edition_id, **overrides), headers=_staff_headers("admin")
+    )
+    assert response.status_code == 201, response.text
+    return edition_id
+
+
+@pytest.fixture
+def open_edition() -> Callable[..., Awaitable[str]]:
+    return _open_edition
 
 
 @pytest.fixture

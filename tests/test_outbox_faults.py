@@ -35,23 +35,27 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
     broker_down: local.Stack,
     topic_records: Any,
     service_settings: Any,
+    open_edition: Any,
 ) -> None:
     app = create_app(
         service_settings(RegistrationSettings, kafka_bootstrap_servers=broker_down.kafka_bootstrap)
     )
     async with run_app(app) as registration:
         assert not await kafka_answers(broker_down.kafka_bootstrap)
+        await open_edition(registration, f"ed-{uid}")
         response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
         assert response.status_code == 201, response.text
         application_id = response.json()["application_id"]
-        assert await app.state.store.pending_events(application_id) == 1  # waits for the broker
+        assert (
+            await app.state.applications.store.pending_events(application_id) == 1
+        )  # waits for the broker
 
         local.start_kafka(broker_down)
         await eventually(lambda: kafka_answers(broker_down.kafka_bootstrap), timeout=90)
         await local.create_topics(broker_down.kafka_bootstrap, partitions=3)
 
         async def outbox_empty() -> bool:
-            pending: int | None = await app.state.store.pending_events(application_id)
+            pending: int | None = await app.state.applications.store.pending_events(application_id)
             return pending == 0
 
         await eventually(outbox_empty, timeout=60)

@@ -44,18 +44,25 @@ async def test_submitted_application_is_published_and_stored_once(
     application_form: Any,
     topic_records: Any,
     service_settings: Any,
+    open_edition: Any,
 ) -> None:
     edition = f"ed-{uid}"
     reg, sel = service_settings(RegistrationSettings), service_settings(SelectionSettings)
     sel_app = selection_app(sel)
     async with run_app(registration_app(reg)) as registration, run_app(sel_app):
+        await open_edition(registration, edition)
         response = await registration.post("/v1/applications", json=application_form(edition))
         assert response.status_code == 201, response.text
         application_id = response.json()["application_id"]
 
         # The event is on the real topic, in CloudEvents binary mode, keyed by application id.
         [record] = await topic_records(
-            servers.kafka_bootstrap, Topic.APPLICATIONS, lambda r: r.key == application_id.encode()
+            servers.kafka_bootstrap,
+            Topic.APPLICATIONS,
+            lambda r: (
+                r.key == application_id.encode()
+                and dict(r.headers)["ce_type"] == SUBMITTED.encode()
+            ),
         )
         headers = {k: v.decode() for k, v in record.headers}
         assert headers["ce_type"] == SUBMITTED
@@ -115,6 +122,7 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
     application_form: Any,
     topic_records: Any,
     service_settings: Any,
+    open_edition: Any,
 ) -> None:
     reg, sel = service_settings(RegistrationSettings), service_settings(SelectionSettings)
     sel_app = selection_app(sel)
@@ -137,6 +145,7 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
     finally:
         await producer.stop()
     async with run_app(registration_app(reg)) as registration, run_app(sel_app):
+        await open_edition(registration, f"ed-{uid}")
         response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
         application_id = response.json()["application_id"]
         await eventually(lambda: sel_app.state.store.get(application_id))

@@ -20,7 +20,7 @@ from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from academy_contracts.envelope import Envelope
-from academy_kit.mongo import Document
+from academy_kit.mongo import Document, document_lock
 
 OUTBOX = "outbox"
 PENDING = {f"{OUTBOX}.0": {"$exists": True}}
@@ -108,7 +108,8 @@ class OutboxRelay:
                 for entry in doc[OUTBOX]:
                     await self._publish(entry)
                     # The whole entry, not a condition: FerretDB 1.x's $pull matches by value only.
-                    await collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX: entry}})
+                    async with document_lock(collection, doc["_id"]):
+                        await collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX: entry}})
                     count += 1
         pending_gauge.labels(self._service).set(pending - count)
         return count

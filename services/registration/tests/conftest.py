@@ -28,11 +28,9 @@ def admin(staff_headers: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-async def edition(api: Any, uid: str, edition_form: Any, admin: dict[str, str]) -> str:
+async def edition(api: Any, uid: str, open_edition: Any) -> str:
     """The id of an edition open for applications, with sessions s1 and s2."""
-    response = await api.post("/v1/editions", json=edition_form(f"ed-{uid}"), headers=admin)
-    assert response.status_code == 201, response.text
-    edition_id: str = response.json()["edition_id"]
+    edition_id: str = await open_edition(api, f"ed-{uid}")
     return edition_id
 
 

@@ -19,14 +19,21 @@ async def _count(api: Any) -> int:
     return count
 
 
-async def _events(topic_records: Any, api: Any, application_id: str, expect: int) -> list[str]:
-    """The types of the application's events on the topic, in order."""
-    records = await topic_records(
+async def _records(topic_records: Any, api: Any, application_id: str, expect: int) -> Any:
+    """Registration's records about the application (other services publish to the topic
+    too: selection screens every application it reads)."""
+    source = api.app.state.settings.source.encode()
+    return await topic_records(
         api.app.state.settings.kafka_bootstrap_servers,
         Topic.APPLICATIONS.value,
-        lambda r: r.key == application_id.encode(),
+        lambda r: r.key == application_id.encode() and dict(r.headers)["ce_source"] == source,
         expect=expect,
     )
+
+
+async def _events(topic_records: Any, api: Any, application_id: str, expect: int) -> list[str]:
+    """The types of registration's events about the application, in order."""
+    records = await _records(topic_records, api, application_id, expect)
     return [dict(r.headers)["ce_type"].decode().split(".")[-2] for r in records]
 
 
@@ -219,12 +226,7 @@ async def test_amend_then_withdraw_before_the_deadline_emit_their_events(
         "updated",
         "withdrawn",
     ]
-    records = await topic_records(
-        api.app.state.settings.kafka_bootstrap_servers,
-        Topic.APPLICATIONS.value,
-        lambda r: r.key == app_id.encode(),
-        expect=3,
-    )
+    records = await _records(topic_records, api, app_id, expect=3)
     updated = from_kafka({k: bytes(v) for k, v in records[1].headers}, records[1].value).data
     assert updated.motivations == "Sharper motivations after our board met."  # type: ignore[attr-defined]
 

@@ -24,7 +24,7 @@ from academy_contracts.events import (
     ApplicationWithdrawn,
 )
 from academy_kit import outbox
-from academy_kit.mongo import Document
+from academy_kit.mongo import Document, document_lock
 from academy_registration.adapters import idempotency
 
 APPLICATIONS = "applications"
@@ -114,10 +114,14 @@ class ApplicationStore:
         envelope: Envelope[Any],
     ) -> None:
         try:
-            result = await self._applications.update_one(
-                {"_id": application_id, "revision": revision - 1, "status": "submitted"},
-                {"$set": changes, "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}}},
-            )
+            async with document_lock(self._applications, application_id):
+                result = await self._applications.update_one(
+                    {"_id": application_id, "revision": revision - 1, "status": "submitted"},
+                    {
+                        "$set": changes,
+                        "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}},
+                    },
+                )
         except DuplicateKeyError:
             await self._raise_duplicate(changes[CLUSTER_KEY])
             raise

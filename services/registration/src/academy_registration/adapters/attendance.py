@@ -18,7 +18,7 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import SessionAttended
 from academy_contracts.values import Participant
 from academy_kit import outbox
-from academy_kit.mongo import Document
+from academy_kit.mongo import Document, document_lock
 
 SELECTIONS = "selections"
 CHECK_INS = "check_ins"
@@ -49,19 +49,20 @@ class AttendanceStore:
     ) -> None:
         """Record a selection decision unless a later one is already recorded."""
         try:
-            await self._selections.update_one(
-                {"_id": application_id, "decided_at": {"$lt": decided_at}},
-                {
-                    "$set": {
-                        "edition_id": edition_id,
-                        "status": "selected" if selected else "not_selected",
-                        "cluster_name": cluster_name,
-                        "participants": [p.model_dump(mode="json") for p in participants],
-                        "decided_at": decided_at,
-                    }
-                },
-                upsert=True,
-            )
+            async with document_lock(self._selections, application_id):
+                await self._selections.update_one(
+                    {"_id": application_id, "decided_at": {"$lt": decided_at}},
+                    {
+                        "$set": {
+                            "edition_id": edition_id,
+                            "status": "selected" if selected else "not_selected",
+                            "cluster_name": cluster_name,
+                            "participants": [p.model_dump(mode="json") for p in participants],
+                            "decided_at": decided_at,
+                        }
+                    },
+                    upsert=True,
+                )
         except DuplicateKeyError:
             return  # a decision at least as recent is already there
 

@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import EditionPublished
 from academy_kit import outbox
-from academy_kit.mongo import Document
+from academy_kit.mongo import Document, document_lock
 
 EDITIONS = "editions"
 
@@ -38,13 +38,14 @@ class EditionStore:
     async def replace(self, envelope: Envelope[EditionPublished]) -> bool:
         """Store the next revision; False when another change got there first."""
         edition = envelope.data
-        result = await self._editions.update_one(
-            {"_id": edition.edition_id, "revision": edition.revision - 1},
-            {
-                "$set": edition.model_dump(mode="json", exclude={"edition_id"}),
-                "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}},
-            },
-        )
+        async with document_lock(self._editions, edition.edition_id):
+            result = await self._editions.update_one(
+                {"_id": edition.edition_id, "revision": edition.revision - 1},
+                {
+                    "$set": edition.model_dump(mode="json", exclude={"edition_id"}),
+                    "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}},
+                },
+            )
         return result.modified_count == 1
 
     async def get(self, edition_id: str) -> EditionPublished | None:
