@@ -245,6 +245,20 @@ class ClusterRejected(AcademyEvent):
     explanation: SelectionExplanation | None = None
 
 
+class OfferActor(StrEnum):
+    """Who answered an offer: the applicant through their link, or staff on their behalf."""
+
+    APPLICANT = "applicant"
+    STAFF = "staff"
+
+
+class OfferConfirmed(AcademyEvent):
+    """A selected cluster confirmed its place before its offer deadline."""
+
+    confirmed_at: UtcDateTime
+    confirmed_by: OfferActor
+
+
 class SessionAttended(AcademyEvent):
     """The check-in desk recorded a participant present at a session."""
 

@@ -22,6 +22,7 @@ from academy_contracts.events import (
     EditionPublished,
     ExpenseClaimed,
     IntegrationEvent,
+    OfferConfirmed,
     SessionAttended,
 )
 
@@ -42,7 +43,7 @@ TOPIC_DESCRIPTIONS = {
     Topic.EDITIONS: "Editions of the Academy as staff set them, keyed by edition id.",
     Topic.COMPANIES: "Company registrations, keyed by company id.",
     Topic.APPLICATIONS: "Cluster applications: submitted, updated, withdrawn, screened.",
-    Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected.",
+    Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected; offers confirmed.",
     Topic.ATTENDANCE: "Session check-ins of selected participants.",
     Topic.REIMBURSEMENT: "Expense claims and their reimbursement.",
 }
@@ -131,6 +132,13 @@ EVENTS: tuple[EventSpec, ...] = (
         ClusterRejected,
         Topic.SELECTION,
         "A cluster has no place in an edition (not selected, or its offer declined or lapsed).",
+    ),
+    EventSpec(
+        "OfferConfirmed",
+        f"{TYPE_PREFIX}.offer.confirmed.v1",
+        OfferConfirmed,
+        Topic.SELECTION,
+        "A selected cluster confirmed its place in an edition.",
     ),
     EventSpec(
         "SessionAttended",
