@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -37,16 +37,26 @@ dead_lettered_total = Counter(
 
 
 def subscribe(
-    broker: KafkaBroker, topic: Topic, *, group_id: str, service: str, handler: Handler
+    broker: KafkaBroker,
+    topics: Topic | Sequence[Topic],
+    *,
+    group_id: str,
+    service: str,
+    handler: Handler,
 ) -> None:
-    """Register ``handler`` for every valid event on ``topic`` in consumer group ``group_id``."""
+    """Register ``handler`` for every valid event on ``topics`` in consumer group ``group_id``.
+
+    One consumer reads all the topics: several consumers of one service in one group, each on a
+    topic of its own, would rebalance the group at every start and fail commits meanwhile.
+    """
+    names = [topics.value] if isinstance(topics, Topic) else [t.value for t in topics]
 
     @broker.subscriber(
-        topic.value,
+        *names,
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        title=f"{service}:{topic.value}",
+        title=f"{service}:{','.join(names)}",
     )
     async def on_message(message: KafkaMessage) -> None:
         record = _record(message)
@@ -54,7 +64,7 @@ def subscribe(
         try:
             envelope = from_kafka(headers, record.value)
         except InvalidEvent as exc:
-            await _dead_letter(broker, topic, group_id, service, message, str(exc))
+            await _dead_letter(broker, group_id, service, record, str(exc))
             return
         event_token = logs.event_id.set(envelope.id)
         correlation_token = logs.correlation_id.set(envelope.correlation_id)
@@ -75,13 +85,11 @@ def _record(message: KafkaMessage) -> ConsumerRecord[bytes, bytes]:
 
 async def _dead_letter(
     broker: KafkaBroker,
-    topic: Topic,
     group_id: str,
     service: str,
-    message: KafkaMessage,
+    record: ConsumerRecord[bytes, bytes],
     error: str,
 ) -> None:
-    record = _record(message)
     headers = {k: bytes(v).decode(errors="replace") for k, v in record.headers}
     headers.update(
         {
@@ -93,9 +101,9 @@ async def _dead_letter(
         }
     )
     await broker.publish(
-        record.value, dead_letter_topic(topic.value), key=record.key, headers=headers
+        record.value, dead_letter_topic(record.topic), key=record.key, headers=headers
     )
-    dead_lettered_total.labels(service, topic.value).inc()
+    dead_lettered_total.labels(service, record.topic).inc()
     log.error("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, error)
 
 
