@@ -320,3 +320,74 @@ class ExpenseClaimed(AcademyEvent):
     lines: list[ExpenseLine] = Field(min_length=1, max_length=100)
     documents: list[SupportingDocument] = Field(default_factory=list, max_length=100)
     claimed_at: UtcDateTime
+
+
+class DocumentsMissing(AcademyEvent):
+    """Finance reviewed a claim and needs more supporting documents before it can be approved
+    (90% is reimbursed only once all of them are in)."""
+
+    claim_id: Identifier
+    participant_id: Identifier
+    missing: list[ShortText] = Field(min_length=1, max_length=50)
+    """What is missing, as finance described each document."""
+    noted_at: UtcDateTime
+
+
+class ReimbursementApproved(AcademyEvent):
+    """A claim is complete and approved: ``approved`` is the reimbursed share (90%) of the
+    ``eligible`` costs, in the claim's currency."""
+
+    claim_id: Identifier
+    participant_id: Identifier
+    eligible: Money
+    approved: Money
+    approved_at: UtcDateTime
+
+
+class ReimbursementRejected(AcademyEvent):
+    """Finance refused a claim (nothing of it will be reimbursed)."""
+
+    claim_id: Identifier
+    participant_id: Identifier
+    reason: BoundedText
+    rejected_at: UtcDateTime
+
+
+class ReimbursementPaid(AcademyEvent):
+    """The approved amount of a claim was paid to the participant."""
+
+    claim_id: Identifier
+    participant_id: Identifier
+    amount: Money
+    payment_reference: ShortText
+    paid_at: UtcDateTime
+
+
+class NotificationOutcome(IntegrationEvent):
+    """What became of one message of the notification service. ``notification_id`` is the
+    message's unique key (source event id, recipient, template) and the record key."""
+
+    notification_id: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+    source_event_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    template: Identifier
+    language: Language
+    recipient: EmailStr
+    application_id: Identifier | None = None
+    attempts: int = Field(ge=1)
+
+    @property
+    def key(self) -> str:
+        return self.notification_id
+
+
+class NotificationDelivered(NotificationOutcome):
+    """The SMTP server accepted the message."""
+
+    delivered_at: UtcDateTime
+
+
+class NotificationFailed(NotificationOutcome):
+    """The message could not be delivered and will not be retried."""
+
+    error: BoundedText
+    failed_at: UtcDateTime

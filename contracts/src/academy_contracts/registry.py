@@ -19,10 +19,16 @@ from academy_contracts.events import (
     ClusterSelected,
     ClusterWaitlisted,
     CompanyRegistered,
+    DocumentsMissing,
     EditionPublished,
     ExpenseClaimed,
     IntegrationEvent,
+    NotificationDelivered,
+    NotificationFailed,
     OfferConfirmed,
+    ReimbursementApproved,
+    ReimbursementPaid,
+    ReimbursementRejected,
     SessionAttended,
 )
 
@@ -37,6 +43,7 @@ class Topic(StrEnum):
     SELECTION = "academy.selection"
     ATTENDANCE = "academy.attendance"
     REIMBURSEMENT = "academy.reimbursement"
+    NOTIFICATIONS = "academy.notifications"
 
 
 TOPIC_DESCRIPTIONS = {
@@ -46,6 +53,7 @@ TOPIC_DESCRIPTIONS = {
     Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected; offers confirmed.",
     Topic.ATTENDANCE: "Session check-ins of selected participants.",
     Topic.REIMBURSEMENT: "Expense claims and their reimbursement.",
+    Topic.NOTIFICATIONS: "Outcomes of the messages sent to applicants, participants and staff.",
 }
 
 
@@ -153,6 +161,48 @@ EVENTS: tuple[EventSpec, ...] = (
         ExpenseClaimed,
         Topic.REIMBURSEMENT,
         "A participant claimed costs they advanced.",
+    ),
+    EventSpec(
+        "DocumentsMissing",
+        f"{TYPE_PREFIX}.documents.missing.v1",
+        DocumentsMissing,
+        Topic.REIMBURSEMENT,
+        "A claim lacks supporting documents; they are listed.",
+    ),
+    EventSpec(
+        "ReimbursementApproved",
+        f"{TYPE_PREFIX}.reimbursement.approved.v1",
+        ReimbursementApproved,
+        Topic.REIMBURSEMENT,
+        "A claim was approved: 90% of its eligible costs will be reimbursed.",
+    ),
+    EventSpec(
+        "ReimbursementRejected",
+        f"{TYPE_PREFIX}.reimbursement.rejected.v1",
+        ReimbursementRejected,
+        Topic.REIMBURSEMENT,
+        "A claim was refused.",
+    ),
+    EventSpec(
+        "ReimbursementPaid",
+        f"{TYPE_PREFIX}.reimbursement.paid.v1",
+        ReimbursementPaid,
+        Topic.REIMBURSEMENT,
+        "The approved amount of a claim was paid.",
+    ),
+    EventSpec(
+        "NotificationDelivered",
+        f"{TYPE_PREFIX}.notification.delivered.v1",
+        NotificationDelivered,
+        Topic.NOTIFICATIONS,
+        "A message was accepted by the mail server.",
+    ),
+    EventSpec(
+        "NotificationFailed",
+        f"{TYPE_PREFIX}.notification.failed.v1",
+        NotificationFailed,
+        Topic.NOTIFICATIONS,
+        "A message could not be delivered and will not be retried.",
     ),
 )
 
