@@ -183,6 +183,17 @@ def staff_headers() -> Callable[..., dict[str, str]]:
     return _staff_headers
 
 
+def _operations(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app's OpenAPI document lists."""
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    return {(method.upper(), path) for path, item in paths.items() for method in item}
+
+
+@pytest.fixture
+def operations() -> Callable[[FastAPI], set[tuple[str, str]]]:
+    return _operations
+
+
 @pytest.fixture
 def edition_form() -> Callable[..., dict[str, Any]]:
     return _edition_form
