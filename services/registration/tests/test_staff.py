@@ -12,7 +12,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from academy_contracts.envelope import Envelope, from_kafka
-from academy_contracts.events import ClusterProfile, ClusterRejected, ClusterSelected
+from academy_contracts.events import (
+    ClusterProfile,
+    ClusterRejected,
+    ClusterSelected,
+    RejectionReason,
+)
 from academy_contracts.registry import Topic
 from academy_contracts.values import Participant
 
@@ -222,17 +227,20 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
     older = ClusterRejected(
         **rejection,
         participants=participants,
-        reason="not_selected",
+        reason=RejectionReason.NOT_SELECTED,
         decided_at=datetime(2020, 1, 1, tzinfo=UTC),
     )
     later = ClusterRejected(
-        **rejection, participants=participants, reason="offer_lapsed", decided_at=datetime.now(UTC)
+        **rejection,
+        participants=participants,
+        reason=RejectionReason.OFFER_LAPSED,
+        decided_at=datetime.now(UTC),
     )
     await _decide(bootstrap, older, later)
 
     async def revoked() -> bool:
         response = await api.get(f"/v1/editions/{edition}/participants", headers=desk)
-        return response.json() == []
+        return bool(response.json() == [])
 
     await eventually(revoked)
     other = participants[2].participant_id
