@@ -26,4 +26,5 @@ def token_for(secret: SecretStr, application_id: str) -> str:
 
 def matches(secret: SecretStr, application_id: str, token: str | None) -> bool:
     """Whether ``token`` is the link token of ``application_id`` (constant-time)."""
-    return token is not None and hmac.compare_digest(token, token_for(secret, application_id))
+    expected = token_for(secret, application_id).encode()
+    return token is not None and hmac.compare_digest(token.encode(), expected)

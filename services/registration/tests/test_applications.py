@@ -185,7 +185,7 @@ async def test_the_link_token_opens_only_its_own_application(
         headers={"X-Application-Token": mine["access_token"]},
     )
     assert by_header.status_code == 200
-    for token in (theirs["access_token"], None, "forged"):
+    for token in (theirs["access_token"], None, "forged", "jeton-é"):
         url = f"/v1/applications/{mine['application_id']}"
         response = await api.get(url, params={"token": token} if token else None)
         problem(response, 404)

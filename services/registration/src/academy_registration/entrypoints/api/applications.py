@@ -25,7 +25,9 @@ from academy_registration.domain.applications import (
 from academy_registration.entrypoints.api.deps import (
     ApplicationsDep,
     IdempotencyKey,
+    Limit,
     LinkToken,
+    Offset,
 )
 
 router = APIRouter(prefix="/v1", tags=["applications"])
@@ -168,8 +170,8 @@ FilterDep = Annotated[ApplicationFilter, Query()]
 async def list_applications(
     filters: FilterDep,
     applications: ApplicationsDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> ApplicationPage:
     """Applications, oldest first, filtered by edition, country, sector and status."""
     query = filters.query()

@@ -12,7 +12,7 @@ from academy_contracts.values import Sector
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.mongo import Document
 from academy_registration.domain.companies import CompanyForm
-from academy_registration.entrypoints.api.deps import IdempotencyKey, StaffDep
+from academy_registration.entrypoints.api.deps import IdempotencyKey, Limit, Offset, StaffDep
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"])
 
@@ -50,8 +50,8 @@ async def list_companies(
     edition_id: str | None = None,
     country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
     sector: Sector | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> CompanyPage:
     fields = {"edition_id": edition_id, "country": country, "sector": sector}
     query: dict[str, Any] = {k: str(v) for k, v in fields.items() if v is not None}
