@@ -99,6 +99,33 @@ async def test_the_eccp_profile_and_the_declarations_are_checked(
     assert await _count(api) == 0
 
 
+async def test_the_eccp_registration_is_an_id_or_a_profile_url_on_the_platform(
+    api: Any, edition: str, application_form: Any, problem: Any
+) -> None:
+    by_url = application_form(edition)
+    del by_url["cluster"]["eccp_id"]
+    by_url["cluster"]["eccp_profile_url"] = (
+        "https://www.clustercollaboration.eu/cluster-organisations/cluster-sante-sfax/"
+    )
+    created = await api.post("/v1/applications", json=by_url)
+    assert created.status_code == 201, created.text
+    assert created.json()["cluster"]["eccp_id"] == "cluster-sante-sfax"
+    same = application_form(edition, "cluster-sante-sfax")
+    problem(await api.post("/v1/applications", json=same), 409)
+
+    elsewhere = application_form(edition)
+    elsewhere["cluster"]["eccp_profile_url"] = "https://example.com/cluster-organisations/x"
+    [error] = problem(await api.post("/v1/applications", json=elsewhere), 422)["errors"]
+    assert error["field"] == "cluster.eccp_profile_url"
+    assert "clustercollaboration.eu" in error["message"]
+    neither = application_form(edition)
+    del neither["cluster"]["eccp_id"], neither["cluster"]["eccp_profile_url"]
+    [error] = problem(await api.post("/v1/applications", json=neither), 422)["errors"]
+    assert error["field"] == "cluster"
+    assert "European Cluster Collaboration Platform" in error["message"]
+    assert await _count(api) == 1
+
+
 async def test_the_same_cluster_cannot_apply_twice_to_one_edition(
     api: Any, edition: str, application_form: Any, problem: Any, admin: Any, edition_form: Any
 ) -> None:

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from academy_contracts.events import (
     ApplicationContent,
@@ -19,7 +28,14 @@ from academy_contracts.events import (
     ClusterProfile,
     team_problem,
 )
-from academy_contracts.values import Identifier, Language, Participant, ParticipantRole
+from academy_contracts.values import (
+    Country,
+    Identifier,
+    Language,
+    Participant,
+    ParticipantRole,
+    Sector,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -35,13 +51,65 @@ class ParticipantForm(BaseModel):
     language: Language
 
 
+ECCP_HOSTS = ("clustercollaboration.eu", "www.clustercollaboration.eu")
+
+
+class ClusterForm(BaseModel):
+    """The cluster, with its European Cluster Collaboration Platform registration: its profile
+    id, or its profile URL on the platform (the id is then the URL's last segment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    country: Country
+    sector: Sector
+    eccp_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,120}$")]
+        | None
+    ) = None
+    eccp_profile_url: HttpUrl | None = Field(
+        default=None,
+        examples=["https://clustercollaboration.eu/cluster-organisations/pole-sante"],
+    )
+
+    @field_validator("eccp_profile_url")
+    @classmethod
+    def _on_the_platform(cls, url: HttpUrl | None) -> HttpUrl | None:
+        if url is not None and url.host not in ECCP_HOSTS:
+            raise ValueError(f"the ECCP profile is a page on {ECCP_HOSTS[0]}")
+        if url is not None and not (url.path or "").strip("/"):
+            raise ValueError("the URL names no profile")
+        return url
+
+    @model_validator(mode="after")
+    def _registered(self) -> Self:
+        if self.eccp_id is None and self.eccp_profile_url is None:
+            raise ValueError(
+                "give the ECCP profile id or the profile URL: clusters must be "
+                "registered on the European Cluster Collaboration Platform"
+            )
+        return self
+
+    def profile(self) -> ClusterProfile:
+        eccp_id = self.eccp_id
+        if eccp_id is None and self.eccp_profile_url is not None:
+            eccp_id = (self.eccp_profile_url.path or "").rstrip("/").rsplit("/", 1)[-1]
+        return ClusterProfile(
+            name=self.name,
+            country=self.country,
+            sector=self.sector,
+            eccp_id=eccp_id or "",
+            eccp_profile_url=self.eccp_profile_url,
+        )
+
+
 class ApplicationContentForm(BaseModel):
     """What an application says; an amendment sends it whole. Unknown fields are refused so
     typos do not go unnoticed."""
 
     model_config = ConfigDict(extra="forbid")
 
-    cluster: ClusterProfile
+    cluster: ClusterForm
     participants: list[ParticipantForm] = Field(min_length=3, max_length=3)
     motivations: Text
     expectations: Text
@@ -76,7 +144,7 @@ def submit(
     return ApplicationSubmitted(
         application_id=application_id,
         edition_id=form.edition_id,
-        cluster=form.cluster,
+        cluster=form.cluster.profile(),
         participants=[
             Participant(participant_id=pid, **p.model_dump())
             for pid, p in zip(participant_ids, form.participants, strict=True)
@@ -103,7 +171,7 @@ def amend(
     updated = ApplicationUpdated(
         application_id=current.application_id,
         edition_id=current.edition_id,
-        cluster=changes.cluster,
+        cluster=changes.cluster.profile(),
         participants=[
             Participant(
                 participant_id=ids_by_email.get(str(p.email).lower()) or new_participant_id(),
