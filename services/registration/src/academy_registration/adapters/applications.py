@@ -9,7 +9,6 @@ concurrent amendments cannot both win.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -160,8 +159,3 @@ class ApplicationStore:
 def content(doc: Document) -> ApplicationContent:
     """The application's current content as the events carry it."""
     return ApplicationContent.model_validate({"application_id": doc["_id"], **doc})
-
-
-def submitted_at(doc: Document) -> datetime:
-    value: datetime = doc["submitted_at"]
-    return value
