@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -20,7 +21,11 @@ from prometheus_client import Counter, Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from academy_contracts.envelope import Envelope
+from academy_contracts.events import IntegrationEvent
+from academy_kit import logs
 from academy_kit.mongo import Document, document_lock
+
+E = TypeVar("E", bound=IntegrationEvent)
 
 OUTBOX = "outbox"
 PENDING = {f"{OUTBOX}.0": {"$exists": True}}
@@ -37,6 +42,12 @@ publish_errors_total = Counter(
 pending_gauge = Gauge(
     "academy_outbox_pending", "Events waiting in the outbox at the last scan", ["service"]
 )
+
+
+def envelope(event: E, source: str) -> Envelope[E]:
+    """The envelope of an event the current request or message causes: it carries that
+    request's correlation id, so one applicant's click can be followed through every service."""
+    return Envelope(data=event, source=source, correlation_id=logs.correlation_id.get())
 
 
 def entries(envelopes: Iterable[Envelope]) -> list[Document]:  # type: ignore[type-arg]

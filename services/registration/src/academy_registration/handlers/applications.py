@@ -10,11 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
-from academy_contracts.envelope import Envelope
-from academy_contracts.events import ApplicationWithdrawn, EditionPublished, IntegrationEvent
-from academy_kit import links, logs
+from academy_contracts.events import ApplicationWithdrawn, EditionPublished
+from academy_kit import links, outbox
 from academy_kit.mongo import Document, now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
@@ -29,8 +27,6 @@ from academy_registration.handlers.errors import (
     UnknownEdition,
 )
 
-E = TypeVar("E", bound=IntegrationEvent)
-
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -42,11 +38,6 @@ class Applications:
     editions: EditionStore
     relay: OutboxRelay
     settings: ServiceSettings
-
-    def envelope(self, event: E) -> Envelope[E]:
-        return Envelope(
-            data=event, source=self.settings.source, correlation_id=logs.correlation_id.get()
-        )
 
     async def open_edition(self, edition_id: str, at: datetime) -> EditionPublished:
         edition = await self.editions.get(edition_id)
@@ -74,7 +65,7 @@ class Applications:
             now=submitted_at,
         )
         keyed = idempotency.fields(idempotency_key, form, event.application_id)
-        doc = await self.store.add(self.envelope(event), keyed)
+        doc = await self.store.add(outbox.envelope(event, self.settings.source), keyed)
         created = doc["_id"] == event.application_id
         if created:
             self.relay.kick()
@@ -112,7 +103,7 @@ class Applications:
         )
         if event is None:
             return doc
-        await self.store.amend(self.envelope(event))
+        await self.store.amend(outbox.envelope(event, self.settings.source))
         self.relay.kick()
         return await self.read(application_id, token)
 
@@ -130,6 +121,6 @@ class Applications:
             reason=form.reason,
             withdrawn_at=now(),
         )
-        await self.store.withdraw(self.envelope(event))
+        await self.store.withdraw(outbox.envelope(event, self.settings.source))
         self.relay.kick()
         return await self.read(application_id, token)

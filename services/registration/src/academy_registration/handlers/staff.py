@@ -13,7 +13,7 @@ from academy_contracts.events import (
     IntegrationEvent,
     SessionAttended,
 )
-from academy_kit import logs
+from academy_kit import outbox
 from academy_kit.mongo import Document, now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
@@ -30,7 +30,7 @@ from academy_registration.domain.editions import (
     publish,
     session_ids,
 )
-from academy_registration.handlers.applications import E, new_id
+from academy_registration.handlers.applications import new_id
 from academy_registration.handlers.errors import NotSelected, UnknownEdition, UnknownSession
 
 
@@ -42,14 +42,9 @@ class Staff:
     relay: OutboxRelay
     settings: ServiceSettings
 
-    def envelope(self, event: E) -> Envelope[E]:
-        return Envelope(
-            data=event, source=self.settings.source, correlation_id=logs.correlation_id.get()
-        )
-
     async def create_edition(self, form: NewEdition) -> EditionPublished:
         event = publish(form.edition_id, form, revision=1, now=now())
-        await self.editions.create(self.envelope(event))
+        await self.editions.create(outbox.envelope(event, self.settings.source))
         self.relay.kick()
         return event
 
@@ -57,7 +52,7 @@ class Staff:
         """The new revision; None when another change got there first."""
         current = await self.edition(edition_id)
         event = publish(edition_id, form, revision=current.revision + 1, now=now())
-        if not await self.editions.replace(self.envelope(event)):
+        if not await self.editions.replace(outbox.envelope(event, self.settings.source)):
             return None
         self.relay.kick()
         return event
@@ -92,7 +87,7 @@ class Staff:
             await self.edition(form.edition_id)
         event = register(form, company_id=new_id(), now=now())
         keyed = idempotency.fields(idempotency_key, form, event.company_id)
-        doc = await self.companies.add(self.envelope(event), keyed)
+        doc = await self.companies.add(outbox.envelope(event, self.settings.source), keyed)
         created = doc["_id"] == event.company_id
         if created:
             self.relay.kick()
@@ -114,7 +109,7 @@ class Staff:
             participant_id=participant_id,
             attended_at=now(),
         )
-        doc, created = await self.attendance.check_in(self.envelope(event))
+        doc, created = await self.attendance.check_in(outbox.envelope(event, self.settings.source))
         if created:
             self.relay.kick()
         return doc, created
