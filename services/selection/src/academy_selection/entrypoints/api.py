@@ -1,0 +1,347 @@
+"""HTTP routes of the selection service: staff (admin, committee) run reviews and the
+selection; an applicant answers their offer with their link token."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from academy_contracts.events import ClusterProfile, OfferActor
+from academy_kit import links
+from academy_kit.auth import Role, StaffMember, StaffOnly
+from academy_kit.problems import Problem
+from academy_selection.domain.report import BalanceReport
+from academy_selection.domain.reviews import Review, ReviewPolicy
+from academy_selection.domain.selection import BalancePolicy, Decision, DecisionStatus, Selection
+from academy_selection.handlers.commands import Commands
+
+router = APIRouter(prefix="/v1")
+
+Admin = Annotated[StaffMember, Depends(StaffOnly(Role.ADMIN))]
+Committee = Annotated[StaffMember, Depends(StaffOnly(Role.COMMITTEE))]
+Staff = Annotated[StaffMember, Depends(StaffOnly(Role.ADMIN, Role.COMMITTEE))]
+
+
+def _commands(request: Request) -> Commands:
+    commands: Commands = request.app.state.commands
+    return commands
+
+
+Run = Annotated[Commands, Depends(_commands)]
+
+_bearer = HTTPBearer(auto_error=False, description="An admin token: `academy-token --role admin`")
+_admin = StaffOnly(Role.ADMIN)
+
+
+async def _offer_actor(
+    request: Request,
+    application_id: str,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[
+        str | None,
+        Header(
+            alias=links.TOKEN_HEADER,
+            description="The applicant's link token, instead of a staff token.",
+        ),
+    ] = None,
+) -> OfferActor:
+    """The applicant with their application's link token, or an admin acting for them."""
+    if token is not None:
+        if links.matches(request.app.state.settings.link_secret, application_id, token):
+            return OfferActor.APPLICANT
+        raise Problem(
+            403,
+            "forbidden",
+            "Not your application",
+            f"The {links.TOKEN_HEADER} given does not open application {application_id!r}.",
+        )
+    await _admin(request, credentials)
+    return OfferActor.STAFF
+
+
+Actor = Annotated[OfferActor, Depends(_offer_actor)]
+
+
+# Review policy and balance rules
+
+
+@router.put("/editions/{edition_id}/review-policy", tags=["reviews"])
+async def set_review_policy(
+    edition_id: str, policy: ReviewPolicy, run: Run, _: Admin
+) -> ReviewPolicy:
+    """Set the rubric (named, weighted criteria, each on its scale), the reviews an
+    application needs before it can be ranked, and the conflict-of-interest rule. The criteria
+    are fixed once the first review is in (409)."""
+    return await run.set_review_policy(edition_id, policy)
+
+
+@router.get("/editions/{edition_id}/review-policy", tags=["reviews"])
+async def review_policy(edition_id: str, run: Run, _: Staff) -> ReviewPolicy:
+    """The edition's review policy (the defaults until an admin sets one)."""
+    return await run.review_policy(edition_id)
+
+
+@router.put("/editions/{edition_id}/balance-rules", tags=["selection"])
+async def set_balance_rules(
+    edition_id: str, rules: BalancePolicy, run: Run, _: Admin
+) -> BalancePolicy:
+    """Set per-country and per-sector minimums and maximums of selected clusters; those left
+    out keep the default (half to twice an even share). Answers every rule in force."""
+    return await run.set_balance(edition_id, rules)
+
+
+@router.get("/editions/{edition_id}/balance-rules", tags=["selection"])
+async def balance_rules(edition_id: str, run: Run, _: Staff) -> BalancePolicy:
+    """Every balance rule in force for the edition, defaults included."""
+    return await run.balance(edition_id)
+
+
+# Reviews
+
+
+class ReviewForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scores: dict[str, int] = Field(description="One mark per criterion of the rubric")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+
+
+class QueueItem(BaseModel):
+    application_id: str
+    cluster: ClusterProfile
+    motivations: str
+    expectations: str
+    reviews: int
+    my_review: Review | None
+
+
+@router.get("/editions/{edition_id}/review-queue", tags=["reviews"])
+async def review_queue(edition_id: str, run: Run, member: Committee) -> list[QueueItem]:
+    """The eligible applications the calling committee member may review (clusters of their
+    own country left out when the conflict-of-interest rule is on), with their own review."""
+    return [
+        QueueItem(
+            application_id=entry.application.application_id,
+            cluster=entry.application.cluster,
+            motivations=entry.application.motivations,
+            expectations=entry.application.expectations,
+            reviews=entry.reviews,
+            my_review=entry.mine,
+        )
+        for entry in await run.queue(edition_id, member.subject)
+    ]
+
+
+@router.put(
+    "/applications/{application_id}/reviews/mine",
+    tags=["reviews"],
+    responses={
+        201: {"description": "The caller's first review of the application"},
+        403: {"description": "Conflict of interest"},
+        409: {"description": "Not open to review, or the selection is published"},
+        422: {"description": "Scores that do not fit the rubric"},
+    },
+)
+async def put_my_review(
+    application_id: str, form: ReviewForm, response: Response, run: Run, member: Committee
+) -> Review:
+    """Submit (or revise, until the selection is published) the caller's review: one mark
+    within its scale for every criterion of the edition's rubric."""
+    review, created = await run.review(application_id, member.subject, form.scores, form.comment)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return review
+
+
+@router.get(
+    "/applications/{application_id}/reviews",
+    tags=["reviews"],
+    responses={403: {"description": "The committee member has not reviewed it yet"}},
+)
+async def reviews_of(application_id: str, run: Run, member: Staff) -> list[Review]:
+    """Every review of the application: to an admin, and to a committee member who has
+    submitted their own."""
+    return await run.reviews_of(application_id, member)
+
+
+class ReviewerProgressOut(BaseModel):
+    reviewer: str
+    reviewed: int
+    to_review: int
+    remaining: int
+
+
+class Awaiting(BaseModel):
+    application_id: str
+    reviews: int
+    needed: int
+
+
+class ProgressOut(BaseModel):
+    min_reviews: int
+    reviewers: list[ReviewerProgressOut]
+    awaiting: list[Awaiting]
+
+
+@router.get("/editions/{edition_id}/review-progress", tags=["reviews"])
+async def review_progress(edition_id: str, run: Run, _: Staff) -> ProgressOut:
+    """Each reviewer's progress, and the eligible applications still short of reviews."""
+    found = await run.progress(edition_id)
+    return ProgressOut(
+        min_reviews=found.min_reviews,
+        reviewers=[
+            ReviewerProgressOut(
+                reviewer=p.reviewer,
+                reviewed=p.reviewed,
+                to_review=p.to_review,
+                remaining=p.remaining,
+            )
+            for p in found.reviewers
+        ],
+        awaiting=[Awaiting(**vars(u)) for u in found.awaiting],
+    )
+
+
+# Selection
+
+
+class RelaxationOut(BaseModel):
+    rule: str
+    bound: int
+    relaxed_to: int
+
+
+class Preview(BaseModel):
+    feasible: bool
+    conflicts: list[list[str]] = Field(
+        description="Sets of rules that cannot hold together (empty when all can)"
+    )
+    relaxations: list[RelaxationOut] = Field(
+        description="The nearest rules that can hold: each rule moved, and how far"
+    )
+    objective: Decimal
+    capacity: int
+    rules: BalancePolicy
+    selected: list[Decision]
+    waitlist: list[Decision]
+    rejected: list[Decision]
+    unranked: list[Awaiting] = Field(description="Eligible applications short of reviews")
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offer_period: timedelta = Field(
+        default=timedelta(days=14),
+        gt=timedelta(0),
+        le=timedelta(days=90),
+        description="How long a selected cluster has to confirm (ISO 8601 duration or seconds)",
+    )
+    accept_relaxations: bool = Field(
+        default=False,
+        description="When the balance rules cannot all hold, publish under the nearest ones "
+        "that can",
+    )
+
+
+@router.post("/editions/{edition_id}/selection/preview", tags=["selection"])
+async def preview(edition_id: str, run: Run, _: Admin) -> Preview:
+    """A dry run: what publishing now would decide, and why. Changes nothing."""
+    draft = await run.preview(edition_id)
+    outcome = draft.outcome
+    return Preview(
+        feasible=outcome.feasible,
+        conflicts=[list(c) for c in outcome.conflicts],
+        relaxations=[RelaxationOut(**vars(r)) for r in outcome.relaxations],
+        objective=outcome.objective,
+        capacity=draft.rules.capacity,
+        rules=BalancePolicy.of(draft.rules),
+        selected=draft.of_status(DecisionStatus.OFFERED),
+        waitlist=draft.of_status(DecisionStatus.WAITLISTED),
+        rejected=draft.of_status(DecisionStatus.REJECTED),
+        unranked=[Awaiting(**vars(u)) for u in draft.unranked],
+    )
+
+
+@router.post(
+    "/editions/{edition_id}/selection",
+    tags=["selection"],
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Already published: the same selection, and no new event"},
+        409: {
+            "description": "Registration still open, applications short of reviews, or "
+            "balance rules that cannot all hold (with the conflicts and the relaxation)"
+        },
+    },
+)
+async def publish(
+    edition_id: str,
+    response: Response,
+    run: Run,
+    member: Admin,
+    body: PublishRequest | None = None,
+) -> Selection:
+    """Publish the selection once: ClusterSelected (with the offer deadline),
+    ClusterWaitlisted and ClusterRejected go out for every cluster. Publishing again answers
+    200 with the selection already published and emits nothing."""
+    body = body or PublishRequest()
+    selection, created = await run.publish(
+        edition_id,
+        member.subject,
+        offer_period=body.offer_period,
+        accept_relaxations=body.accept_relaxations,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return selection
+
+
+@router.get("/editions/{edition_id}/selection", tags=["selection"])
+async def published_selection(edition_id: str, run: Run, _: Staff) -> Selection:
+    """The published selection as it stands: offers, confirmations, waitlist, rejections."""
+    return await run.selection(edition_id)
+
+
+@router.post("/editions/{edition_id}/selection/close-waitlist", tags=["selection"])
+async def close_waitlist(edition_id: str, run: Run, _: Admin) -> Selection:
+    """End promotions: every cluster still waitlisted gets ClusterRejected (not_selected)."""
+    return await run.close_waitlist(edition_id)
+
+
+# Offers
+
+
+@router.post("/applications/{application_id}/offer/confirm", tags=["offers"])
+async def confirm_offer(application_id: str, run: Run, actor: Actor) -> Decision:
+    """Confirm the cluster's place before the offer deadline (→ OfferConfirmed); confirming
+    again changes nothing."""
+    return _decision(await run.confirm(application_id, actor), application_id)
+
+
+@router.post("/applications/{application_id}/offer/decline", tags=["offers"])
+async def decline_offer(application_id: str, run: Run, _: Actor) -> Decision:
+    """Give up the cluster's place (→ ClusterRejected offer_declined); the best waitlisted
+    cluster that keeps the balance rules is offered it (→ ClusterSelected)."""
+    return _decision(await run.decline(application_id), application_id)
+
+
+def _decision(selection: Selection, application_id: str) -> Decision:
+    decision = selection.decision(application_id)
+    if decision is None:  # the command refuses an application without a decision
+        raise RuntimeError(f"no decision for {application_id}")
+    return decision
+
+
+# Report
+
+
+@router.get("/editions/{edition_id}/report", tags=["selection"])
+async def report(edition_id: str, run: Run, _: Staff) -> BalanceReport:
+    """Applications, eligible, selected and waitlisted clusters per country and sector."""
+    return await run.report(edition_id)

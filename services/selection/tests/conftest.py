@@ -1,0 +1,236 @@
+"""Selection's own fixtures: registration's events built as registration sends them, a way to
+put them on the real topics, and the running service with a short offer lapse sweep."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
+from fastapi import FastAPI
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import (
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    ClusterProfile,
+    EditionPublished,
+    IntegrationEvent,
+    LocalizedText,
+)
+from academy_contracts.registry import Topic, spec_for_type
+from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
+from academy_selection.entrypoints.main import create_app
+from academy_selection.settings import SelectionSettings
+
+
+@dataclass(frozen=True)
+class Events:
+    """Registration's events for one edition of a test; every cluster gets its own ids."""
+
+    edition_id: str
+    deadline: datetime
+
+    def edition(self, *, capacity: int = 2, revision: int = 1) -> EditionPublished:
+        return EditionPublished(
+            edition_id=self.edition_id,
+            revision=revision,
+            title=LocalizedText(fr="Académie (test)", en="Academy (test)"),
+            registration_deadline=self.deadline,
+            time_zone="Europe/Paris",
+            capacity=capacity,
+            languages=[Language.FR, Language.EN],
+            published_at=self.deadline - timedelta(days=60),
+        )
+
+    def submitted(
+        self,
+        *,
+        country: Country = Country.TUNISIA,
+        sector: Sector = Sector.HEALTH,
+        late: bool = False,
+        **content: Any,
+    ) -> ApplicationSubmitted:
+        application_id = f"app-{uuid.uuid4().hex[:12]}"
+        fields: dict[str, Any] = {
+            "application_id": application_id,
+            "edition_id": self.edition_id,
+            "cluster": ClusterProfile(
+                name=f"Cluster {application_id[-4:]}",
+                country=country,
+                sector=sector,
+                eccp_id=f"eccp-{application_id}",
+            ),
+            "participants": [
+                Participant(
+                    participant_id=f"{application_id}-{n}",
+                    role=role,
+                    full_name=f"Person {n}",
+                    email=f"p{n}@{application_id}.example.org",
+                    language=Language.FR,
+                )
+                for n, role in enumerate(
+                    (
+                        ParticipantRole.CLUSTER_MANAGER,
+                        ParticipantRole.BOARD_MEMBER,
+                        ParticipantRole.BOARD_MEMBER,
+                    )
+                )
+            ],
+            "motivations": "Grow the value chain with Euro-Mediterranean partners.",
+            "expectations": "Governance and innovation methods.",
+            "can_advance_costs": True,
+            "commits_to_attend": True,
+            "submitted_at": self.deadline + (timedelta(minutes=1) if late else -timedelta(days=1)),
+        }
+        return ApplicationSubmitted.model_validate({**fields, **content})
+
+    def updated(
+        self, submitted: ApplicationSubmitted, revision: int, **content: Any
+    ) -> ApplicationUpdated:
+        fields = submitted.model_dump(exclude={"submitted_at"})
+        return ApplicationUpdated.model_validate(
+            {
+                **fields,
+                "revision": revision,
+                "updated_at": submitted.submitted_at + timedelta(hours=revision),
+                **content,
+            }
+        )
+
+    def withdrawn(self, application_id: str, revision: int) -> ApplicationWithdrawn:
+        return ApplicationWithdrawn(
+            application_id=application_id,
+            edition_id=self.edition_id,
+            revision=revision,
+            withdrawn_at=self.deadline - timedelta(hours=1),
+        )
+
+
+@pytest.fixture
+def events(uid: str) -> Events:
+    """Events of an edition whose registration closed an hour ago."""
+    return Events(f"ed-{uid}", datetime.now(UTC) - timedelta(hours=1))
+
+
+Send = Callable[..., Awaitable[list[Envelope[Any]]]]
+
+
+@pytest.fixture
+async def send(servers: Any) -> AsyncIterator[Send]:
+    """Put events on their real topics, in order, as CloudEvents records; returns the
+    envelopes so a test can send one again (a redelivery keeps the event id)."""
+    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
+    await producer.start()
+
+    async def put(*items: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
+        envelopes = [
+            i if isinstance(i, Envelope) else Envelope(data=i, source="/test") for i in items
+        ]
+        for envelope in envelopes:
+            record = envelope.to_kafka()
+            await producer.send_and_wait(
+                record.topic,
+                record.value,
+                key=record.key,
+                headers=[(k, v.encode()) for k, v in record.headers.items()],
+            )
+        return envelopes
+
+    try:
+        yield put
+    finally:
+        await producer.stop()
+
+
+async def _start_at_the_end(bootstrap: str, group: str, topics: list[str]) -> None:
+    """Commit the topics' current end offsets for ``group``, so a service starting in it reads
+    only what a test sends, not every earlier test's events (a new group reads from the
+    earliest offset: right for a service, but it makes each run of the suite slower)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in await admin.describe_topics(topics)
+            for partition in topic["partitions"]
+        ]
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+@pytest.fixture
+async def selection(
+    servers: Any, service_settings: Any, run_app: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The running selection service (consumers, relay, lapse sweep), reading only the events
+    sent from now on; ``client.app`` is the app."""
+    settings = service_settings(SelectionSettings, offer_sweep_seconds=0.2)
+    await _start_at_the_end(
+        servers.kafka_bootstrap, settings.group_id, [Topic.EDITIONS, Topic.APPLICATIONS]
+    )
+    app: FastAPI = create_app(settings)
+    async with run_app(app) as client:
+        client.app = app
+        yield client
+
+
+Received = Callable[..., Awaitable[list[tuple[str, dict[str, Any]]]]]
+
+
+@pytest.fixture
+def received(servers: Any, topic_records: Any) -> Received:
+    """The (event name, body) of the records on ``topic`` keyed by one of ``keys``, in order:
+    waits for ``expect`` of them, then a moment longer to catch any that should not be."""
+
+    async def read(
+        topic: Topic, keys: set[str], *, expect: int, types: set[str] | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        def wanted(record: ConsumerRecord[bytes, bytes]) -> bool:
+            return record.key.decode() in keys and (types is None or _name(record) in types)
+
+        records = await topic_records(servers.kafka_bootstrap, topic, wanted, expect=expect)
+        return [(_name(r), json.loads(r.value)) for r in records]
+
+    return read
+
+
+def _name(record: ConsumerRecord[bytes, bytes]) -> str:
+    return spec_for_type(dict(record.headers)["ce_type"].decode()).name
+
+
+Intake = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def intake(selection: httpx.AsyncClient, send: Send, eventually: Any) -> Intake:
+    """Publish the edition, then the applications, and wait until each one is screened."""
+    app: Any = selection.app  # type: ignore[attr-defined]
+
+    async def admit(events: Events, *applications: IntegrationEvent, capacity: int = 2) -> None:
+        await send(events.edition(capacity=capacity))
+        await eventually(lambda: app.state.commands.editions.get(events.edition_id))
+        await send(*applications)
+        for application in applications:
+            await eventually(lambda a=application: _screened(app, a.key))
+
+    return admit
+
+
+async def _screened(app: Any, application_id: str) -> bool:
+    application = await app.state.store.get(application_id)
+    return application is not None and application.screening is not None
