@@ -1,0 +1,58 @@
+"""Who may call what: every staff route names its roles, answers 401 without a token and 403
+with a token lacking them; offers also open to the applicant's link token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from academy_selection.entrypoints.api import router
+
+pytestmark = pytest.mark.integration
+
+ADMIN, BOTH, COMMITTEE = {"admin"}, {"admin", "committee"}, {"committee"}
+EDITION, APPLICATION = "/v1/editions/{edition_id}", "/v1/applications/{application_id}"
+ROLES = {
+    ("PUT", f"{EDITION}/review-policy"): ADMIN,
+    ("GET", f"{EDITION}/review-policy"): BOTH,
+    ("PUT", f"{EDITION}/balance-rules"): ADMIN,
+    ("GET", f"{EDITION}/balance-rules"): BOTH,
+    ("GET", f"{EDITION}/review-queue"): COMMITTEE,
+    ("PUT", f"{APPLICATION}/reviews/mine"): COMMITTEE,
+    ("GET", f"{APPLICATION}/reviews"): BOTH,
+    ("GET", f"{EDITION}/review-progress"): BOTH,
+    ("POST", f"{EDITION}/selection/preview"): ADMIN,
+    ("POST", f"{EDITION}/selection"): ADMIN,
+    ("GET", f"{EDITION}/selection"): BOTH,
+    ("POST", f"{EDITION}/selection/close-waitlist"): ADMIN,
+    ("POST", f"{APPLICATION}/offer/confirm"): ADMIN,  # or the applicant's link token
+    ("POST", f"{APPLICATION}/offer/decline"): ADMIN,  # or the applicant's link token
+    ("GET", f"{EDITION}/report"): BOTH,
+}
+
+
+async def test_every_route_admits_exactly_its_roles(selection: Any, staff_headers: Any) -> None:
+    routes = {
+        (method, route.path)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+    assert routes == set(ROLES)
+    documented = (await selection.get("/openapi.json")).json()["paths"]
+    assert {path for _, path in routes} <= set(documented)
+
+    for (method, path), allowed in sorted(ROLES.items()):
+        url = path.format(edition_id="ed-unknown", application_id="app-unknown")
+        anonymous = await selection.request(method, url)
+        assert anonymous.status_code == 401, (method, path, anonymous.text)
+        assert anonymous.headers["www-authenticate"].startswith("Bearer")
+        for role in ("admin", "committee", "finance", "checkin"):
+            response = await selection.request(method, url, headers=staff_headers(role))
+            if role in allowed:
+                assert response.status_code not in (401, 403), (method, path, role)
+            else:
+                assert response.status_code == 403, (method, path, role, response.text)
+                assert response.json()["allowed"] == sorted(allowed)
