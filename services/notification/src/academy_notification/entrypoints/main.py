@@ -1,20 +1,101 @@
-"""Bootstrap: the service's database and its operational HTTP face."""
+"""Bootstrap: wire settings, stores, the consumer of every Academy topic, the mail dispatcher,
+the outbox relay and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
-from academy_kit import web
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from academy_contracts.registry import Topic
+from academy_kit import consumer, web
+from academy_kit.mongo import connect
+from academy_kit.outbox import OutboxRelay
+from academy_notification.adapters.messages import MESSAGES, MessageStore
+from academy_notification.adapters.projections import Projections
+from academy_notification.adapters.smtp import SmtpMailer
+from academy_notification.domain.rendering import Renderer
+from academy_notification.handlers.dispatch import Dispatcher, RetryPolicy
+from academy_notification.handlers.mail import MailDeliveries
+from academy_notification.handlers.notify import Notifier
 from academy_notification.settings import NotificationSettings
+
+OUTBOX_COLLECTIONS = (MESSAGES,)
 
 
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
-    return web.database_app(
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        logger=logging.getLogger("faststream"),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client, db = connect(settings)
+        relay = OutboxRelay(
+            db,
+            OUTBOX_COLLECTIONS,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service=settings.service_name,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        messages, views = MessageStore(db), Projections(db)
+        await messages.ensure_indexes()
+        await views.ensure_indexes()
+        renderer = Renderer(settings.program, settings.time_zone)
+        mail = Dispatcher(
+            "mail",
+            MailDeliveries(messages, relay, settings),
+            SmtpMailer(settings),
+            RetryPolicy(
+                settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+            ),
+            poll_seconds=settings.dispatch_poll_seconds,
+            batch=settings.dispatch_batch,
+        )
+        app.state.messages, app.state.views = messages, views
+        app.state.renderer = renderer
+        app.state.notifier = notifier = Notifier(messages, views, renderer, mail, settings)
+        consumer.subscribe(
+            broker,
+            tuple(Topic),
+            group_id=settings.group_id,
+            service=settings.service_name,
+            handler=notifier.on_event,
+        )
+        tasks = [_task(relay.run(), "outbox-relay"), _task(mail.run(), "mail-dispatcher")]
+        try:
+            async with consumer.running(broker):
+                yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await client.close()
+
+    return web.create_app(
         settings,
         title="Cluster Academy — notification",
-        description="Bilingual messages to applicants and participants, staff outputs, webhooks.",
+        description=(
+            "Bilingual messages to applicants and participants (email), staff outputs (outbox, "
+            "digest) and integrator webhooks. Staff routes need a bearer token with a role."
+        ),
+        lifespan=lifespan,
+        readiness=web.servers_readiness(settings),
     )
+
+
+def _task(coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+    return asyncio.create_task(coroutine, name=name)
 
 
 def main() -> None:

@@ -1,0 +1,152 @@
+"""What the service remembers of other services' events, to address and word its messages:
+the applications (who the three participants are, in which language, the cluster's country and
+sector), the editions (sessions and time zone), check-ins, and expense claims.
+
+Every write is idempotent: applications and editions keep the highest revision seen, decisions
+and claim steps are set by their own event, and check-ins are keyed by their natural key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from academy_contracts.events import ApplicationContent, EditionPublished
+from academy_contracts.values import Participant
+from academy_kit.mongo import Document, document_lock
+
+APPLICATIONS = "applications"
+EDITIONS = "editions"
+CHECK_INS = "check_ins"
+CLAIMS = "claims"
+
+CLOSED_CLAIM = ("paid", "rejected")
+
+
+class Projections:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._applications = db[APPLICATIONS]
+        self._editions = db[EDITIONS]
+        self._check_ins = db[CHECK_INS]
+        self._claims = db[CLAIMS]
+
+    async def ensure_indexes(self) -> None:
+        await self._applications.create_index("participants.participant_id")
+        await self._applications.create_index([("edition_id", ASCENDING), ("status", ASCENDING)])
+        await self._applications.create_index("submitted_at")
+        await self._claims.create_index("status")
+
+    async def application_content(self, event: ApplicationContent, revision: int) -> None:
+        """Keep the application's latest content; an older revision changes nothing."""
+        fields = {
+            "edition_id": event.edition_id,
+            "cluster": event.cluster.model_dump(mode="json"),
+            "participants": [p.model_dump(mode="json") for p in event.participants],
+            "revision": revision,
+        }
+        async with document_lock(self._applications, event.application_id):
+            try:
+                await self._applications.update_one(
+                    {"_id": event.application_id, "revision": {"$lt": revision}},
+                    {"$set": fields, "$setOnInsert": {"status": "submitted"}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                return  # a later revision is already there
+
+    async def application_submitted(self, application_id: str, submitted_at: datetime) -> None:
+        async with document_lock(self._applications, application_id):
+            await self._applications.update_one(
+                {"_id": application_id}, {"$set": {"submitted_at": submitted_at}}
+            )
+
+    async def set_status(self, application_id: str, status: str, at: datetime) -> None:
+        """Record a decision (or a withdrawal) at its own time; an older one changes nothing."""
+        async with document_lock(self._applications, application_id):
+            await self._applications.update_one(
+                {
+                    "_id": application_id,
+                    "$or": [{"decided_at": {"$exists": False}}, {"decided_at": {"$lte": at}}],
+                },
+                {"$set": {"status": status, "decided_at": at}},
+            )
+
+    async def application(self, application_id: str) -> Document | None:
+        return await self._applications.find_one({"_id": application_id})
+
+    async def participant(self, participant_id: str) -> tuple[Document, Participant] | None:
+        """The application naming this participant, and the participant."""
+        doc = await self._applications.find_one({"participants.participant_id": participant_id})
+        if doc is None:
+            return None
+        for raw in doc["participants"]:
+            if raw["participant_id"] == participant_id:
+                return doc, Participant.model_validate(raw)
+        return None
+
+    async def selected(self, edition_id: str) -> list[Document]:
+        cursor = self._applications.find({"edition_id": edition_id, "status": "selected"})
+        return [doc async for doc in cursor.sort("_id")]
+
+    async def applications_since(self, since: datetime, until: datetime) -> list[Document]:
+        cursor = self._applications.find({"submitted_at": {"$gte": since, "$lt": until}})
+        return [doc async for doc in cursor]
+
+    async def decided_since(self, since: datetime, until: datetime) -> list[Document]:
+        cursor = self._applications.find({"decided_at": {"$gte": since, "$lt": until}})
+        return [doc async for doc in cursor]
+
+    async def edition(self, edition: EditionPublished) -> None:
+        """Keep the edition's highest revision."""
+        doc = edition.model_dump(mode="json", exclude={"edition_id"})
+        async with document_lock(self._editions, edition.edition_id):
+            try:
+                await self._editions.update_one(
+                    {"_id": edition.edition_id, "revision": {"$lt": edition.revision}},
+                    {"$set": doc},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                return
+
+    async def get_edition(self, edition_id: str) -> EditionPublished | None:
+        doc = await self._editions.find_one({"_id": edition_id})
+        return None if doc is None else _edition(doc)
+
+    async def editions(self) -> list[EditionPublished]:
+        return [_edition(doc) async for doc in self._editions.find({})]
+
+    async def checked_in(self, edition_id: str, session_id: str, participant_id: str) -> None:
+        try:
+            await self._check_ins.insert_one({"_id": f"{edition_id}:{session_id}:{participant_id}"})
+        except DuplicateKeyError:
+            return
+
+    async def attended(self, edition_id: str, session_id: str, participant_id: str) -> bool:
+        key = f"{edition_id}:{session_id}:{participant_id}"
+        return await self._check_ins.find_one({"_id": key}) is not None
+
+    async def claim(self, claim_id: str, fields: dict[str, Any]) -> None:
+        """Record a step of a claim; its ``status`` is that of the latest step (by time)."""
+        at = fields["updated_at"]
+        async with document_lock(self._claims, claim_id):
+            await self._claims.update_one(
+                {"_id": claim_id},
+                {"$setOnInsert": {"updated_at": at}},
+                upsert=True,
+            )
+            await self._claims.update_one(
+                {"_id": claim_id, "updated_at": {"$lte": at}}, {"$set": fields}
+            )
+
+    async def pending_claims(self) -> list[Document]:
+        cursor = self._claims.find({"status": {"$nin": list(CLOSED_CLAIM)}})
+        return [doc async for doc in cursor.sort("claimed_at", ASCENDING)]
+
+
+def _edition(doc: Document) -> EditionPublished:
+    return EditionPublished.model_validate({"edition_id": doc["_id"], **doc})

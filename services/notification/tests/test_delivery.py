@@ -1,0 +1,190 @@
+"""Messages from real events to a real SMTP server: every kind in both languages with the right
+recipient, subject and facts; one message per (event, recipient, template) under redelivery;
+a mail server that is down and comes back; permanent failures recorded and published."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from academy_contracts.registry import Topic
+from academy_notification.adapters.messages import MessageFilter
+from academy_notification.domain.messages import Status
+
+from .conftest import SmtpServer, Story
+
+pytestmark = pytest.mark.integration
+
+
+def _body(message: Any) -> str:
+    text: str = message.get_content()
+    return text
+
+
+async def _received(eventually: Any, smtp: SmtpServer, count: int) -> None:
+    async def enough() -> bool:
+        return smtp.inbox.count() >= count
+
+    await eventually(enough, timeout=30)
+
+
+async def test_every_kind_reaches_each_participant_in_their_language(
+    notification: Any, publish: Any, smtp: SmtpServer, story: Story, eventually: Any
+) -> None:
+    await publish(story.edition(), story.submitted())
+    await _received(eventually, smtp, 3)
+
+    async def edition_known() -> bool:
+        return await notification.app.state.views.get_edition(story.edition_id) is not None
+
+    await eventually(edition_known)
+    await publish(
+        story.updated(),
+        story.not_eligible(),
+        story.selected(),
+        story.waitlisted(),
+        story.rejected(),
+        story.withdrawn(),
+        *(step(n) for n in (0, 2) for step in (story.claimed, story.documents_missing)),
+        *(step(n) for n in (0, 2) for step in (story.approved, story.paid)),
+    )
+    await _received(eventually, smtp, 3 * 7 + 2 * 4)
+
+    fr, en = story.email(0), story.email(2)
+    expected = {
+        "application_received": (
+            ("candidature de Pôle Santé Sfax", "15 octobre 2023", "?token="),
+            ("application of Pôle Santé Sfax", "15 October 2023", "?token="),
+        ),
+        "application_updated": (("modifiée", "version 2"), ("updated", "version 2")),
+        "not_eligible": (("n'est pas éligible", "plateforme ECCP"), ("not eligible", "ECCP")),
+        "selected": (
+            ("est sélectionné", "Atelier 1", "obligatoire", "90 %", "confirmer votre place"),
+            ("is selected", "Workshop 2", "compulsory", "90%", "confirm your place"),
+        ),
+        "waitlisted": (("liste d'attente", "position 2"), ("waitlist", "position 2")),
+        "not_selected": (("n'est pas retenu", "pas été retenu"), ("not selected", "not retained")),
+        "application_withdrawn": (("retirée", "Calendar conflict"), ("withdrawn", "Calendar")),
+        "claim_received": (("note de frais", "800,00 EUR"), ("expense claim", "800.00 EUR")),
+        "documents_missing": (("pièces manquantes", "Hotel invoice"), ("missing", "Hotel invoice")),
+        "reimbursement_approved": (("720,00 EUR", "90 %"), ("720.00 EUR", "90%")),
+        "reimbursement_paid": (("versé", "PAY-"), ("paid", "PAY-")),
+    }
+    for template, (in_fr, in_en) in expected.items():
+        for email, words, language in ((fr, in_fr, "fr"), (en, in_en, "en")):
+            found = smtp.inbox.messages(to=email, x_academy_template=template)
+            assert len(found) == 1, (template, email)
+            message = found[0]
+            assert message["Content-Language"] == language
+            text = message["Subject"] + "\n" + _body(message)
+            for word in words:
+                assert word in text, (template, language, word)
+            assert "Sarra Boussaïdi" in text
+    assert len(smtp.inbox.messages(to=story.email(1))) == 7  # the team's messages only
+    link = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
+    assert f"https://academy.example/v1/applications/{story.application_id}?token=" in _body(link)
+
+
+async def test_a_redelivered_event_is_one_message_per_recipient(
+    notification: Any,
+    publish: Any,
+    smtp: SmtpServer,
+    story: Story,
+    eventually: Any,
+    topic_records: Any,
+    servers: Any,
+) -> None:
+    [envelope] = await publish(story.submitted())
+    await publish(envelope, envelope)
+    await _received(eventually, smtp, 3)
+    delivered = await topic_records(
+        servers.kafka_bootstrap,
+        Topic.NOTIFICATIONS.value,
+        lambda r: json.loads(r.value).get("source_event_id") == envelope.id,
+        expect=3,
+    )
+    assert smtp.inbox.count() == 3
+    assert sorted(r for rcpts, _ in smtp.inbox.received for r in rcpts) == sorted(
+        story.email(n) for n in range(3)
+    )
+    assert len(delivered) == 3
+    assert {dict(r.headers)["ce_type"] for r in delivered} == {
+        b"org.euromed.academy.notification.delivered.v1"
+    }
+    sent = await notification.app.state.messages.find(MessageFilter(status=Status.SENT))
+    assert [(m["status"], m["attempts"]) for m in sent] == [("sent", 1)] * 3
+
+
+async def test_a_mail_server_down_then_back_receives_every_message(
+    notification: Any, publish: Any, smtp: SmtpServer, story: Story, eventually: Any
+) -> None:
+    smtp.stop()
+    await publish(story.submitted())
+    messages = notification.app.state.messages
+
+    async def retried() -> bool:
+        pending = await messages.find(MessageFilter(status=Status.PENDING))
+        return len(pending) == 3 and all(m["attempts"] >= 2 for m in pending)
+
+    await eventually(retried)
+    assert smtp.inbox.count() == 0
+    smtp.start()
+    await _received(eventually, smtp, 3)
+    sent = await messages.find(MessageFilter(status=Status.SENT))
+    assert len(sent) == 3
+    assert all(m["attempts"] >= 3 for m in sent)
+
+
+async def test_permanent_failures_are_recorded_and_published(
+    notification_settings: Any,
+    run_app: Any,
+    publish: Any,
+    smtp: SmtpServer,
+    story: Story,
+    eventually: Any,
+    topic_records: Any,
+    servers: Any,
+) -> None:
+    """A refused mailbox fails at its first attempt; an unreachable server after the last."""
+    from academy_notification.entrypoints.main import create_app
+
+    bounced = story.participants[0].model_copy(update={"email": f"bounce-{story.uid}@x.tn"})
+    story.participants[0] = bounced
+    app = create_app(notification_settings(send_max_attempts=2))
+    async with run_app(app):
+        await publish(story.submitted())
+        messages = app.state.messages
+
+        async def settled() -> list[Any] | None:
+            found = await messages.find(MessageFilter(application_id=story.application_id))
+            done = [m for m in found if m["status"] != "pending"]
+            return found if len(done) == 3 else None
+
+        found = {m["recipient"]: m for m in await eventually(settled)}
+        assert found[bounced.email]["status"] == "failed"
+        assert found[bounced.email]["attempts"] == 1
+        assert "550" in found[bounced.email]["last_error"]
+        assert [found[story.email(n)]["status"] for n in (1, 2)] == ["sent", "sent"]
+
+        smtp.stop()
+        await publish(story.updated())
+
+        async def all_failed() -> list[Any] | None:
+            where = MessageFilter(template="application_updated", status=Status.FAILED)
+            failed = await messages.find(where)
+            return failed if len(failed) == 3 else None
+
+        failed = await eventually(all_failed)
+        assert all(m["attempts"] == 2 for m in failed)
+        records = await topic_records(
+            servers.kafka_bootstrap,
+            Topic.NOTIFICATIONS.value,
+            lambda r: (
+                json.loads(r.value).get("application_id") == story.application_id
+                and dict(r.headers)["ce_type"].endswith(b"failed.v1")
+            ),
+            expect=4,
+        )
+        assert len(records) == 4
