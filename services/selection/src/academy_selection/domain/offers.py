@@ -163,7 +163,7 @@ def _released(
     why: str,
     now: datetime,
 ) -> Decision:
-    summary = f"{why}; the place goes to the waitlist. {decision.explanation.summary or ''}"
+    summary = f"{why}; the place is offered down the waitlist. {decision.explanation.summary or ''}"
     return decision.model_copy(
         update={
             "status": status,
