@@ -72,6 +72,10 @@ async def test_confirm_then_decline_and_withdrawal_promote_down_the_waitlist(
     assert (await selection.post(confirm, headers=_link(selection, second))).status_code == 403
     assert (await selection.post(confirm, headers=staff_headers("committee"))).status_code == 403
 
+    mine = await selection.get(
+        f"/v1/applications/{second.application_id}/offer", headers=_link(selection, second)
+    )
+    assert (mine.json()["status"], mine.json()["waitlist_rank"]) == ("waitlisted", 1)
     confirmed = await selection.post(confirm, headers=_link(selection, first))
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "confirmed"

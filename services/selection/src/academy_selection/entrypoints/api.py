@@ -317,6 +317,13 @@ async def close_waitlist(edition_id: str, run: Run, _: Admin) -> Selection:
 # Offers
 
 
+@router.get("/applications/{application_id}/offer", tags=["offers"])
+async def offer(application_id: str, run: Run, _: Actor) -> Decision:
+    """The cluster's decision: its offer and deadline, its waitlist place, or why it has no
+    place."""
+    return _decision(await run.decision(application_id), application_id)
+
+
 @router.post("/applications/{application_id}/offer/confirm", tags=["offers"])
 async def confirm_offer(application_id: str, run: Run, actor: Actor) -> Decision:
     """Confirm the cluster's place before the offer deadline (→ OfferConfirmed); confirming

@@ -332,6 +332,19 @@ class Commands:
 
     # Offers
 
+    async def decision(self, application_id: str) -> Selection:
+        """The published selection of the application's edition, which holds its decision."""
+        application = await self.application(application_id)
+        selection = await self._published(application.edition_id)
+        if selection.decision(application_id) is None:
+            raise _offer_problem(
+                OfferError(
+                    "not-in-selection",
+                    f"Application {application_id!r} has no decision in the selection.",
+                )
+            )
+        return selection
+
     async def confirm(self, application_id: str, by: OfferActor) -> Selection:
         application = await self.application(application_id)
         try:
