@@ -13,7 +13,7 @@ from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import OfferActor
-from academy_kit import logs
+from academy_kit import outbox
 from academy_kit.auth import Role, StaffMember
 from academy_kit.mongo import now
 from academy_kit.outbox import OutboxRelay
@@ -299,10 +299,7 @@ class Commands:
         selection, events = selection_domain.publish(
             proposal, edition_id=edition_id, by=by, offer_period=offer_period, now=instant
         )
-        envelopes: list[Envelope[Any]] = [
-            Envelope(data=e, source=self.source, correlation_id=logs.correlation_id.get())
-            for e in events
-        ]
+        envelopes: list[Envelope[Any]] = [outbox.envelope(e, self.source) for e in events]
         if not await self.selections.publish(selection, envelopes):
             return await self._published(edition_id), False
         self.relay.kick()

@@ -19,7 +19,7 @@ from academy_contracts.events import (
     EditionPublished,
     IntegrationEvent,
 )
-from academy_kit import logs
+from academy_kit import outbox
 from academy_kit.mongo import now
 from academy_kit.outbox import OutboxRelay
 from academy_selection.adapters.applications import ApplicationStore
@@ -124,7 +124,7 @@ class EventHandlers:
             reasons=screening.reasons,
             screened_at=screening.screened_at,
         )
-        return Envelope(data=event, source=self._source, correlation_id=logs.correlation_id.get())
+        return outbox.envelope(event, self._source)
 
 
 def _kept(kept: bool) -> str:

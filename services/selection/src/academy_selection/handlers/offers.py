@@ -12,7 +12,7 @@ from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import OfferActor
-from academy_kit import logs
+from academy_kit import outbox
 from academy_kit.mongo import now
 from academy_kit.outbox import OutboxRelay
 from academy_selection.adapters.selections import SelectionStore
@@ -80,8 +80,7 @@ class Offers:
                     return current
                 changed = transition.selection.model_copy(update={"version": current.version + 1})
                 envelopes: list[Envelope[Any]] = [
-                    Envelope(data=e, source=self._source, correlation_id=logs.correlation_id.get())
-                    for e in transition.events
+                    outbox.envelope(e, self._source) for e in transition.events
                 ]
                 written = await self._store.change(changed, current.version, envelopes)
             if written:
