@@ -115,7 +115,7 @@ class EditionPublished(IntegrationEvent):
     revision: int = Field(ge=1)
     title: LocalizedText
     registration_deadline: UtcDateTime
-    """Applications are accepted until this instant (exclusive)."""
+    """Applications are accepted up to and including this instant."""
     time_zone: ShortText
     """The IANA time zone the deadline was set in, for quoting it to applicants."""
     capacity: int = Field(ge=1)
