@@ -106,9 +106,14 @@ class Inbox:
             if all(str(m[name.replace("_", "-")]) == value for name, value in headers.items())
         ]
 
-    def count(self) -> int:
+    def about(self, marker: str) -> list[EmailMessage]:
+        """The messages to recipients whose address contains ``marker`` (a test's uid): the
+        broker is shared, so the service also writes about other tests' events."""
         with self._lock:
-            return len(self.received)
+            return [m for rcpts, m in self.received if any(marker in r for r in rcpts)]
+
+    def count(self, marker: str) -> int:
+        return len(self.about(marker))
 
 
 class SmtpServer:

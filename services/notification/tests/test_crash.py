@@ -93,33 +93,35 @@ async def test_kill_9_mid_batch_then_restart_leaves_one_message_per_key(
     expected = APPLICATIONS * 3
 
     async def some() -> bool:
-        return smtp.inbox.count() >= expected // 4
+        return smtp.inbox.count(uid) >= expected // 4
 
     await eventually(some)
     processes[0].send_signal(signal.SIGKILL)
     processes[0].wait()
-    at_kill = smtp.inbox.count()
+    at_kill = smtp.inbox.count(uid)
     assert at_kill < expected, "the batch was over before the kill"
 
     processes.append(_start(settings, log))
 
     async def all_keys() -> bool:
-        keys = {str(m["X-Academy-Notification"]) for _, m in smtp.inbox.received}
+        keys = {str(m["X-Academy-Notification"]) for m in smtp.inbox.about(uid)}
         return len(keys) == expected
 
     await eventually(all_keys, timeout=60)
     await asyncio.sleep(1.0)  # anything sent twice would arrive now
     ids: dict[str, set[str]] = defaultdict(set)
-    for _, message in smtp.inbox.received:
+    for message in smtp.inbox.about(uid):
         ids[str(message["X-Academy-Notification"])].add(str(message["Message-ID"]))
     assert len(ids) == expected
     assert all(len(message_ids) == 1 for message_ids in ids.values())
     assert len({next(iter(v)) for v in ids.values()}) == expected
-    assert smtp.inbox.count() <= expected + 1, "more than the message in flight was resent"
+    assert smtp.inbox.count(uid) <= expected + 1, "more than the message in flight was resent"
     client, db = connect(settings)
     try:
         store = MessageStore(db)
-        assert await store.count(MessageFilter()) == expected
-        assert await store.count(MessageFilter(status=Status.SENT)) == expected
+        for n in range(APPLICATIONS):
+            mine = Story(f"{uid}{n}").application_id
+            assert await store.count(MessageFilter(application_id=mine)) == 3
+            assert await store.count(MessageFilter(application_id=mine, status=Status.SENT)) == 3
     finally:
         await client.close()

@@ -23,9 +23,9 @@ def _body(message: Any) -> str:
     return text
 
 
-async def _received(eventually: Any, smtp: SmtpServer, count: int) -> None:
+async def _received(eventually: Any, smtp: SmtpServer, story: Story, count: int) -> None:
     async def enough() -> bool:
-        return smtp.inbox.count() >= count
+        return smtp.inbox.count(story.uid) >= count
 
     await eventually(enough, timeout=30)
 
@@ -34,7 +34,7 @@ async def test_every_kind_reaches_each_participant_in_their_language(
     notification: Any, publish: Any, smtp: SmtpServer, story: Story, eventually: Any
 ) -> None:
     await publish(story.edition(), story.submitted())
-    await _received(eventually, smtp, 3)
+    await _received(eventually, smtp, story, 3)
 
     async def edition_known() -> bool:
         return await notification.app.state.views.get_edition(story.edition_id) is not None
@@ -50,7 +50,7 @@ async def test_every_kind_reaches_each_participant_in_their_language(
         *(step(n) for n in (0, 2) for step in (story.claimed, story.documents_missing)),
         *(step(n) for n in (0, 2) for step in (story.approved, story.paid)),
     )
-    await _received(eventually, smtp, 3 * 7 + 2 * 4)
+    await _received(eventually, smtp, story, 3 * 7 + 2 * 4)
 
     fr, en = story.email(0), story.email(2)
     expected = {
@@ -98,22 +98,23 @@ async def test_a_redelivered_event_is_one_message_per_recipient(
 ) -> None:
     [envelope] = await publish(story.submitted())
     await publish(envelope, envelope)
-    await _received(eventually, smtp, 3)
+    await _received(eventually, smtp, story, 3)
     delivered = await topic_records(
         servers.kafka_bootstrap,
         Topic.NOTIFICATIONS.value,
         lambda r: json.loads(r.value).get("source_event_id") == envelope.id,
         expect=3,
     )
-    assert smtp.inbox.count() == 3
-    assert sorted(r for rcpts, _ in smtp.inbox.received for r in rcpts) == sorted(
+    assert smtp.inbox.count(story.uid) == 3
+    assert sorted(str(m["To"]).split("<")[1][:-1] for m in smtp.inbox.about(story.uid)) == sorted(
         story.email(n) for n in range(3)
     )
     assert len(delivered) == 3
     assert {dict(r.headers)["ce_type"] for r in delivered} == {
         b"org.euromed.academy.notification.delivered.v1"
     }
-    sent = await notification.app.state.messages.find(MessageFilter(status=Status.SENT))
+    mine = MessageFilter(status=Status.SENT, application_id=story.application_id)
+    sent = await notification.app.state.messages.find(mine)
     assert [(m["status"], m["attempts"]) for m in sent] == [("sent", 1)] * 3
 
 
@@ -125,14 +126,18 @@ async def test_a_mail_server_down_then_back_receives_every_message(
     messages = notification.app.state.messages
 
     async def retried() -> bool:
-        pending = await messages.find(MessageFilter(status=Status.PENDING))
+        pending = await messages.find(
+            MessageFilter(status=Status.PENDING, application_id=story.application_id)
+        )
         return len(pending) == 3 and all(m["attempts"] >= 2 for m in pending)
 
     await eventually(retried)
-    assert smtp.inbox.count() == 0
+    assert smtp.inbox.count(story.uid) == 0
     smtp.start()
-    await _received(eventually, smtp, 3)
-    sent = await messages.find(MessageFilter(status=Status.SENT))
+    await _received(eventually, smtp, story, 3)
+    sent = await messages.find(
+        MessageFilter(status=Status.SENT, application_id=story.application_id)
+    )
     assert len(sent) == 3
     assert all(m["attempts"] >= 3 for m in sent)
 
@@ -172,7 +177,11 @@ async def test_permanent_failures_are_recorded_and_published(
         await publish(story.updated())
 
         async def all_failed() -> list[Any] | None:
-            where = MessageFilter(template="application_updated", status=Status.FAILED)
+            where = MessageFilter(
+                template="application_updated",
+                status=Status.FAILED,
+                application_id=story.application_id,
+            )
             failed = await messages.find(where)
             return failed if len(failed) == 3 else None
 
