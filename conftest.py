@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
 from fastapi import FastAPI
 
 from academy_kit.auth import Role, mint
@@ -159,6 +161,33 @@ async def _topic_records(
     finally:
         await consumer.stop()
     return found
+
+
+async def _start_at_the_end(settings: ServiceSettings, topics: list[str]) -> None:
+    """Commit the topics' current end offsets for the service's consumer group, so a service
+    started in it reads only what the test sends, not every earlier test's events (a new group
+    reads from the earliest offset: right for a service, but each test would replay history)."""
+    bootstrap = settings.kafka_bootstrap_servers
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=settings.group_id)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in await admin.describe_topics(topics)
+            for partition in topic["partitions"]
+        ]
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+@pytest.fixture
+def start_at_the_end() -> Callable[[ServiceSettings, list[str]], Awaitable[None]]:
+    return _start_at_the_end
 
 
 @pytest.fixture

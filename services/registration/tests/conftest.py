@@ -8,14 +8,18 @@ from typing import Any
 import httpx
 import pytest
 
+from academy_contracts.registry import Topic
 from academy_registration.entrypoints.main import create_app
 from academy_registration.settings import RegistrationSettings
 
 
 @pytest.fixture
-async def api(service_settings: Any, run_app: Any) -> AsyncIterator[Any]:
-    """A client of a running registration service (``api.app`` is the app)."""
-    app = create_app(service_settings(RegistrationSettings))
+async def api(service_settings: Any, run_app: Any, start_at_the_end: Any) -> AsyncIterator[Any]:
+    """A client of a running registration service (``api.app`` is the app), reading only the
+    selection events sent from now on."""
+    settings = service_settings(RegistrationSettings)
+    await start_at_the_end(settings, [Topic.SELECTION])
+    app = create_app(settings)
     async with run_app(app) as client:
         client.app = app
         yield client

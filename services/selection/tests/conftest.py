@@ -12,9 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from fastapi import FastAPI
 
 from academy_contracts.envelope import Envelope
@@ -152,37 +150,14 @@ async def send(servers: Any) -> AsyncIterator[Send]:
         await producer.stop()
 
 
-async def _start_at_the_end(bootstrap: str, group: str, topics: list[str]) -> None:
-    """Commit the topics' current end offsets for ``group``, so a service starting in it reads
-    only what a test sends, not every earlier test's events (a new group reads from the
-    earliest offset: right for a service, but it makes each run of the suite slower)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await admin.start()
-    await consumer.start()
-    try:
-        partitions = [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in await admin.describe_topics(topics)
-            for partition in topic["partitions"]
-        ]
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-        await admin.close()
-
-
 @pytest.fixture
 async def selection(
-    servers: Any, service_settings: Any, run_app: Any
+    servers: Any, service_settings: Any, run_app: Any, start_at_the_end: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The running selection service (consumers, relay, lapse sweep), reading only the events
     sent from now on; ``client.app`` is the app."""
     settings = service_settings(SelectionSettings, offer_sweep_seconds=0.2)
-    await _start_at_the_end(
-        servers.kafka_bootstrap, settings.group_id, [Topic.EDITIONS, Topic.APPLICATIONS]
-    )
+    await start_at_the_end(settings, [Topic.EDITIONS, Topic.APPLICATIONS])
     app: FastAPI = create_app(settings)
     async with run_app(app) as client:
         client.app = app
