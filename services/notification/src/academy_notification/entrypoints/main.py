@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
 from academy_kit.mongo import connect
@@ -19,10 +21,14 @@ from academy_kit.outbox import OutboxRelay
 from academy_notification.adapters.messages import MESSAGES, MessageStore
 from academy_notification.adapters.projections import Projections
 from academy_notification.adapters.smtp import SmtpMailer
+from academy_notification.adapters.webhooks import WebhookStore
 from academy_notification.domain.rendering import Renderer
+from academy_notification.entrypoints.api import messages as messages_api
+from academy_notification.entrypoints.api import webhooks as webhooks_api
 from academy_notification.handlers.dispatch import Dispatcher, RetryPolicy
 from academy_notification.handlers.mail import MailDeliveries
 from academy_notification.handlers.notify import Notifier
+from academy_notification.handlers.webhooks import WebhookDeliveries, Webhooks, WebhookSender
 from academy_notification.settings import NotificationSettings
 
 OUTBOX_COLLECTIONS = (MESSAGES,)
@@ -46,31 +52,50 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             service=settings.service_name,
             poll_seconds=settings.outbox_poll_seconds,
         )
-        messages, views = MessageStore(db), Projections(db)
-        await messages.ensure_indexes()
-        await views.ensure_indexes()
+        messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
+        for store in (messages, views, hooks):
+            await store.ensure_indexes()
+        policy = RetryPolicy(
+            settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+        )
         renderer = Renderer(settings.program, settings.time_zone)
         mail = Dispatcher(
             "mail",
             MailDeliveries(messages, relay, settings),
             SmtpMailer(settings),
-            RetryPolicy(
-                settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
-            ),
+            policy,
             poll_seconds=settings.dispatch_poll_seconds,
             batch=settings.dispatch_batch,
         )
-        app.state.messages, app.state.views = messages, views
+        calls = Dispatcher(
+            "webhook",
+            WebhookDeliveries(hooks),
+            WebhookSender(hooks, settings.webhook_timeout_seconds),
+            policy,
+            poll_seconds=settings.dispatch_poll_seconds,
+            batch=settings.dispatch_batch,
+        )
+        app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
         app.state.renderer = renderer
-        app.state.notifier = notifier = Notifier(messages, views, renderer, mail, settings)
+        notifier = Notifier(messages, views, renderer, mail, settings)
+        webhooks = Webhooks(hooks, calls)
+
+        async def on_event(envelope: Envelope[IntegrationEvent]) -> None:
+            await notifier.on_event(envelope)
+            await webhooks.on_event(envelope)
+
         consumer.subscribe(
             broker,
             tuple(Topic),
             group_id=settings.group_id,
             service=settings.service_name,
-            handler=notifier.on_event,
+            handler=on_event,
         )
-        tasks = [_task(relay.run(), "outbox-relay"), _task(mail.run(), "mail-dispatcher")]
+        tasks = [
+            _task(relay.run(), "outbox-relay"),
+            _task(mail.run(), "mail-dispatcher"),
+            _task(calls.run(), "webhook-dispatcher"),
+        ]
         try:
             async with consumer.running(broker):
                 yield
@@ -82,7 +107,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
                     await task
             await client.close()
 
-    return web.create_app(
+    app = web.create_app(
         settings,
         title="Cluster Academy — notification",
         description=(
@@ -92,6 +117,9 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         readiness=web.servers_readiness(settings),
     )
+    for router in (messages_api.router, webhooks_api.router):
+        app.include_router(router)
+    return app
 
 
 def _task(coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:

@@ -1,0 +1,123 @@
+"""Staff outputs: the outbox of messages with filters, as JSON, CSV and HTML pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from academy_kit.auth import Role, StaffOnly
+from academy_kit.problems import Problem
+from academy_notification.adapters.messages import MessageFilter, MessageStore
+from academy_notification.domain.messages import Status, Template
+from academy_notification.domain.rendering import Renderer
+
+router = APIRouter(tags=["outbox"])
+staff = Depends(StaffOnly(Role.ADMIN, Role.FINANCE))
+CSV_COLUMNS = (
+    "_id",
+    "created_at",
+    "status",
+    "attempts",
+    "template",
+    "language",
+    "recipient",
+    "application_id",
+    "subject",
+    "last_error",
+    "sent_at",
+    "failed_at",
+)
+
+
+def _filters(
+    status: Status | None = None,
+    template: Template | None = None,
+    recipient: str | None = None,
+    application_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> MessageFilter:
+    return MessageFilter(status, template, recipient, application_id, since, until)
+
+
+Filters = Annotated[MessageFilter, Depends(_filters)]
+
+
+def _store(request: Request) -> MessageStore:
+    store: MessageStore = request.app.state.messages
+    return store
+
+
+Store = Annotated[MessageStore, Depends(_store)]
+
+
+def _view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+@router.get("/v1/messages", dependencies=[staff])
+async def messages(
+    where: Filters,
+    store: Store,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Messages, newest first, with their status and attempts."""
+    found = await store.find(where, limit=limit, skip=offset)
+    return {"total": await store.count(where), "items": [_view(doc) for doc in found]}
+
+
+@router.get("/v1/messages.csv", dependencies=[staff], response_class=Response)
+async def messages_csv(where: Filters, store: Store) -> Response:
+    """The same messages as a CSV file (without bodies)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", *CSV_COLUMNS[1:]])
+    for doc in await store.find(where):
+        writer.writerow(["" if doc.get(c) is None else doc[c] for c in CSV_COLUMNS])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="messages.csv"'},
+    )
+
+
+async def _message(store: MessageStore, message_id: str) -> dict[str, Any]:
+    doc = await store.get(message_id)
+    if doc is None:
+        raise Problem(404, "not-found", "No such message", f"No message {message_id!r}.")
+    return doc
+
+
+@router.get("/v1/messages/{message_id}", dependencies=[staff])
+async def message(message_id: str, store: Store) -> dict[str, Any]:
+    return _view(await _message(store, message_id))
+
+
+@router.get("/staff/messages", dependencies=[staff], response_class=HTMLResponse)
+async def messages_page(request: Request, where: Filters, store: Store) -> HTMLResponse:
+    """An HTML list of the messages, filtered like ``/v1/messages``."""
+    renderer: Renderer = request.app.state.renderer
+    docs = await store.find(where, limit=500)
+    html = renderer.page(
+        "messages",
+        {
+            "messages": docs,
+            "where": where,
+            "statuses": list(Status),
+            "templates": list(Template),
+        },
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/staff/messages/{message_id}", dependencies=[staff], response_class=HTMLResponse)
+async def message_page(request: Request, message_id: str, store: Store) -> HTMLResponse:
+    """One message as it was sent."""
+    renderer: Renderer = request.app.state.renderer
+    return HTMLResponse(renderer.page("message", {"m": await _message(store, message_id)}))

@@ -1,0 +1,116 @@
+"""Admin routes for integrators' webhook subscriptions and their delivery logs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator
+
+from academy_contracts.registry import EVENTS
+from academy_kit.auth import Role, StaffOnly
+from academy_kit.mongo import now
+from academy_kit.problems import Problem
+from academy_notification.adapters.webhooks import ALL_TYPES, WebhookStore
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+admin = Depends(StaffOnly(Role.ADMIN))
+EVENT_TYPES = sorted(spec.event_type for spec in EVENTS)
+
+
+class Subscription(BaseModel):
+    url: AnyHttpUrl
+    """Where deliveries are POSTed (http or https)."""
+    event_types: list[str] = Field(min_length=1)
+    """Versioned CloudEvents types, or ``*`` for every event."""
+    secret: SecretStr = Field(min_length=16, max_length=200)
+    """The HMAC-SHA256 key of the ``X-Academy-Signature`` header; never shown again."""
+    description: str | None = Field(default=None, max_length=200)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - {*EVENT_TYPES, ALL_TYPES})
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}; allowed: '*', {EVENT_TYPES}")
+        return sorted(set(value))
+
+
+class SubscriptionView(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    created_at: Any
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> SubscriptionView:
+        return cls(
+            id=doc["_id"],
+            url=doc["url"],
+            event_types=doc["event_types"],
+            description=doc.get("description"),
+            created_at=doc["created_at"],
+        )
+
+
+def _store(request: Request) -> WebhookStore:
+    store: WebhookStore = request.app.state.webhooks
+    return store
+
+
+Store = Annotated[WebhookStore, Depends(_store)]
+
+
+@router.post("", status_code=201, dependencies=[admin])
+async def subscribe(form: Subscription, store: Store, response: Response) -> SubscriptionView:
+    """Register a URL to receive the chosen event types, signed with the given secret."""
+    doc = {
+        "_id": uuid.uuid4().hex,
+        "url": str(form.url),
+        "event_types": form.event_types,
+        "secret": form.secret.get_secret_value(),
+        "description": form.description,
+        "created_at": now(),
+    }
+    await store.subscribe(doc)
+    response.headers["Location"] = f"{router.prefix}/{doc['_id']}"
+    return SubscriptionView.of(doc)
+
+
+@router.get("", dependencies=[admin])
+async def subscriptions(store: Store) -> list[SubscriptionView]:
+    return [SubscriptionView.of(doc) for doc in await store.subscriptions()]
+
+
+async def _existing(store: WebhookStore, subscription_id: str) -> dict[str, Any]:
+    doc = await store.subscription(subscription_id)
+    if doc is None:
+        raise Problem(404, "not-found", "No such subscription", f"{subscription_id!r}")
+    return doc
+
+
+@router.delete("/{subscription_id}", status_code=204, dependencies=[admin])
+async def unsubscribe(subscription_id: str, store: Store) -> None:
+    """Stop deliveries; those still pending fail as 'the subscription was removed'."""
+    await _existing(store, subscription_id)
+    await store.unsubscribe(subscription_id)
+
+
+@router.get("/{subscription_id}/deliveries", dependencies=[admin])
+async def deliveries(subscription_id: str, store: Store) -> list[dict[str, Any]]:
+    """The delivery log: each event delivered to the subscription, its status and attempts."""
+    await _existing(store, subscription_id)
+    return [
+        {
+            "id": doc["_id"],
+            "event_id": doc["event_id"],
+            "event_type": doc["event_type"],
+            "status": doc["status"],
+            "attempts": doc["attempts"],
+            "last_error": doc.get("last_error"),
+            "log": doc["log"],
+        }
+        for doc in await store.deliveries(subscription_id)
+    ]
