@@ -183,7 +183,6 @@ async def notification_settings(
             "retry_base_seconds": 0.2,
             "retry_max_seconds": 1.0,
             "dispatch_poll_seconds": 0.2,
-            "digest_every_hours": 0,
             "link_base_url": "https://academy.example/v1/applications",
         }
         settings: NotificationSettings = service_settings(

@@ -45,7 +45,6 @@ def _start(settings: NotificationSettings, log: Path) -> subprocess.Popen[bytes]
         "ACADEMY_SMTP_PORT": str(settings.smtp_port),
         "ACADEMY_RETRY_BASE_SECONDS": "0.2",
         "ACADEMY_DISPATCH_POLL_SECONDS": "0.2",
-        "ACADEMY_DIGEST_EVERY_HOURS": "0",
         "ACADEMY_OUTBOX_POLL_SECONDS": "0.2",
     }
     command = Path(sys.executable).with_name("academy-notification")

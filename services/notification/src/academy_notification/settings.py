@@ -1,5 +1,5 @@
 """Configuration of the notification service: the mail server, the retry policy, the program's
-facts that messages quote, and the project manager's digest."""
+facts that messages quote, and webhook calls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
-from academy_contracts.values import Language
 from academy_kit.settings import ServiceSettings
 
 
@@ -62,10 +61,5 @@ class NotificationSettings(ServiceSettings):
     program: ProgramFacts = ProgramFacts()
     time_zone: str = "Europe/Paris"
     """The time zone messages quote times in when the edition names none."""
-
-    project_manager_email: EmailStr = "academy@anima.coop"
-    project_manager_language: Language = Language.FR
-    digest_every_hours: float = Field(default=24.0, ge=0)
-    """The scheduled digest's period; 0 turns the schedule off (on demand only)."""
 
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)

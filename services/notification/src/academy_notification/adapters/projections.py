@@ -4,6 +4,8 @@ sector), the editions (sessions and time zone), check-ins, and expense claims.
 
 Every write is idempotent: applications and editions keep the highest revision seen, decisions
 and claim steps are set by their own event, and check-ins are keyed by their natural key.
+Decisions, check-ins and claim steps are kept for the scheduled messages (session reminders,
+missed-session warnings, the project manager's digest), which read them once they exist.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ APPLICATIONS = "applications"
 EDITIONS = "editions"
 CHECK_INS = "check_ins"
 CLAIMS = "claims"
-
-CLOSED_CLAIM = ("paid", "rejected")
 
 
 class Projections:
@@ -88,18 +88,6 @@ class Projections:
                 return doc, Participant.model_validate(raw)
         return None
 
-    async def selected(self, edition_id: str) -> list[Document]:
-        cursor = self._applications.find({"edition_id": edition_id, "status": "selected"})
-        return [doc async for doc in cursor.sort("_id")]
-
-    async def applications_since(self, since: datetime, until: datetime) -> list[Document]:
-        cursor = self._applications.find({"submitted_at": {"$gte": since, "$lt": until}})
-        return [doc async for doc in cursor]
-
-    async def decided_since(self, since: datetime, until: datetime) -> list[Document]:
-        cursor = self._applications.find({"decided_at": {"$gte": since, "$lt": until}})
-        return [doc async for doc in cursor]
-
     async def edition(self, edition: EditionPublished) -> None:
         """Keep the edition's highest revision."""
         doc = edition.model_dump(mode="json", exclude={"edition_id"})
@@ -117,18 +105,11 @@ class Projections:
         doc = await self._editions.find_one({"_id": edition_id})
         return None if doc is None else _edition(doc)
 
-    async def editions(self) -> list[EditionPublished]:
-        return [_edition(doc) async for doc in self._editions.find({})]
-
     async def checked_in(self, edition_id: str, session_id: str, participant_id: str) -> None:
         try:
             await self._check_ins.insert_one({"_id": f"{edition_id}:{session_id}:{participant_id}"})
         except DuplicateKeyError:
             return
-
-    async def attended(self, edition_id: str, session_id: str, participant_id: str) -> bool:
-        key = f"{edition_id}:{session_id}:{participant_id}"
-        return await self._check_ins.find_one({"_id": key}) is not None
 
     async def claim(self, claim_id: str, fields: dict[str, Any]) -> None:
         """Record a step of a claim; its ``status`` is that of the latest step (by time)."""
@@ -142,10 +123,6 @@ class Projections:
             await self._claims.update_one(
                 {"_id": claim_id, "updated_at": {"$lte": at}}, {"$set": fields}
             )
-
-    async def pending_claims(self) -> list[Document]:
-        cursor = self._claims.find({"status": {"$nin": list(CLOSED_CLAIM)}})
-        return [doc async for doc in cursor.sort("claimed_at", ASCENDING)]
 
 
 def _edition(doc: Document) -> EditionPublished:
