@@ -323,19 +323,20 @@ class ExpenseClaimed(AcademyEvent):
 
 
 class DocumentsMissing(AcademyEvent):
-    """Finance reviewed a claim and needs more supporting documents before it can be approved
+    """A claim lacks supporting documents its expense lines require before it can be approved
     (90% is reimbursed only once all of them are in)."""
 
     claim_id: Identifier
     participant_id: Identifier
     missing: list[ShortText] = Field(min_length=1, max_length=50)
-    """What is missing, as finance described each document."""
+    """What each incomplete expense line lacks, as ``<line id> (<category>): <kinds>``."""
     noted_at: UtcDateTime
 
 
 class ReimbursementApproved(AcademyEvent):
     """A claim is complete and approved: ``approved`` is the reimbursed share (90%) of the
-    ``eligible`` costs, in the claim's currency."""
+    ``eligible`` costs. Both are in euros: each expense line is converted at the rate in force
+    on its date, and the eligible total is capped per category."""
 
     claim_id: Identifier
     participant_id: Identifier

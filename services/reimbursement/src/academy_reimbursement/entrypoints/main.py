@@ -1,20 +1,108 @@
-"""Bootstrap: the service's database and its operational HTTP face."""
+"""Bootstrap: wire settings, stores, the Kafka consumer (selection, attendance and editions),
+the outbox relay and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 
-from academy_kit import web
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from academy_contracts.registry import Topic
+from academy_kit import consumer, web
+from academy_kit.mongo import connect
+from academy_kit.outbox import OutboxRelay
+from academy_kit.probes import mongo_answers
+from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
+from academy_reimbursement.adapters.cohort import CohortStore
+from academy_reimbursement.adapters.documents import DocumentStore
+from academy_reimbursement.adapters.finance import FinanceStore
+from academy_reimbursement.entrypoints.api import finance, participants
+from academy_reimbursement.handlers.events import EventHandlers
+from academy_reimbursement.handlers.finance import Finance
+from academy_reimbursement.handlers.participants import Participants
 from academy_reimbursement.settings import ReimbursementSettings
+
+CONSUMED = (Topic.SELECTION, Topic.ATTENDANCE, Topic.EDITIONS)
 
 
 def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     settings = settings or ReimbursementSettings()
-    return web.database_app(
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        logger=logging.getLogger("faststream"),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client, db = connect(settings)
+        claims, cohort = ClaimStore(db), CohortStore(db)
+        documents, store = DocumentStore(db), FinanceStore(db)
+        for indexed in (claims, cohort, documents):
+            await indexed.ensure_indexes()
+        relay = OutboxRelay(
+            db,
+            (CLAIMS,),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service=settings.service_name,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        consumer.subscribe(
+            broker,
+            CONSUMED,
+            group_id=settings.group_id,
+            service=settings.service_name,
+            handler=EventHandlers(cohort).handle,
+        )
+        app.state.participants = Participants(
+            claims=claims,
+            cohort=cohort,
+            documents=documents,
+            relay=relay,
+            source=settings.source,
+            link_secret=settings.link_secret,
+            max_document_bytes=settings.max_document_bytes,
+        )
+        app.state.finance = Finance(
+            claims=claims,
+            cohort=cohort,
+            store=store,
+            documents=documents,
+            relay=relay,
+            source=settings.source,
+            default_caps=settings.default_caps_eur,
+        )
+        relaying = asyncio.create_task(relay.run(), name="outbox-relay")
+        try:
+            async with consumer.running(broker):
+                yield
+        finally:
+            relaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relaying
+            await client.close()
+
+    async def readiness() -> dict[str, bool]:
+        return {
+            "kafka": await broker.ping(timeout=3),
+            "mongodb": await mongo_answers(settings.mongodb_uri),
+        }
+
+    app = web.create_app(
         settings,
         title="Cluster Academy — reimbursement",
-        description="Expense claims, supporting documents and the 90% reimbursement.",
+        description="Expense claims with their supporting documents, the 90% reimbursement "
+        "rule, and payment batches.",
+        lifespan=lifespan,
+        readiness=readiness,
     )
+    app.include_router(participants.router)
+    app.include_router(finance.router)
+    return app
 
 
 def main() -> None:

@@ -1,0 +1,174 @@
+"""What the service learns from other services' events: who was selected (and may claim), the
+editions' sessions, who attended which session, and the absences finance excused.
+
+Every write is keyed by a natural key, so a redelivered or replayed event changes nothing: a
+decision is kept only if it is newer than the stored one, an edition only at a higher revision,
+a check-in is an insert of ``edition/participant/session`` that collides the second time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from academy_contracts.events import (
+    ClusterRejected,
+    ClusterSelected,
+    EditionPublished,
+    EditionSession,
+    SessionAttended,
+)
+from academy_contracts.values import UtcDateTime
+from academy_kit.mongo import Document, document_lock
+
+APPLICATIONS = "applications"
+EDITIONS = "editions"
+ATTENDANCE = "attendance"
+EXCUSES = "excused_absences"
+
+
+class Claimant(BaseModel):
+    """A participant of a cluster, and whether the cluster's selection stands."""
+
+    application_id: str
+    edition_id: str
+    participant_id: str
+    full_name: str
+    selected: bool
+
+
+class Excuse(BaseModel):
+    session_id: str
+    reason: str
+    excused_by: str
+    excused_at: UtcDateTime
+
+
+def _bson_precision(instant: datetime) -> datetime:
+    """The instant as BSON keeps it (milliseconds), so a redelivery compares equal."""
+    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+def _attendance_id(edition_id: str, participant_id: str, session_id: str) -> str:
+    return f"{edition_id}/{participant_id}/{session_id}"
+
+
+class CohortStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._applications = db[APPLICATIONS]
+        self._editions = db[EDITIONS]
+        self._attendance = db[ATTENDANCE]
+        self._excuses = db[EXCUSES]
+
+    async def ensure_indexes(self) -> None:
+        for collection in (self._attendance, self._excuses):
+            await collection.create_index([("edition_id", 1), ("participant_id", 1)])
+
+    async def record_decision(self, event: ClusterSelected | ClusterRejected) -> bool:
+        """Keep the selection decision unless a newer one is stored; True if kept. A rejection
+        after a selection (a declined or lapsed offer) takes the right to claim away."""
+        decided_at = _bson_precision(
+            event.selected_at if isinstance(event, ClusterSelected) else event.decided_at
+        )
+        async with document_lock(self._applications, event.application_id):
+            stored = await self._applications.find_one({"_id": event.application_id})
+            if stored is not None and stored["decided_at"] >= decided_at:
+                return False
+            await self._applications.update_one(
+                {"_id": event.application_id},
+                {
+                    "$set": {
+                        "edition_id": event.edition_id,
+                        "selected": isinstance(event, ClusterSelected),
+                        "decided_at": decided_at,
+                        "participants": [
+                            {"participant_id": p.participant_id, "full_name": p.full_name}
+                            for p in event.participants
+                        ],
+                    }
+                },
+                upsert=True,
+            )
+        return True
+
+    async def claimant(self, application_id: str, participant_id: str) -> Claimant | None:
+        """The participant of this application, or None if the service knows neither."""
+        doc = await self._applications.find_one({"_id": application_id})
+        if doc is None:
+            return None
+        for participant in doc["participants"]:
+            if participant["participant_id"] == participant_id:
+                return Claimant(
+                    application_id=application_id,
+                    edition_id=doc["edition_id"],
+                    selected=doc["selected"],
+                    **participant,
+                )
+        return None
+
+    async def record_edition(self, event: EditionPublished) -> bool:
+        """Keep this revision of the edition unless the same or a newer one is stored."""
+        doc = {
+            "revision": event.revision,
+            "sessions": [s.model_dump(mode="json") for s in event.sessions],
+        }
+        try:
+            async with document_lock(self._editions, event.edition_id):
+                await self._editions.update_one(
+                    {"_id": event.edition_id, "revision": {"$lt": event.revision}},
+                    {"$set": doc},
+                    upsert=True,
+                )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def sessions(self, edition_id: str) -> list[EditionSession] | None:
+        """The edition's sessions, or None if the edition was never published to the service."""
+        doc = await self._editions.find_one({"_id": edition_id})
+        if doc is None:
+            return None
+        return [EditionSession.model_validate(s) for s in doc["sessions"]]
+
+    async def record_attendance(self, event: SessionAttended) -> bool:
+        """True the first time this check-in is seen."""
+        try:
+            await self._attendance.insert_one(
+                {
+                    "_id": _attendance_id(event.edition_id, event.participant_id, event.session_id),
+                    "edition_id": event.edition_id,
+                    "participant_id": event.participant_id,
+                    "session_id": event.session_id,
+                    "attended_at": event.attended_at,
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def attended(self, edition_id: str, participant_id: str) -> set[str]:
+        query = {"edition_id": edition_id, "participant_id": participant_id}
+        return {doc["session_id"] async for doc in self._attendance.find(query)}
+
+    async def excuse(self, edition_id: str, participant_id: str, excuse: Excuse) -> None:
+        """Record (or restate) finance's excuse of one absence."""
+        excuse_id = _attendance_id(edition_id, participant_id, excuse.session_id)
+        async with document_lock(self._excuses, excuse_id):
+            await self._excuses.update_one(
+                {"_id": excuse_id},
+                {
+                    "$set": {
+                        "edition_id": edition_id,
+                        "participant_id": participant_id,
+                        **excuse.model_dump(mode="json"),
+                    }
+                },
+                upsert=True,
+            )
+
+    async def excuses(self, edition_id: str, participant_id: str) -> list[Excuse]:
+        query = {"edition_id": edition_id, "participant_id": participant_id}
+        return [Excuse.model_validate(doc) async for doc in self._excuses.find(query)]

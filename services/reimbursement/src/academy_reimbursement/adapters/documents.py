@@ -1,0 +1,102 @@
+"""Supporting documents: their bytes, as BSON binary, one document each (FerretDB 1.x has no
+GridFS, so the size limit keeps each well below the 16 MiB document limit).
+
+The id is derived from who uploaded what (edition, participant, kind, SHA-256 of the bytes), so
+uploading the same file again as the same kind is the same insert of the same ``_id``: it
+collides atomically and returns the document already stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from bson import Binary
+from pydantic import BaseModel
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from academy_contracts.values import UtcDateTime
+from academy_kit.mongo import Document
+from academy_reimbursement.domain.claims import LineDocument
+from academy_reimbursement.domain.documents import DocumentKind
+
+DOCUMENTS = "documents"
+CONTENT = "content"
+
+
+class StoredDocument(LineDocument):
+    edition_id: str
+    participant_id: str
+    uploaded_at: UtcDateTime
+
+    def reference(self) -> LineDocument:
+        return LineDocument.model_validate(self.model_dump(include=set(LineDocument.model_fields)))
+
+
+class Upload(BaseModel):
+    edition_id: str
+    participant_id: str
+    kind: DocumentKind
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def document_id(upload: Upload, sha256: str) -> str:
+    owner = f"{upload.edition_id}/{upload.participant_id}/{upload.kind}/{sha256}"
+    return "doc-" + hashlib.sha256(owner.encode()).hexdigest()[:32]
+
+
+class DocumentStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._documents = db[DOCUMENTS]
+
+    async def ensure_indexes(self) -> None:
+        await self._documents.create_index(
+            [("edition_id", ASCENDING), ("participant_id", ASCENDING)]
+        )
+
+    async def add(self, upload: Upload, at: datetime) -> tuple[StoredDocument, bool]:
+        """Store the upload; the document and whether it is new (False: uploaded before)."""
+        sha256 = hashlib.sha256(upload.content).hexdigest()
+        stored = StoredDocument(
+            document_id=document_id(upload, sha256),
+            kind=upload.kind,
+            filename=upload.filename,
+            media_type=upload.media_type,
+            size_bytes=len(upload.content),
+            sha256=sha256,
+            edition_id=upload.edition_id,
+            participant_id=upload.participant_id,
+            uploaded_at=at,
+        )
+        doc = stored.model_dump(mode="json", exclude={"document_id"})
+        try:
+            await self._documents.insert_one(
+                {"_id": stored.document_id, **doc, CONTENT: Binary(upload.content)}
+            )
+        except DuplicateKeyError:
+            existing = await self.get(stored.document_id)
+            if existing is None:
+                raise
+            return existing, False
+        return stored, True
+
+    async def get(self, document_id: str) -> StoredDocument | None:
+        doc = await self._documents.find_one({"_id": document_id}, {CONTENT: 0})
+        return None if doc is None else _stored(doc)
+
+    async def content(self, document_id: str) -> bytes | None:
+        doc = await self._documents.find_one({"_id": document_id}, {CONTENT: 1})
+        return None if doc is None else bytes(doc[CONTENT])
+
+    async def of_participant(self, edition_id: str, participant_id: str) -> list[StoredDocument]:
+        query = {"edition_id": edition_id, "participant_id": participant_id}
+        cursor = self._documents.find(query, {CONTENT: 0}).sort("uploaded_at", ASCENDING)
+        return [_stored(doc) async for doc in cursor]
+
+
+def _stored(doc: Document) -> StoredDocument:
+    return StoredDocument.model_validate({**doc, "document_id": doc["_id"]})

@@ -1,0 +1,41 @@
+"""Compulsory attendance: a participant is reimbursed only after attending every session of
+the edition, or having an absence excused by finance.
+
+Approval waits until every session has ended: approving earlier would pay someone who may
+still miss a later session, and the program reimburses once, after the Academy."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from academy_contracts.events import EditionSession
+
+
+class AttendanceCheck(BaseModel):
+    not_ended: list[str]
+    """Sessions that have not ended yet: approval waits for them."""
+    missed: list[str]
+    """Ended sessions the participant neither attended nor was excused from."""
+    excused: list[str]
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.not_ended and not self.missed
+
+
+def check_attendance(
+    sessions: Collection[EditionSession],
+    attended: Collection[str],
+    excused: Collection[str],
+    at: datetime,
+) -> AttendanceCheck:
+    ordered = sorted(sessions, key=lambda s: (s.starts_at, s.session_id))
+    ended = [s.session_id for s in ordered if s.ends_at <= at]
+    return AttendanceCheck(
+        not_ended=[s.session_id for s in ordered if s.ends_at > at],
+        missed=[s for s in ended if s not in attended and s not in excused],
+        excused=[s for s in ended if s not in attended and s in excused],
+    )

@@ -1,0 +1,308 @@
+"""Claims on the real broker and store: from selection and check-ins to payment, with the
+refusals on the way (missing documents, a missed session, a missing rate, a duplicate claim,
+bad uploads) and redelivered events."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import JPEG, MAX_DOCUMENT_BYTES, PDF, PNG, Cohort
+
+pytestmark = pytest.mark.integration
+
+BANK = {
+    "beneficiary_name": "Person 0",
+    "iban": "TN59 1000 6035 1835 9847 8831",
+    "bic": "BSTUTNTT",
+    "bank_name": "Banque de Tunisie",
+    "bank_country": "TN",
+}
+
+
+async def upload(
+    client: httpx.AsyncClient, cohort: Cohort, pid: str, kind: str, content: bytes
+) -> httpx.Response:
+    return await client.post(
+        f"{cohort.path(pid)}/documents",
+        data={"kind": kind},
+        files={"file": (f"{kind}.bin", content, "application/octet-stream")},
+        headers=cohort.headers(),
+    )
+
+
+async def uploaded(
+    client: httpx.AsyncClient, cohort: Cohort, pid: str, kind: str, content: bytes
+) -> str:
+    response = await upload(client, cohort, pid, kind, content)
+    assert response.status_code == 201, response.text
+    document_id: str = response.json()["document_id"]
+    return document_id
+
+
+def line(cohort: Cohort, category: str, amount: str, currency: str, docs: list[str]) -> Any:
+    return {
+        "category": category,
+        "expense_date": (cohort.now - timedelta(days=21)).date().isoformat(),
+        "description": f"{category} for the Academy",
+        "amount": {"amount": amount, "currency": currency},
+        "documents": docs,
+    }
+
+
+async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_once(
+    service: Any, enrol: Any, finance: Any, staff_headers: Any, received: Any, problem: Any
+) -> None:
+    cohort = await enrol()
+    pid = cohort.participant_ids[0]
+    ticket = await uploaded(service, cohort, pid, "ticket", PDF)
+    boarding = await uploaded(service, cohort, pid, "boarding_pass", JPEG)
+    invoice = await uploaded(service, cohort, pid, "invoice", PNG)
+    form = {
+        "lines": [
+            line(cohort, "travel", "1700.00", "TND", [ticket, boarding]),
+            line(cohort, "accommodation", "900.00", "EUR", [invoice]),
+        ],
+        "bank": BANK,
+    }
+    submitted = await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    assert submitted.status_code == 201, submitted.text
+    claim = submitted.json()
+    assert (claim["state"], claim["missing"]) == ("complete", [])
+    claim_id = claim["claim_id"]
+
+    refused = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
+    assert problem(refused, 422)["currency"] == "TND"  # no rate yet: nothing is guessed
+
+    rates = {"rates": [{"currency": "TND", "valid_from": "2000-01-01", "units_per_eur": "3.40"}]}
+    published = await service.post("/v1/rate-tables", json=rates, headers=finance)
+    assert published.status_code == 201, published.text
+    caps = {"caps_eur": {"accommodation": "800.00"}}
+    set_caps = await service.put(
+        f"/v1/editions/{cohort.edition_id}/caps", json=caps, headers=staff_headers("admin")
+    )
+    assert set_caps.json()["caps_eur"]["accommodation"] == "800.00"
+    assert set_caps.json()["caps_eur"]["travel"] == "800.00"  # the default
+
+    approved = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
+    assert approved.status_code == 200, approved.text
+    assessment = approved.json()["assessment"]
+    # 1700 TND / 3.40 = 500.00 EUR; 900 EUR capped at 800; 90% of 1300 = 1170.
+    assert [ln["eur"] for ln in assessment["lines"]] == ["500.00", "900.00"]
+    assert (assessment["eligible_eur"], assessment["reimbursed_eur"]) == ("1300.00", "1170.00")
+    assert assessment["rate_table_version"] == published.json()["version"]
+
+    batch = await service.post(
+        "/v1/payment-batches", json={"edition_id": cohort.edition_id}, headers=finance
+    )
+    assert batch.status_code == 201, batch.text
+    batch_id = batch.json()["batch_id"]
+    assert [c["claim_id"] for c in batch.json()["claims"]] == [claim_id]
+    again = await service.post(
+        "/v1/payment-batches", json={"edition_id": cohort.edition_id}, headers=finance
+    )
+    assert problem(again, 409)["type"].endswith("nothing-to-pay")  # one batch per claim
+
+    export = await service.get(f"/v1/payment-batches/{batch_id}/transfers.csv", headers=finance)
+    assert export.headers["content-type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(export.text)))
+    assert row["end_to_end_reference"] == claim_id
+    assert (row["iban"], row["bic"], row["bank_country"]) == (
+        "TN5910006035183598478831",
+        "BSTUTNTT",
+        "TN",
+    )
+    assert (row["amount"], row["currency"]) == ("1170.00", "EUR")
+
+    for reference in ("TRF-2024-001", "TRF-2024-001-rerun"):
+        paid = await service.post(
+            f"/v1/payment-batches/{batch_id}/payment",
+            json={"payment_reference": reference},
+            headers=finance,
+        )
+        assert paid.status_code == 200, paid.text
+        assert paid.json()["state"] == "paid"
+        assert paid.json()["payment_reference"] == "TRF-2024-001"
+        assert paid.json()["claims"][0]["payment_reference"] == "TRF-2024-001"
+
+    events = await received(cohort.application_id, expect=3)
+    assert [name for name, _ in events] == [
+        "ExpenseClaimed",
+        "ReimbursementApproved",
+        "ReimbursementPaid",
+    ]
+    claimed, approval, payment = (body for _, body in events)
+    assert {d["document_id"] for d in claimed["documents"]} == {ticket, boarding, invoice}
+    assert approval["eligible"] == {"amount": "1300.00", "currency": "EUR"}
+    assert approval["approved"] == {"amount": "1170.00", "currency": "EUR"}
+    assert payment["amount"] == {"amount": "1170.00", "currency": "EUR"}
+
+
+async def test_missing_documents_are_listed_and_the_claim_completes_when_they_arrive(
+    service: Any, enrol: Any, finance: Any, received: Any, problem: Any
+) -> None:
+    cohort = await enrol()
+    pid = cohort.participant_ids[1]
+    ticket = await uploaded(service, cohort, pid, "ticket", PDF)
+    form = {
+        "lines": [
+            line(cohort, "travel", "300.00", "EUR", [ticket]),
+            line(cohort, "meals", "45.50", "EUR", []),
+        ],
+        "bank": {**BANK, "iban": None, "account_number": "0012 3456 7890 1234"},
+    }
+    submitted = await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    claim = submitted.json()
+    assert claim["state"] == "documents_missing"
+    assert [(m["line_id"], m["kind"]) for m in claim["missing"]] == [
+        ("L1", "boarding_pass"),
+        ("L2", "receipt"),
+    ]
+    refused = await service.post(f"/v1/claims/{claim['claim_id']}/approval", headers=finance)
+    assert problem(refused, 409)["allowed"] == ["complete"]
+
+    boarding = await uploaded(service, cohort, pid, "boarding_pass", PDF + b"pass")
+    receipt = await uploaded(service, cohort, pid, "receipt", JPEG)
+    path = f"{cohort.path(pid)}/claim/lines"
+    first = await service.post(
+        f"{path}/L1/documents", json={"document_ids": [boarding]}, headers=cohort.headers()
+    )
+    assert first.json()["state"] == "documents_missing"
+    unknown = await service.post(
+        f"{path}/L9/documents", json={"document_ids": [receipt]}, headers=cohort.headers()
+    )
+    assert problem(unknown, 404)["allowed"] == ["L1", "L2"]
+    last = await service.post(
+        f"{path}/L2/documents", json={"document_ids": [receipt]}, headers=cohort.headers()
+    )
+    assert (last.json()["state"], last.json()["missing"]) == ("complete", [])
+
+    approved = await service.post(f"/v1/claims/{claim['claim_id']}/approval", headers=finance)
+    assert approved.json()["assessment"]["reimbursed_eur"] == "310.95"  # 90% of 345.50
+
+    events = await received(cohort.application_id, expect=3)
+    assert [name for name, _ in events] == [
+        "ExpenseClaimed",
+        "DocumentsMissing",
+        "ReimbursementApproved",
+    ]
+    assert events[1][1]["missing"] == ["L1 (travel): boarding_pass", "L2 (meals): receipt"]
+
+
+async def test_a_missed_session_blocks_approval_until_finance_excuses_it(
+    service: Any, enrol: Any, finance: Any, received: Any, problem: Any
+) -> None:
+    cohort = await enrol(attended=("s1",))
+    pid = cohort.participant_ids[2]
+    receipt = await uploaded(service, cohort, pid, "receipt", PDF)
+    form = {"lines": [line(cohort, "local_transport", "40.00", "EUR", [receipt])], "bank": BANK}
+    claim = (
+        await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    ).json()
+    approval = f"/v1/claims/{claim['claim_id']}/approval"
+
+    missed = problem(await service.post(approval, headers=finance), 422)
+    assert (missed["missed"], missed["not_ended"]) == (["s2"], [])
+
+    excused = await service.put(
+        f"/v1/editions/{cohort.edition_id}/participants/{pid}/excused-absences/s2",
+        json={"reason": "Hospitalised (certificate on file)"},
+        headers=finance,
+    )
+    assert excused.status_code == 200, excused.text
+    attendance = await service.get(
+        f"/v1/editions/{cohort.edition_id}/participants/{pid}/attendance", headers=finance
+    )
+    assert attendance.json() == {"not_ended": [], "missed": [], "excused": ["s2"]}
+    approved = await service.post(approval, headers=finance)
+    assert approved.json()["assessment"]["reimbursed_eur"] == "36.00"
+
+    unknown = await service.put(
+        f"/v1/editions/{cohort.edition_id}/participants/{pid}/excused-absences/s9",
+        json={"reason": "No such session"},
+        headers=finance,
+    )
+    assert problem(unknown, 404)["allowed"] == ["s1", "s2"]
+    rejected = await service.post(
+        f"/v1/claims/{claim['claim_id']}/rejection", json={"reason": "late"}, headers=finance
+    )
+    assert problem(rejected, 409)["state"] == "approved"  # decided once
+    events = await received(cohort.application_id, expect=2)
+    assert [name for name, _ in events] == ["ExpenseClaimed", "ReimbursementApproved"]
+
+
+async def test_submitting_the_same_claim_twice_creates_one_claim(
+    service: Any, enrol: Any, finance: Any, received: Any, problem: Any
+) -> None:
+    cohort = await enrol()
+    pid = cohort.participant_ids[0]
+    visa = await uploaded(service, cohort, pid, "visa_receipt", PDF)
+    form = {"lines": [line(cohort, "visa", "60.00", "EUR", [visa])], "bank": BANK}
+    path = f"{cohort.path(pid)}/claim"
+    first = await service.post(path, json=form, headers=cohort.headers())
+    retry = await service.post(
+        path, json=form, headers={**cohort.headers(), "Idempotency-Key": "retry-1"}
+    )
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["claim_id"] == first.json()["claim_id"]
+
+    other = {**form, "lines": [line(cohort, "visa", "65.00", "EUR", [visa])]}
+    conflict = problem(await service.post(path, json=other, headers=cohort.headers()), 409)
+    assert conflict["claim_id"] == first.json()["claim_id"]
+
+    listed = await service.get(
+        "/v1/claims", params={"edition_id": cohort.edition_id}, headers=finance
+    )
+    assert listed.json()["total"] == 1
+    events = await received(cohort.application_id, expect=1)
+    assert [name for name, _ in events] == ["ExpenseClaimed"]
+
+
+async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_claims(
+    service: Any, enrol: Any, send: Any, caught_up: Any, eventually: Any, problem: Any
+) -> None:
+    cohort = await enrol(attended=("s1",))
+    store = service.app.state.participants.cohort
+    pid = cohort.participant_ids[0]
+    [selected, check_in] = await send(cohort.selected(), cohort.attended(pid, "s1"))
+    await send(selected, check_in, cohort.edition())  # redelivered, and an equal revision
+    await eventually(caught_up)
+    assert await store.attended(cohort.edition_id, pid) == {"s1"}
+    assert len(await store.sessions(cohort.edition_id)) == 2
+    claimant = await store.claimant(cohort.application_id, pid)
+    assert claimant.selected
+
+    await send(cohort.rejected(), selected)  # the offer was declined; then a late redelivery
+    await eventually(caught_up)
+    assert not (await store.claimant(cohort.application_id, pid)).selected
+    refused = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
+    assert problem(refused, 403)["type"].endswith("not-selected")
+
+
+async def test_uploads_of_the_wrong_type_or_too_big_are_refused_and_nothing_is_kept(
+    service: Any, enrol: Any, problem: Any
+) -> None:
+    cohort = await enrol()
+    pid = cohort.participant_ids[0]
+    disguised = await upload(service, cohort, pid, "invoice", b"GIF89a not a pdf at all")
+    assert problem(disguised, 415)["allowed"] == ["application/pdf", "image/jpeg", "image/png"]
+    too_big = await upload(service, cohort, pid, "invoice", PDF + b"0" * MAX_DOCUMENT_BYTES)
+    assert problem(too_big, 413)["max_bytes"] == MAX_DOCUMENT_BYTES
+    bad_kind = await upload(service, cohort, pid, "selfie", PDF)
+    assert "invoice" in problem(bad_kind, 422)["errors"][0]["allowed"]
+    listed = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
+    assert listed.json() == []
+
+    first = await upload(service, cohort, pid, "invoice", PDF)
+    again = await upload(service, cohort, pid, "invoice", PDF)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
+    assert first.json()["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert first.json()["media_type"] == "application/pdf"
