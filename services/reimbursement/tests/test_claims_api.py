@@ -306,3 +306,26 @@ async def test_uploads_of_the_wrong_type_or_too_big_are_refused_and_nothing_is_k
     assert first.json() == again.json()
     assert first.json()["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert first.json()["media_type"] == "application/pdf"
+
+
+async def test_rate_tables_are_versioned_and_checked(
+    service: Any, finance: Any, problem: Any
+) -> None:
+    assert problem(await service.get("/v1/rate-tables/latest", headers=finance), 404)
+    for bad, field in (
+        ({"currency": "EUR", "valid_from": "2024-01-01", "units_per_eur": "1"}, "currency"),
+        ({"currency": "MAD", "valid_from": "2024-01-01", "units_per_eur": "0"}, "units_per_eur"),
+    ):
+        refused = await service.post("/v1/rate-tables", json={"rates": [bad]}, headers=finance)
+        assert problem(refused, 422)["errors"][0]["field"] == f"rates.0.{field}"
+    mad = {"currency": "MAD", "valid_from": "2024-01-01", "units_per_eur": "10.8"}
+    twice = await service.post("/v1/rate-tables", json={"rates": [mad, mad]}, headers=finance)
+    assert "one rate per currency" in problem(twice, 422)["errors"][0]["message"]
+
+    for rate in ("10.80", "10.90"):
+        body = {"rates": [{**mad, "units_per_eur": rate}]}
+        assert (await service.post("/v1/rate-tables", json=body, headers=finance)).is_success
+    latest = (await service.get("/v1/rate-tables/latest", headers=finance)).json()
+    assert latest["version"] == 2
+    assert latest["rates"][0]["units_per_eur"] == "10.90"
+    assert latest["published_by"] == "staff@test"

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -27,9 +27,18 @@ BATCHES = "payment_batches"
 
 
 class RateEntry(BaseModel):
+    """From ``valid_from`` on, one euro buys ``units_per_eur`` of ``currency``."""
+
     currency: Currency
     valid_from: date
-    units_per_eur: Decimal
+    units_per_eur: Decimal = Field(gt=0, max_digits=18, decimal_places=8)
+
+    @field_validator("currency")
+    @classmethod
+    def _not_the_euro(cls, currency: Currency) -> Currency:
+        if currency is Currency.EUR:
+            raise ValueError("the euro is the reference currency (always 1)")
+        return currency
 
 
 class RateTableVersion(BaseModel):

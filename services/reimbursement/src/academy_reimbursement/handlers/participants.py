@@ -165,7 +165,8 @@ class Participants:
                     allowed=[line.line_id for line in claim.lines],
                 )
             try:
-                changed = claim.with_documents(line_id, [documents[d] for d in document_ids], now())
+                attached = [documents[d] for d in dict.fromkeys(document_ids)]
+                changed = claim.with_documents(line_id, attached, now())
             except WrongState as exc:
                 raise wrong_state(exc) from None
             await self.claims.save(changed, [])

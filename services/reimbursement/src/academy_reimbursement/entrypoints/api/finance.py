@@ -6,10 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from academy_contracts.values import ExpenseCategory, Identifier
 from academy_kit.auth import Role, StaffMember, StaffOnly
@@ -142,6 +142,13 @@ async def excuse_absence(
 
 class RateTableForm(BaseModel):
     rates: list[RateEntry] = Field(min_length=1, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _one_rate_per_currency_and_day(self) -> Self:
+        starts = [(r.currency, r.valid_from) for r in self.rates]
+        if len(set(starts)) != len(starts):
+            raise ValueError("one rate per currency and valid_from date")
+        return self
 
 
 @router.post("/rate-tables", status_code=status.HTTP_201_CREATED, responses={409: {}})

@@ -1,0 +1,85 @@
+"""Who may call what: every finance route answers 401 without a token and 403 with a token
+lacking its roles; participants' routes open only with their own application's link token."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from academy_kit import links
+from academy_reimbursement.settings import ReimbursementSettings
+
+pytestmark = pytest.mark.integration
+
+PARTICIPANT = "/v1/applications/{application_id}/participants/{participant_id}"
+PUBLIC = {
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+    ("GET", "/asyncapi.json"),
+    # Opened by the application's link token instead (below).
+    ("POST", f"{PARTICIPANT}/documents"),
+    ("GET", f"{PARTICIPANT}/documents"),
+    ("POST", f"{PARTICIPANT}/claim"),
+    ("GET", f"{PARTICIPANT}/claim"),
+    ("POST", f"{PARTICIPANT}/claim/lines/{{line_id}}/documents"),
+}
+FINANCE, CAPS = {"finance"}, {"finance", "admin"}
+EDITION_PARTICIPANT = "/v1/editions/{edition_id}/participants/{participant_id}"
+STAFF = {
+    ("GET", "/v1/claims"): FINANCE,
+    ("GET", "/v1/claims/{claim_id}"): FINANCE,
+    ("GET", "/v1/claims/{claim_id}/documents/{document_id}"): FINANCE,
+    ("POST", "/v1/claims/{claim_id}/approval"): FINANCE,
+    ("POST", "/v1/claims/{claim_id}/rejection"): FINANCE,
+    ("GET", f"{EDITION_PARTICIPANT}/attendance"): FINANCE,
+    ("PUT", f"{EDITION_PARTICIPANT}/excused-absences/{{session_id}}"): FINANCE,
+    ("POST", "/v1/rate-tables"): FINANCE,
+    ("GET", "/v1/rate-tables/latest"): FINANCE,
+    ("GET", "/v1/editions/{edition_id}/caps"): CAPS,
+    ("PUT", "/v1/editions/{edition_id}/caps"): CAPS,
+    ("POST", "/v1/payment-batches"): FINANCE,
+    ("GET", "/v1/payment-batches/{batch_id}"): FINANCE,
+    ("GET", "/v1/payment-batches/{batch_id}/transfers.csv"): FINANCE,
+    ("POST", "/v1/payment-batches/{batch_id}/payment"): FINANCE,
+}
+
+
+async def test_every_finance_route_admits_exactly_its_roles(
+    service: Any, operations: Any, staff_headers: Any, problem: Any
+) -> None:
+    assert operations(service.app) == PUBLIC | set(STAFF)
+    for (method, path), allowed in sorted(STAFF.items()):
+        url = re.sub(r"\{[^}]+\}", "x", path)
+        assert problem(await service.request(method, url, json={}), 401)
+        for role in ("admin", "committee", "finance", "checkin"):
+            response = await service.request(method, url, headers=staff_headers(role), json={})
+            if role in allowed:
+                assert response.status_code not in (401, 403), (method, path, role)
+            else:
+                assert problem(response, 403)["allowed"] == sorted(allowed)
+
+
+async def test_participants_reach_only_their_own_claims_with_their_link_token(
+    service: Any, enrol: Any, problem: Any, staff_headers: Any
+) -> None:
+    cohort = await enrol()
+    other = await enrol()
+    pid = cohort.participant_ids[0]
+    url = f"{cohort.path(pid)}/documents"
+    assert (await service.get(url, headers=cohort.headers())).json() == []
+    secret = ReimbursementSettings().link_secret
+    for headers in (
+        {},
+        {links.TOKEN_HEADER: "not-the-token"},
+        other.headers(),  # another cluster's token
+        staff_headers("admin", "finance"),
+    ):
+        assert problem(await service.get(url, headers=headers), 404)
+    stranger = f"{cohort.path(other.participant_ids[0])}/documents"
+    assert problem(await service.get(stranger, headers=cohort.headers()), 404)
+    unknown = f"/v1/applications/app-unknown/participants/{pid}/documents"
+    token = {links.TOKEN_HEADER: links.token_for(secret, "app-unknown")}
+    assert problem(await service.get(unknown, headers=token), 404)
+    assert problem(await service.get(f"{cohort.path(pid)}/claim", headers=cohort.headers()), 404)
