@@ -14,8 +14,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
@@ -116,6 +115,12 @@ class Inbox:
         return len(self.about(marker))
 
 
+def body_of(message: EmailMessage) -> str:
+    """A received message's text as the service wrote it (SMTP carries lines ending in CRLF)."""
+    text: str = message.get_content()
+    return text.replace("\r\n", "\n")
+
+
 class SmtpServer:
     """A real SMTP server on a fixed port that a test can stop and start again."""
 
@@ -143,39 +148,14 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-async def start_group_at_end(bootstrap: str, group_id: str) -> None:
-    """Commit the current end of every topic for a new consumer group, so the service under
-    test reads only this test's events instead of the shared broker's whole history."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics([topic.value for topic in Topic])
-    finally:
-        await admin.close()
-    partitions = [
-        TopicPartition(topic["topic"], p["partition"])
-        for topic in described
-        for p in topic["partitions"]
-    ]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        await consumer.commit({tp: await consumer.position(tp) for tp in partitions})
-    finally:
-        await consumer.stop()
-
-
 @pytest.fixture
 async def notification_settings(
-    service_settings: Any, smtp: SmtpServer, servers: Any
+    service_settings: Any, smtp: SmtpServer, start_at_the_end: Any, uid: str
 ) -> Callable[..., Any]:
-    """Settings for the service under test: its SMTP server, quick retries and polls, and a
-    consumer group that starts at the end of the topics."""
-    await start_group_at_end(
-        servers.kafka_bootstrap, service_settings(NotificationSettings).group_id
-    )
+    """Settings for the service under test: its SMTP server, quick retries and polls, a project
+    manager of this test's own, no daily digest unless a test asks (it would go out at any
+    sweep after its hour), and a consumer group that starts at the end of the topics."""
+    await start_at_the_end(service_settings(NotificationSettings), [t.value for t in Topic])
 
     def build(**overrides: Any) -> NotificationSettings:
         fields: dict[str, Any] = {
@@ -183,6 +163,9 @@ async def notification_settings(
             "retry_base_seconds": 0.2,
             "retry_max_seconds": 1.0,
             "dispatch_poll_seconds": 0.2,
+            "schedule_poll_seconds": 0.2,
+            "digest_daily": False,
+            "project_manager_email": f"pm-{uid}@anima.coop",
             "link_base_url": "https://academy.example/v1/applications",
         }
         settings: NotificationSettings = service_settings(

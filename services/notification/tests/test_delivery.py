@@ -1,26 +1,30 @@
-"""Messages from real events to a real SMTP server: every kind in both languages with the right
-recipient, subject and facts; one message per (event, recipient, template) under redelivery;
-a mail server that is down and comes back; permanent failures recorded and published."""
+"""Messages from real events, the scheduler and the staff API to a real SMTP server: every kind
+in both languages with the right recipient, subject and facts; one message per (event,
+recipient, template) under redelivery; a mail server that is down and comes back; permanent
+failures recorded and published."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from academy_contracts.events import EditionSession
 from academy_contracts.registry import Topic
+from academy_contracts.values import Language
 from academy_notification.adapters.messages import MessageFilter
 from academy_notification.domain.messages import Status
+from academy_notification.domain.rendering import format_instant
 
-from .conftest import SmtpServer, Story
+from .conftest import SmtpServer, Story, body_of
 
 pytestmark = pytest.mark.integration
 
 
-def _body(message: Any) -> str:
-    text: str = message.get_content()
-    return text
+def _at(session: EditionSession, language: Language) -> str:
+    return format_instant(session.starts_at, language, "Europe/Paris")
 
 
 async def _received(eventually: Any, smtp: SmtpServer, story: Story, count: int) -> None:
@@ -31,26 +35,44 @@ async def _received(eventually: Any, smtp: SmtpServer, story: Story, count: int)
 
 
 async def test_every_kind_reaches_each_participant_in_their_language(
-    notification: Any, publish: Any, smtp: SmtpServer, story: Story, eventually: Any
+    notification: Any,
+    publish: Any,
+    smtp: SmtpServer,
+    story: Story,
+    eventually: Any,
+    staff_headers: Any,
 ) -> None:
-    await publish(story.edition(), story.submitted())
+    """Event-caused messages, the scheduler's (a session starting within the hour, one that
+    ended three hours ago without a check-in) and the project manager's digest in each
+    language."""
+    coming, missed = story.session(1, timedelta(hours=1)), story.session(2, -timedelta(hours=9))
+    await publish(story.edition(coming, missed), story.submitted())
     await _received(eventually, smtp, story, 3)
 
     async def edition_known() -> bool:
         return await notification.app.state.views.get_edition(story.edition_id) is not None
 
     await eventually(edition_known)
+    await publish(story.selected())
+    await _received(eventually, smtp, story, 3 + 3 * 3)  # selected, reminder, missed session
     await publish(
         story.updated(),
         story.not_eligible(),
-        story.selected(),
         story.waitlisted(),
         story.rejected(),
         story.withdrawn(),
         *(step(n) for n in (0, 2) for step in (story.claimed, story.documents_missing)),
         *(step(n) for n in (0, 2) for step in (story.approved, story.paid)),
     )
-    await _received(eventually, smtp, story, 3 * 7 + 2 * 4)
+    await _received(eventually, smtp, story, 3 * 9 + 2 * 4)
+    for language in ("fr", "en"):
+        sent = await notification.post(
+            "/v1/digest/send",
+            params={"since": (story.now - timedelta(hours=1)).isoformat(), "language": language},
+            headers=staff_headers("admin"),
+        )
+        assert sent.status_code == 202, sent.text
+    await _received(eventually, smtp, story, 3 * 9 + 2 * 4 + 2)
 
     fr, en = story.email(0), story.email(2)
     expected = {
@@ -67,6 +89,14 @@ async def test_every_kind_reaches_each_participant_in_their_language(
         "waitlisted": (("liste d'attente", "position 2"), ("waitlist", "position 2")),
         "not_selected": (("n'est pas retenu", "pas été retenu"), ("not selected", "not retained")),
         "application_withdrawn": (("retirée", "Calendar conflict"), ("withdrawn", "Calendar")),
+        "session_reminder": (
+            ("rappel", "Atelier 1", "Lieu : Marseille", _at(coming, Language.FR), "obligatoire"),
+            ("reminder", "Workshop 1", "Place: Marseille", _at(coming, Language.EN), "compulsory"),
+        ),
+        "missed_session": (
+            ("absence", "« Atelier 2 »", _at(missed, Language.FR), "obligatoire"),
+            ("absence", '"Workshop 2"', _at(missed, Language.EN), "compulsory"),
+        ),
         "claim_received": (("note de frais", "800,00 EUR"), ("expense claim", "800.00 EUR")),
         "documents_missing": (("pièces manquantes", "Hotel invoice"), ("missing", "Hotel invoice")),
         "reimbursement_approved": (("720,00 EUR", "90 %"), ("720.00 EUR", "90%")),
@@ -78,13 +108,23 @@ async def test_every_kind_reaches_each_participant_in_their_language(
             assert len(found) == 1, (template, email)
             message = found[0]
             assert message["Content-Language"] == language
-            text = message["Subject"] + "\n" + _body(message)
+            text = message["Subject"] + "\n" + body_of(message)
             for word in words:
                 assert word in text, (template, language, word)
             assert "Sarra Boussaïdi" in text
-    assert len(smtp.inbox.messages(to=story.email(1))) == 7  # the team's messages only
+    assert len(smtp.inbox.messages(to=story.email(1))) == 9  # the team's messages only
     link = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
-    assert f"https://academy.example/v1/applications/{story.application_id}?token=" in _body(link)
+    assert f"https://academy.example/v1/applications/{story.application_id}?token=" in body_of(link)
+
+    digests = smtp.inbox.messages(to=f"pm-{story.uid}@anima.coop", x_academy_template="digest")
+    by_language = {str(m["Content-Language"]): m["Subject"] + "\n" + body_of(m) for m in digests}
+    assert len(digests) == 2
+    assert "Bonjour Sarra Boussaïdi" in by_language["fr"]
+    assert "synthèse" in by_language["fr"]
+    assert "Nouvelles candidatures : 1\n- Tunisie, santé : 1\n" in by_language["fr"]
+    assert "Dear Sarra Boussaïdi" in by_language["en"]
+    assert "digest" in by_language["en"]
+    assert "New applications: 1\n- Tunisia, health: 1\n" in by_language["en"]
 
 
 async def test_a_redelivered_event_is_one_message_per_recipient(
@@ -135,10 +175,15 @@ async def test_a_mail_server_down_then_back_receives_every_message(
     assert smtp.inbox.count(story.uid) == 0
     smtp.start()
     await _received(eventually, smtp, story, 3)
-    sent = await messages.find(
-        MessageFilter(status=Status.SENT, application_id=story.application_id)
-    )
-    assert len(sent) == 3
+
+    async def all_sent() -> list[Any] | None:
+        # the server has a message before the service records its acceptance
+        sent = await messages.find(
+            MessageFilter(status=Status.SENT, application_id=story.application_id)
+        )
+        return sent if len(sent) == 3 else None
+
+    sent = await eventually(all_sent)
     assert all(m["attempts"] >= 3 for m in sent)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from academy_contracts.values import Currency, Language, Money
+from academy_contracts.values import Country, Currency, Language, Money, Sector
+from academy_notification.domain.digest import ClaimStatus, PendingClaim, digest
 from academy_notification.domain.labels import LABELS, label
 from academy_notification.domain.messages import Recipient, Template
 from academy_notification.domain.rendering import Renderer, format_instant, format_money
@@ -24,18 +25,18 @@ def samples(story: Story) -> dict[Template, dict[str, Any]]:
     """A context for each kind, as the service builds it from the story's events."""
     selected, claim = story.selected(), story.claimed()
     session = story.session(1, timedelta(days=1))
-    digest = {
-        "new_applications": 2,
-        "applications_by_country": [{"country": story.cluster.country, "count": 2}],
-        "applications_by_sector": [{"sector": story.cluster.sector, "count": 2}],
-        "selected": 1,
-        "waitlisted": 0,
-        "rejected": 1,
-        "not_eligible": 0,
-        "pending_claims": [
-            {"claim_id": story.claim_id, "status": "claimed", "claimed_at": story.now}
-        ],
-    }
+    pending = PendingClaim(
+        claim_id=claim.claim_id,
+        status=ClaimStatus.DOCUMENTS_MISSING,
+        claimed_at=story.now - timedelta(days=3),
+    )
+    counts = digest(
+        story.now - timedelta(days=1),
+        story.now,
+        [(Country.TUNISIA, Sector.HEALTH)] * 2 + [(Country.MOROCCO, Sector.MARITIME_LOGISTICS)],
+        ["selected", "waitlisted", "rejected", "rejected", "withdrawn"],
+        [pending],
+    )
     link = f"https://academy.example/v1/applications/{story.application_id}?token=t0k3n"
     return {
         Template.APPLICATION_RECEIVED: {
@@ -90,11 +91,7 @@ def samples(story: Story) -> dict[Template, dict[str, Any]]:
             "payment_reference": "PAY-1",
             "paid_at": story.now,
         },
-        Template.DIGEST: {
-            "since": story.now - timedelta(days=1),
-            "until": story.now,
-            "digest": digest,
-        },
+        Template.DIGEST: {"digest": counts},
     }
 
 

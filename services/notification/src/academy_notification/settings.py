@@ -1,5 +1,6 @@
 """Configuration of the notification service: the mail server, the retry policy, the program's
-facts that messages quote, and webhook calls."""
+facts that messages quote, the scheduled messages (session reminders, missed-session warnings,
+the project manager's daily digest), and webhook calls."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
 
+from academy_contracts.values import Language
 from academy_kit.settings import ServiceSettings
 
 
@@ -60,6 +62,29 @@ class NotificationSettings(ServiceSettings):
     """Applicants' private link is ``<link_base_url>/<application id>?token=<link token>``."""
     program: ProgramFacts = ProgramFacts()
     time_zone: str = "Europe/Paris"
-    """The time zone messages quote times in when the edition names none."""
+    """The program's time zone: messages quote times in it when the edition names none, and the
+    daily digest is scheduled in it."""
+
+    schedule_poll_seconds: float = Field(default=60.0, gt=0)
+    """How often the scheduler looks for due reminders, missed-session warnings and digests."""
+    reminder_lead_hours: float = Field(default=24.0, gt=0)
+    """A session's reminder goes out from this long before it starts (the day before) until it
+    starts; a participant selected later than that is reminded at once."""
+    missed_session_grace_hours: float = Field(default=2.0, ge=0)
+    """How long after a session ends a missing check-in becomes a warning, so the desk's late
+    check-ins still count."""
+    missed_session_horizon_hours: float = Field(default=72.0, gt=0)
+    """Warnings go out only this long after the grace period: a service deployed or restored
+    late does not write about sessions long past."""
+
+    project_manager_email: EmailStr | None = None
+    """Where the digest goes; the program's contact when unset."""
+    project_manager_name: str | None = None
+    """The name the digest greets; the program's contact when unset."""
+    project_manager_language: Language = Language.FR
+    digest_daily: bool = True
+    """Send the digest every day at ``digest_hour``; off, it is sent on demand only."""
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    """The hour, in ``time_zone``, of the daily digest; it covers the 24 hours before it."""
 
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -75,6 +75,13 @@ class MessageStore:
             return int(exc.details.get("nInserted", 0))
         return len(result.inserted_ids)
 
+    async def known(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` already recorded."""
+        if not ids:
+            return set()
+        cursor = self._messages.find({"_id": {"$in": ids}}, {"_id": 1})
+        return {doc["_id"] async for doc in cursor}
+
     async def due(self, now: datetime, limit: int) -> list[Document]:
         cursor = self._messages.find(
             {"status": Status.PENDING.value, "next_attempt_at": {"$lte": now}},

@@ -4,8 +4,9 @@ sector), the editions (sessions and time zone), check-ins, and expense claims.
 
 Every write is idempotent: applications and editions keep the highest revision seen, decisions
 and claim steps are set by their own event, and check-ins are keyed by their natural key.
-Decisions, check-ins and claim steps are kept for the scheduled messages (session reminders,
-missed-session warnings, the project manager's digest), which read them once they exist.
+Decisions, check-ins and claim steps are what the scheduled messages read: the teams selected
+for an edition (session reminders), who checked in (missed-session warnings), and the project
+manager's digest.
 """
 
 from __future__ import annotations
@@ -17,14 +18,23 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from academy_contracts.events import ApplicationContent, EditionPublished
-from academy_contracts.values import Participant
+from academy_contracts.events import (
+    ApplicationContent,
+    ClusterRejected,
+    ClusterSelected,
+    ClusterWaitlisted,
+    EditionPublished,
+)
+from academy_contracts.values import Country, Participant, Sector
 from academy_kit.mongo import Document, document_lock
+from academy_notification.domain.digest import ClaimStatus, PendingClaim
 
 APPLICATIONS = "applications"
 EDITIONS = "editions"
 CHECK_INS = "check_ins"
 CLAIMS = "claims"
+
+Decision = ClusterSelected | ClusterWaitlisted | ClusterRejected
 
 
 class Projections:
@@ -38,6 +48,7 @@ class Projections:
         await self._applications.create_index("participants.participant_id")
         await self._applications.create_index([("edition_id", ASCENDING), ("status", ASCENDING)])
         await self._applications.create_index("submitted_at")
+        await self._applications.create_index("decided_at")
         await self._claims.create_index("status")
 
     async def application_content(self, event: ApplicationContent, revision: int) -> None:
@@ -64,16 +75,33 @@ class Projections:
                 {"_id": application_id}, {"$set": {"submitted_at": submitted_at}}
             )
 
-    async def set_status(self, application_id: str, status: str, at: datetime) -> None:
-        """Record a decision (or a withdrawal) at its own time; an older one changes nothing."""
+    async def set_status(
+        self, application_id: str, status: str, at: datetime, team: Decision | None = None
+    ) -> None:
+        """Record a decision (or a withdrawal) at its own time; an older one changes nothing.
+        A selection decision names the team, so an application the service never saw (it was
+        deployed after the submission) is created from it: the selected participants still get
+        their reminders and warnings."""
+        update: Document = {"$set": {"status": status, "decided_at": at}}
+        if team is not None:
+            update["$set"]["edition_id"] = team.edition_id
+            update["$setOnInsert"] = {
+                "cluster": team.cluster.model_dump(mode="json"),
+                "participants": [p.model_dump(mode="json") for p in team.participants],
+                "revision": 0,
+            }
         async with document_lock(self._applications, application_id):
-            await self._applications.update_one(
-                {
-                    "_id": application_id,
-                    "$or": [{"decided_at": {"$exists": False}}, {"decided_at": {"$lte": at}}],
-                },
-                {"$set": {"status": status, "decided_at": at}},
-            )
+            try:
+                await self._applications.update_one(
+                    {
+                        "_id": application_id,
+                        "$or": [{"decided_at": {"$exists": False}}, {"decided_at": {"$lte": at}}],
+                    },
+                    update,
+                    upsert=team is not None,
+                )
+            except DuplicateKeyError:
+                return  # a later decision is already there
 
     async def application(self, application_id: str) -> Document | None:
         return await self._applications.find_one({"_id": application_id})
@@ -105,11 +133,29 @@ class Projections:
         doc = await self._editions.find_one({"_id": edition_id})
         return None if doc is None else _edition(doc)
 
+    async def editions(self) -> list[EditionPublished]:
+        """Every edition: a handful a year, so the scheduler reads them all at each sweep."""
+        return [_edition(doc) async for doc in self._editions.find({})]
+
+    async def selected_teams(self, edition_id: str) -> list[Document]:
+        """The applications of the edition whose latest decision is a selection (a cluster that
+        declined, lapsed or withdrew since is no longer one)."""
+        cursor = self._applications.find({"edition_id": edition_id, "status": "selected"})
+        return [doc async for doc in cursor.sort("_id", ASCENDING)]
+
     async def checked_in(self, edition_id: str, session_id: str, participant_id: str) -> None:
         try:
             await self._check_ins.insert_one({"_id": f"{edition_id}:{session_id}:{participant_id}"})
         except DuplicateKeyError:
             return
+
+    async def attendees(
+        self, edition_id: str, session_id: str, participant_ids: list[str]
+    ) -> set[str]:
+        """Those of ``participant_ids`` who checked in at the session."""
+        keys = {f"{edition_id}:{session_id}:{p}": p for p in participant_ids}
+        cursor = self._check_ins.find({"_id": {"$in": list(keys)}}, {"_id": 1})
+        return {keys[doc["_id"]] async for doc in cursor}
 
     async def claim(self, claim_id: str, fields: dict[str, Any]) -> None:
         """Record a step of a claim; its ``status`` is that of the latest step (by time)."""
@@ -123,6 +169,41 @@ class Projections:
             await self._claims.update_one(
                 {"_id": claim_id, "updated_at": {"$lte": at}}, {"$set": fields}
             )
+
+    async def submitted_between(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[Country, Sector]]:
+        """The country and sector of each application submitted in [since, until)."""
+        cursor = self._applications.find(
+            {"submitted_at": {"$gte": since, "$lt": until}}, {"cluster": 1}
+        )
+        return [
+            (Country(doc["cluster"]["country"]), Sector(doc["cluster"]["sector"]))
+            async for doc in cursor
+        ]
+
+    async def decided_between(self, since: datetime, until: datetime) -> list[str]:
+        """The latest status of each application decided in [since, until)."""
+        cursor = self._applications.find(
+            {"decided_at": {"$gte": since, "$lt": until}}, {"status": 1}
+        )
+        return [doc["status"] async for doc in cursor]
+
+    async def pending_claims(self) -> list[PendingClaim]:
+        """Claims received and not yet approved, rejected or paid."""
+        cursor = self._claims.find(
+            {"status": {"$in": [s.value for s in ClaimStatus]}, "claimed_at": {"$exists": True}}
+        )
+        return [
+            PendingClaim(
+                claim_id=doc["_id"],
+                application_id=doc.get("application_id"),
+                participant_id=doc.get("participant_id"),
+                status=ClaimStatus(doc["status"]),
+                claimed_at=doc["claimed_at"],
+            )
+            async for doc in cursor
+        ]
 
 
 def _edition(doc: Document) -> EditionPublished:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from academy_contracts.events import RejectionReason, ScreeningReason
 from academy_contracts.values import Country, ExpenseCategory, Language, Sector
+from academy_notification.domain.digest import ClaimStatus
 
 MONTHS = {
     Language.FR: [
@@ -133,6 +134,10 @@ LABELS: dict[type[StrEnum], dict[Language, dict[str, str]]] = {
             "meals": "meals",
             "other": "other",
         },
+    },
+    ClaimStatus: {
+        Language.FR: {"claimed": "à examiner", "documents_missing": "pièces manquantes"},
+        Language.EN: {"claimed": "to review", "documents_missing": "documents missing"},
     },
 }
 

@@ -4,7 +4,9 @@ message goes to, and the unique key that makes every message exist once.
 A message is identified by (source event id, recipient, template): an event redelivered, or
 replayed after a crash, maps to the same keys, so recording its messages again changes nothing.
 Scheduled messages (reminders, warnings, digests) use a synthetic source id naming what they are
-about (``reminder-<edition>-<session>``), which makes them unique the same way.
+about (``reminder:<edition>:<session>``, ``missed:<edition>:<session>``, ``digest:<day>``), which
+makes them unique the same way: every sweep of the scheduler, before or after a restart, drafts
+the same keys.
 """
 
 from __future__ import annotations

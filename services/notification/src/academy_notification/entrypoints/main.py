@@ -1,5 +1,6 @@
 """Bootstrap: wire settings, stores, the consumer of every Academy topic, the mail dispatcher,
-the outbox relay and the routes into the ASGI app, and run it."""
+the scheduler of timed messages, the outbox relay and the routes into the ASGI app, and run
+it."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ from academy_notification.adapters.projections import Projections
 from academy_notification.adapters.smtp import SmtpMailer
 from academy_notification.adapters.webhooks import WebhookStore
 from academy_notification.domain.rendering import Renderer
+from academy_notification.entrypoints.api import digest as digest_api
 from academy_notification.entrypoints.api import messages as messages_api
 from academy_notification.entrypoints.api import webhooks as webhooks_api
+from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.dispatch import Dispatcher, RetryPolicy
 from academy_notification.handlers.mail import MailDeliveries
 from academy_notification.handlers.notify import Notifier
+from academy_notification.handlers.schedule import Scheduler
 from academy_notification.handlers.webhooks import WebhookDeliveries, Webhooks, WebhookSender
 from academy_notification.settings import NotificationSettings
 
@@ -78,6 +82,8 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
         app.state.renderer = renderer
         notifier = Notifier(messages, views, renderer, mail, settings)
+        app.state.digests = Digests(notifier, settings)
+        app.state.scheduler = scheduler = Scheduler(notifier, app.state.digests, settings)
         webhooks = Webhooks(hooks, calls)
 
         async def on_event(envelope: Envelope[IntegrationEvent]) -> None:
@@ -95,6 +101,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             _task(relay.run(), "outbox-relay"),
             _task(mail.run(), "mail-dispatcher"),
             _task(calls.run(), "webhook-dispatcher"),
+            _task(scheduler.run(), "scheduler"),
         ]
         try:
             async with consumer.running(broker):
@@ -117,7 +124,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         readiness=web.servers_readiness(settings),
     )
-    for router in (messages_api.router, webhooks_api.router):
+    for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)
     return app
 

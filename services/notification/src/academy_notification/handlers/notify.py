@@ -71,20 +71,26 @@ class Notifier:
         await self.record(envelope.id, envelope.type, drafts)
 
     async def record(self, source_id: str, source_type: str, drafts: list[Draft]) -> int:
-        """Render and record the drafts not recorded yet; how many were new."""
+        """Render and record the drafts not recorded yet; how many were new. Drafts already
+        recorded are not even rendered: the scheduler drafts the same messages at every sweep."""
+        keys = [message_id(source_id, d.recipient.email, d.template) for d in drafts]
+        known = await self.messages.known(keys)
         created = now()
-        docs = [self._document(source_id, source_type, draft, created) for draft in drafts]
+        docs = [
+            self._document(key, source_id, source_type, draft, created)
+            for key, draft in zip(keys, drafts, strict=True)
+            if key not in known
+        ]
         new = await self.messages.record(docs)
         if new:
             self.mail.kick()
         return new
 
     def _document(
-        self, source_id: str, source_type: str, draft: Draft, created: datetime
+        self, key: str, source_id: str, source_type: str, draft: Draft, created: datetime
     ) -> Document:
         recipient = draft.recipient
         rendered = self.renderer.render(draft.template, recipient.language, draft.context)
-        key = message_id(source_id, recipient.email, draft.template)
         return {
             "_id": key,
             "source_event_id": source_id,
@@ -154,7 +160,7 @@ class Notifier:
                     link=self.link(event.application_id),
                 )
             case ClusterSelected():
-                await views.set_status(event.application_id, "selected", event.selected_at)
+                await views.set_status(event.application_id, "selected", event.selected_at, event)
                 edition = await views.get_edition(event.edition_id)
                 return self._to_team(
                     Template.SELECTED,
@@ -167,7 +173,7 @@ class Notifier:
                     link=self.link(event.application_id),
                 )
             case ClusterWaitlisted():
-                await views.set_status(event.application_id, "waitlisted", event.decided_at)
+                await views.set_status(event.application_id, "waitlisted", event.decided_at, event)
                 return self._to_team(
                     Template.WAITLISTED,
                     event.application_id,
@@ -176,9 +182,12 @@ class Notifier:
                     waitlist_rank=event.waitlist_rank,
                 )
             case ClusterRejected():
-                await views.set_status(event.application_id, "rejected", event.decided_at)
                 if event.reason is RejectionReason.NOT_ELIGIBLE:
+                    await views.set_status(
+                        event.application_id, "not_eligible", event.decided_at, event
+                    )
                     return []  # the screening's not-eligible message already said why
+                await views.set_status(event.application_id, "rejected", event.decided_at, event)
                 return self._to_team(
                     Template.NOT_SELECTED,
                     event.application_id,

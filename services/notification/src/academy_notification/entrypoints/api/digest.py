@@ -1,0 +1,85 @@
+"""The project manager's digest for admins: read it as JSON, or have it emailed now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel
+
+from academy_contracts.values import Language
+from academy_kit.auth import Role, StaffOnly
+from academy_kit.mongo import now
+from academy_kit.problems import Problem
+from academy_notification.domain.digest import Digest
+from academy_notification.handlers.digest import Digests
+
+router = APIRouter(prefix="/v1/digest", tags=["digest"])
+admin = Depends(StaffOnly(Role.ADMIN))
+
+
+class Period(BaseModel):
+    since: datetime
+    until: datetime
+
+
+def _period(
+    since: Annotated[
+        AwareDatetime | None, Query(description="Start, with its offset; 24 hours before until")
+    ] = None,
+    until: Annotated[AwareDatetime | None, Query(description="End (excluded); now")] = None,
+) -> Period:
+    end = until or now()
+    start = since or end - timedelta(days=1)
+    if start >= end:
+        raise Problem(
+            422,
+            "validation",
+            "Invalid request",
+            "Invalid value for: since",
+            errors=[{"field": "since", "message": "since must be before until"}],
+        )
+    return Period(since=start, until=end)
+
+
+PeriodQuery = Annotated[Period, Depends(_period)]
+
+
+def _digests(request: Request) -> Digests:
+    digests: Digests = request.app.state.digests
+    return digests
+
+
+DigestsDep = Annotated[Digests, Depends(_digests)]
+
+
+class DigestSent(BaseModel):
+    message_id: str
+    """The message's key in ``/v1/messages``, where its delivery can be followed."""
+    recipient: str
+    language: Language
+    digest: Digest
+
+
+@router.get("", dependencies=[admin])
+async def read_digest(period: PeriodQuery, digests: DigestsDep) -> Digest:
+    """New applications per country and sector and decisions in the period, and the expense
+    claims pending now."""
+    return await digests.compute(period.since, period.until)
+
+
+@router.post("/send", dependencies=[admin], status_code=202)
+async def send_digest(
+    period: PeriodQuery,
+    digests: DigestsDep,
+    language: Annotated[
+        Language | None, Query(description="The project manager's configured language")
+    ] = None,
+) -> DigestSent:
+    """Email the digest of the period to the project manager now (each request sends one)."""
+    key, found = await digests.send(period.since, period.until, language)
+    recipient = digests.recipient(language)
+    return DigestSent(
+        message_id=key, recipient=recipient.email, language=recipient.language, digest=found
+    )

@@ -1,0 +1,107 @@
+"""Messages that time causes rather than an event: session reminders, missed-session warnings
+and the project manager's daily digest.
+
+A periodic sweep looks at every edition's sessions against the clock and drafts what is due:
+the reminder from ``reminder_lead_hours`` before a session until it starts, to every
+participant of the clusters selected for the edition; the warning once a session has ended and
+the grace period passed (up to a horizon), to those of them with no check-in. Each message's key
+names the session (``reminder:<edition>:<session>``), so the sweeps that draft it again, before
+or after a restart, record nothing new: each participant gets each message once.
+
+Who is selected and who checked in is read at the sweep, so a cluster that declined or lapsed
+since its selection is not reminded, and a check-in recorded during the grace period counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from academy_contracts.events import EditionPublished, EditionSession
+from academy_contracts.values import Participant
+from academy_kit.mongo import Document, now
+from academy_notification.domain.messages import Draft, Recipient, Template
+from academy_notification.handlers.digest import Digests
+from academy_notification.handlers.notify import Notifier
+from academy_notification.settings import NotificationSettings
+
+log = logging.getLogger(__name__)
+
+SOURCE_TYPE = "schedule.session"
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    notifier: Notifier
+    digests: Digests
+    settings: NotificationSettings
+
+    async def run(self) -> None:
+        """Sweep until cancelled; a failed sweep (the database away) is retried at the next."""
+        while True:
+            try:
+                await self.sweep(now())
+            except Exception:
+                log.exception("scheduled messages: sweep failed; retrying at the next one")
+            await asyncio.sleep(self.settings.schedule_poll_seconds)
+
+    async def sweep(self, at: datetime) -> int:
+        """Record every scheduled message due at ``at``; how many were new."""
+        settings = self.settings
+        lead = timedelta(hours=settings.reminder_lead_hours)
+        grace = timedelta(hours=settings.missed_session_grace_hours)
+        horizon = timedelta(hours=settings.missed_session_horizon_hours)
+        new = 0
+        for edition in await self.notifier.views.editions():
+            for session in edition.sessions:
+                if session.starts_at - lead <= at < session.starts_at:
+                    new += await self._remind(edition, session)
+                warn_from = session.ends_at + grace
+                if settings.program.compulsory_attendance and warn_from <= at < warn_from + horizon:
+                    new += await self._warn_absentees(edition, session)
+        if settings.digest_daily:
+            new += await self.digests.daily(at)
+        return new
+
+    async def _remind(self, edition: EditionPublished, session: EditionSession) -> int:
+        drafts = [
+            self._draft(Template.SESSION_REMINDER, edition, session, doc, participant)
+            for doc, participant in await self._selected(edition)
+        ]
+        source_id = f"reminder:{edition.edition_id}:{session.session_id}"
+        return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
+
+    async def _warn_absentees(self, edition: EditionPublished, session: EditionSession) -> int:
+        selected = await self._selected(edition)
+        present = await self.notifier.views.attendees(
+            edition.edition_id, session.session_id, [p.participant_id for _, p in selected]
+        )
+        drafts = [
+            self._draft(Template.MISSED_SESSION, edition, session, doc, participant)
+            for doc, participant in selected
+            if participant.participant_id not in present
+        ]
+        source_id = f"missed:{edition.edition_id}:{session.session_id}"
+        return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
+
+    async def _selected(self, edition: EditionPublished) -> list[tuple[Document, Participant]]:
+        """Each participant of the clusters selected for the edition, with their application."""
+        return [
+            (doc, Participant.model_validate(raw))
+            for doc in await self.notifier.views.selected_teams(edition.edition_id)
+            for raw in doc["participants"]
+        ]
+
+    @staticmethod
+    def _draft(
+        template: Template,
+        edition: EditionPublished,
+        session: EditionSession,
+        doc: Document,
+        participant: Participant,
+    ) -> Draft:
+        recipient = Recipient.of(participant)
+        context = {"recipient": recipient, "session": session, "time_zone": edition.time_zone}
+        return Draft(template, recipient, context, doc["_id"])
