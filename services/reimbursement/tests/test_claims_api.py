@@ -92,6 +92,12 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
 
     approved = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
     assert approved.status_code == 200, approved.text
+    seen = await service.get(f"{cohort.path(pid)}/claim", headers=cohort.headers())
+    assert (seen.json()["state"], seen.json()["decided_by"]) == ("approved", "staff@test")
+    document = await service.get(f"/v1/claims/{claim_id}/documents/{boarding}", headers=finance)
+    assert (document.content, document.headers["content-type"]) == (JPEG, "image/jpeg")
+    elsewhere = await service.get(f"/v1/claims/{claim_id}/documents/doc-x", headers=finance)
+    assert problem(elsewhere, 404)["allowed"] == sorted([ticket, boarding, invoice])
     assessment = approved.json()["assessment"]
     # 1700 TND / 3.40 = 500.00 EUR; 900 EUR capped at 800; 90% of 1300 = 1170.
     assert [ln["eur"] for ln in assessment["lines"]] == ["500.00", "900.00"]
@@ -266,7 +272,13 @@ async def test_submitting_the_same_claim_twice_creates_one_claim(
 
 
 async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_claims(
-    service: Any, enrol: Any, send: Any, caught_up: Any, eventually: Any, problem: Any
+    service: Any,
+    enrol: Any,
+    send: Any,
+    caught_up: Any,
+    eventually: Any,
+    finance: Any,
+    problem: Any,
 ) -> None:
     cohort = await enrol(attended=("s1",))
     store = service.app.state.participants.cohort
@@ -279,11 +291,19 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
     claimant = await store.claimant(cohort.application_id, pid)
     assert claimant.selected
 
+    receipt = (await upload(service, cohort, pid, "receipt", PDF)).json()["document_id"]
+    form = {"lines": [line(cohort, "meals", "20.00", "EUR", [receipt])], "bank": BANK}
+    claim = (
+        await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    ).json()
+
     await send(cohort.rejected(), selected)  # the offer was declined; then a late redelivery
     await eventually(caught_up)
     assert not (await store.claimant(cohort.application_id, pid)).selected
     refused = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
     assert problem(refused, 403)["type"].endswith("not-selected")
+    approval = await service.post(f"/v1/claims/{claim['claim_id']}/approval", headers=finance)
+    assert problem(approval, 409)["type"].endswith("selection-revoked")
 
 
 async def test_uploads_of_the_wrong_type_or_too_big_are_refused_and_nothing_is_kept(

@@ -150,6 +150,15 @@ class Finance:
                 claim.require(ClaimState.COMPLETE)
             except WrongState as exc:
                 raise wrong_state(exc) from None
+            claimant = await self.cohort.claimant(claim.application_id, claim.participant_id)
+            if claimant is None or not claimant.selected:
+                raise Problem(
+                    409,
+                    "selection-revoked",
+                    "Selection revoked",
+                    "The cluster's selection was revoked after the claim was submitted; only "
+                    "participants of a selected cluster are reimbursed. Reject the claim.",
+                )
             attendance = await self.attendance(claim.edition_id, claim.participant_id)
             if not attendance.satisfied:
                 raise Problem(
