@@ -32,7 +32,6 @@ from academy_reimbursement.domain.documents import DocumentKind, missing_documen
 from academy_reimbursement.domain.reimbursement import Assessment, LineToConvert
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ReasonText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class ClaimState(StrEnum):
