@@ -23,6 +23,10 @@ from .conftest import SmtpServer, Story, body_of
 pytestmark = pytest.mark.integration
 
 PARIS = ZoneInfo("Europe/Paris")
+REMINDER_WORDS = {
+    Language.FR: ("Atelier 1", "Lieu : Marseille"),
+    Language.EN: ("Workshop 1", "Place: Marseille"),
+}
 
 
 def _text(message: Any) -> str:
@@ -44,7 +48,8 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
 ) -> None:
     """The session starting within the hour is reminded, the one next month is not; a cluster
     that declined its place after its selection is not reminded; later sweeps, and a restart,
-    send nothing more."""
+    send nothing more. The selected cluster's submission is not among the events (the service
+    was deployed after it): its selection names the team."""
     coming, later = story.session(1, timedelta(hours=1)), story.session(2, timedelta(days=30))
     declined = Story(f"{story.uid}d")
     declined.edition_id = story.edition_id
@@ -60,7 +65,6 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
         views = app.state.views
         await publish(
             story.edition(coming, later),
-            story.submitted(),
             story.selected(),
             declined.submitted(),
             declined.selected(),
@@ -108,14 +112,7 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
     for message in found:
         assert _key(message).startswith(f"reminder:{story.edition_id}:s1:")
         language = Language(str(message["Content-Language"]))
-        title, place = (
-            ("Atelier 1", "Lieu : Marseille")
-            if language is Language.FR
-            else (
-                "Workshop 1",
-                "Place: Marseille",
-            )
-        )
+        title, place = REMINDER_WORDS[language]
         text = _text(message)
         assert title in message["Subject"]
         assert format_instant(coming.starts_at, language, "Europe/Paris") in message["Subject"]
@@ -275,6 +272,9 @@ async def test_the_digest_counts_what_happened_and_goes_to_the_project_manager_o
         naive = {"since": story.now.replace(tzinfo=None).isoformat()}
         assert (await client.get("/v1/digest", params=naive, headers=admin)).status_code == 422
 
+        assert (await client.post("/v1/digest/send", params=period)).status_code == 401
+        refused = await client.post("/v1/digest/send", params=period, headers=finance)
+        assert refused.status_code == 403
         sent = await client.post("/v1/digest/send", params=period, headers=admin)
         assert sent.status_code == 202, sent.text
         assert sent.json()["recipient"] == f"pm-{uid}@anima.coop"

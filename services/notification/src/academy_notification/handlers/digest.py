@@ -21,7 +21,7 @@ from academy_notification.domain.messages import Draft, Recipient, Template, mes
 from academy_notification.handlers.notify import Notifier
 from academy_notification.settings import NotificationSettings
 
-SOURCE_TYPE = "schedule.digest"
+SOURCE_TYPE = "digest"
 
 
 @dataclass(frozen=True)
