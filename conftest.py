@@ -21,11 +21,13 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from fastapi import FastAPI
 
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import IntegrationEvent
 from academy_kit.auth import Role, mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
@@ -188,6 +190,51 @@ async def _start_at_the_end(settings: ServiceSettings, topics: list[str]) -> Non
 @pytest.fixture
 def start_at_the_end() -> Callable[[ServiceSettings, list[str]], Awaitable[None]]:
     return _start_at_the_end
+
+
+Send = Callable[..., Awaitable[list[Envelope[Any]]]]
+
+
+@pytest.fixture
+async def send(servers: Servers) -> AsyncIterator[Send]:
+    """Put events on their real topics, in order, as CloudEvents records, as the services that
+    own them would; returns the envelopes so a test can send one again (a redelivery keeps the
+    event id)."""
+    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
+    await producer.start()
+
+    async def put(*items: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
+        envelopes = [
+            i if isinstance(i, Envelope) else Envelope(data=i, source="/test") for i in items
+        ]
+        for envelope in envelopes:
+            record = envelope.to_kafka()
+            await producer.send_and_wait(
+                record.topic,
+                record.value,
+                key=record.key,
+                headers=[(k, v.encode()) for k, v in record.headers.items()],
+            )
+        return envelopes
+
+    try:
+        yield put
+    finally:
+        await producer.stop()
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+@pytest.fixture
+def problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
+    """Check that a response is an RFC 9457 problem with this status; its body."""
+    return _problem
 
 
 @pytest.fixture

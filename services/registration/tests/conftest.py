@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from academy_contracts.registry import Topic
@@ -36,17 +35,3 @@ async def edition(api: Any, uid: str, open_edition: Any) -> str:
     """The id of an edition open for applications, with sessions s1 and s2."""
     edition_id: str = await open_edition(api, f"ed-{uid}")
     return edition_id
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-@pytest.fixture
-def problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
-    """Check that a response is an RFC 9457 problem with this status; its body."""
-    return _problem

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from academy_contracts.envelope import Envelope, from_kafka
+from academy_contracts.envelope import from_kafka
 from academy_contracts.events import (
     ClusterProfile,
     ClusterRejected,
@@ -142,22 +141,6 @@ async def test_companies_register_once_per_idempotency_key_and_staff_list_them(
     assert _data(record).contact.email == "luc@provence-robotique.fr"
 
 
-async def _decide(bootstrap: str, *events: ClusterSelected | ClusterRejected) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
-    await producer.start()
-    try:
-        for event in events:
-            record = Envelope(data=event, source="/services/selection").to_kafka()
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key,
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-    finally:
-        await producer.stop()
-
-
 async def test_check_in_admits_only_selected_participants_once_per_session(
     api: Any,
     edition: str,
@@ -166,6 +149,7 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
     problem: Any,
     eventually: Any,
     topic_records: Any,
+    send: Any,
 ) -> None:
     receipt = (await api.post("/v1/applications", json=application_form(edition))).json()
     app_id = receipt["application_id"]
@@ -179,8 +163,7 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
 
     bootstrap = api.app.state.settings.kafka_bootstrap_servers
     selected_at = datetime.now(UTC)
-    await _decide(
-        bootstrap,
+    await send(
         ClusterSelected(
             application_id=app_id,
             edition_id=edition,
@@ -236,7 +219,7 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
         reason=RejectionReason.OFFER_LAPSED,
         decided_at=datetime.now(UTC),
     )
-    await _decide(bootstrap, older, later)
+    await send(older, later)
 
     async def revoked() -> bool:
         response = await api.get(f"/v1/editions/{edition}/participants", headers=desk)

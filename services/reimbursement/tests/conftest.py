@@ -12,19 +12,17 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from fastapi import FastAPI
 
-from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
     ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
     EditionSession,
-    IntegrationEvent,
     LocalizedText,
     RejectionReason,
     SessionAttended,
@@ -139,36 +137,6 @@ class Cohort:
         return {links.TOKEN_HEADER: self.token()}
 
 
-Send = Callable[..., Awaitable[list[Envelope[Any]]]]
-
-
-@pytest.fixture
-async def send(servers: Any) -> AsyncIterator[Send]:
-    """Put events on their real topics, in order; returns the envelopes so a test can send one
-    again (a redelivery keeps the event id)."""
-    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
-    await producer.start()
-
-    async def put(*items: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
-        envelopes = [
-            i if isinstance(i, Envelope) else Envelope(data=i, source="/test") for i in items
-        ]
-        for envelope in envelopes:
-            record = envelope.to_kafka()
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key,
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-        return envelopes
-
-    try:
-        yield put
-    finally:
-        await producer.stop()
-
-
 @pytest.fixture
 async def service(
     service_settings: Any, run_app: Any, start_at_the_end: Any
@@ -187,7 +155,7 @@ Enrol = Callable[..., Awaitable[Cohort]]
 
 
 @pytest.fixture
-def enrol(service: httpx.AsyncClient, send: Send, eventually: Any, uid: str) -> Enrol:
+def enrol(service: httpx.AsyncClient, send: Any, eventually: Any, uid: str) -> Enrol:
     """Publish an edition whose sessions are over and select a cluster for it; ``attended``
     says which sessions (default: all) each participant was checked in at. Waits until the
     service knows all of it."""
@@ -237,20 +205,6 @@ def received(servers: Any, topic_records: Any) -> Received:
 
 def _name(record: ConsumerRecord[bytes, bytes]) -> str:
     return spec_for_type(dict(record.headers)["ce_type"].decode()).name
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-@pytest.fixture
-def problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
-    """Check that a response is an RFC 9457 problem with this status; its body."""
-    return _problem
 
 
 @pytest.fixture

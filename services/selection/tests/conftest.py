@@ -12,10 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
-from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
@@ -120,36 +119,6 @@ def events(uid: str) -> Events:
     return Events(f"ed-{uid}", datetime.now(UTC) - timedelta(hours=1))
 
 
-Send = Callable[..., Awaitable[list[Envelope[Any]]]]
-
-
-@pytest.fixture
-async def send(servers: Any) -> AsyncIterator[Send]:
-    """Put events on their real topics, in order, as CloudEvents records; returns the
-    envelopes so a test can send one again (a redelivery keeps the event id)."""
-    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
-    await producer.start()
-
-    async def put(*items: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
-        envelopes = [
-            i if isinstance(i, Envelope) else Envelope(data=i, source="/test") for i in items
-        ]
-        for envelope in envelopes:
-            record = envelope.to_kafka()
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key,
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-        return envelopes
-
-    try:
-        yield put
-    finally:
-        await producer.stop()
-
-
 @pytest.fixture
 async def selection(
     servers: Any, service_settings: Any, run_app: Any, start_at_the_end: Any
@@ -192,7 +161,7 @@ Intake = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-def intake(selection: httpx.AsyncClient, send: Send, eventually: Any) -> Intake:
+def intake(selection: httpx.AsyncClient, send: Any, eventually: Any) -> Intake:
     """Publish the edition, then the applications, and wait until each one is screened."""
     app: Any = selection.app  # type: ignore[attr-defined]
 
