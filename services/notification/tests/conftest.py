@@ -14,12 +14,10 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
-from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
     ApplicationScreened,
     ApplicationSubmitted,
@@ -34,7 +32,6 @@ from academy_contracts.events import (
     EditionSession,
     ExpenseClaimed,
     ExpenseLine,
-    IntegrationEvent,
     LocalizedText,
     ReimbursementApproved,
     ReimbursementPaid,
@@ -183,28 +180,6 @@ async def notification(notification_settings: Any, run_app: Any) -> AsyncIterato
     async with run_app(app) as client:
         client.app = app
         yield client
-
-
-@pytest.fixture
-async def publish(servers: Any) -> AsyncIterator[Callable[..., Any]]:
-    """Put events on their topics as CloudEvents records; returns the envelopes."""
-    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
-    await producer.start()
-
-    async def send(*events: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
-        envelopes = [e if isinstance(e, Envelope) else Envelope(e, "/test") for e in events]
-        for envelope in envelopes:
-            record = envelope.to_kafka()
-            await producer.send_and_wait(
-                record.topic,
-                record.value,
-                key=record.key,
-                headers=[(k, v.encode()) for k, v in record.headers.items()],
-            )
-        return envelopes
-
-    yield send
-    await producer.stop()
 
 
 class Story:

@@ -76,7 +76,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 async def test_kill_9_mid_batch_then_restart_leaves_one_message_per_key(
     notification_settings: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     uid: str,
     eventually: Any,
@@ -88,7 +88,7 @@ async def test_kill_9_mid_batch_then_restart_leaves_one_message_per_key(
     log = tmp_path / "notification.log"
     processes.append(_start(settings, log))
     await _live(settings.http_port, eventually)
-    await publish(*(Story(f"{uid}{n}").submitted() for n in range(APPLICATIONS)))
+    await send(*(Story(f"{uid}{n}").submitted() for n in range(APPLICATIONS)))
     expected = APPLICATIONS * 3
 
     async def some() -> bool:

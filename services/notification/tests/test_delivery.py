@@ -36,7 +36,7 @@ async def _received(eventually: Any, smtp: SmtpServer, story: Story, count: int)
 
 async def test_every_kind_reaches_each_participant_in_their_language(
     notification: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
@@ -46,16 +46,16 @@ async def test_every_kind_reaches_each_participant_in_their_language(
     ended three hours ago without a check-in) and the project manager's digest in each
     language."""
     coming, missed = story.session(1, timedelta(hours=1)), story.session(2, -timedelta(hours=9))
-    await publish(story.edition(coming, missed), story.submitted())
+    await send(story.edition(coming, missed), story.submitted())
     await _received(eventually, smtp, story, 3)
 
     async def edition_known() -> bool:
         return await notification.app.state.views.get_edition(story.edition_id) is not None
 
     await eventually(edition_known)
-    await publish(story.selected())
+    await send(story.selected())
     await _received(eventually, smtp, story, 3 + 3 * 3)  # selected, reminder, missed session
-    await publish(
+    await send(
         story.updated(),
         story.not_eligible(),
         story.waitlisted(),
@@ -129,15 +129,15 @@ async def test_every_kind_reaches_each_participant_in_their_language(
 
 async def test_a_redelivered_event_is_one_message_per_recipient(
     notification: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
     topic_records: Any,
     servers: Any,
 ) -> None:
-    [envelope] = await publish(story.submitted())
-    await publish(envelope, envelope)
+    [envelope] = await send(story.submitted())
+    await send(envelope, envelope)
     await _received(eventually, smtp, story, 3)
     delivered = await topic_records(
         servers.kafka_bootstrap,
@@ -159,10 +159,10 @@ async def test_a_redelivered_event_is_one_message_per_recipient(
 
 
 async def test_a_mail_server_down_then_back_receives_every_message(
-    notification: Any, publish: Any, smtp: SmtpServer, story: Story, eventually: Any
+    notification: Any, send: Any, smtp: SmtpServer, story: Story, eventually: Any
 ) -> None:
     smtp.stop()
-    await publish(story.submitted())
+    await send(story.submitted())
     messages = notification.app.state.messages
 
     async def retried() -> bool:
@@ -190,7 +190,7 @@ async def test_a_mail_server_down_then_back_receives_every_message(
 async def test_permanent_failures_are_recorded_and_published(
     notification_settings: Any,
     run_app: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
@@ -204,7 +204,7 @@ async def test_permanent_failures_are_recorded_and_published(
     story.participants[0] = bounced
     app = create_app(notification_settings(send_max_attempts=2))
     async with run_app(app):
-        await publish(story.submitted())
+        await send(story.submitted())
         messages = app.state.messages
 
         async def settled() -> list[Any] | None:
@@ -219,7 +219,7 @@ async def test_permanent_failures_are_recorded_and_published(
         assert [found[story.email(n)]["status"] for n in (1, 2)] == ["sent", "sent"]
 
         smtp.stop()
-        await publish(story.updated())
+        await send(story.updated())
 
         async def all_failed() -> list[Any] | None:
             where = MessageFilter(

@@ -41,7 +41,7 @@ def _key(message: Any) -> str:
 async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_language(
     notification_settings: Any,
     run_app: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
@@ -63,7 +63,7 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
     app = create_app(settings)
     async with run_app(app):
         views = app.state.views
-        await publish(
+        await send(
             story.edition(coming, later),
             story.selected(),
             declined.submitted(),
@@ -124,7 +124,7 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
 async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_period(
     notification_settings: Any,
     run_app: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
@@ -139,7 +139,7 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
     app = create_app(notification_settings(schedule_poll_seconds=3600))
     async with run_app(app):
         views = app.state.views
-        await publish(
+        await send(
             story.edition(ended, just_ended, long_ago),
             story.submitted(),
             story.selected(),
@@ -187,7 +187,7 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
 async def test_the_digest_counts_what_happened_and_goes_to_the_project_manager_once_a_day(
     notification_settings: Any,
     run_app: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     eventually: Any,
@@ -210,7 +210,7 @@ async def test_the_digest_counts_what_happened_and_goes_to_the_project_manager_o
     settings = notification_settings(schedule_poll_seconds=3600, digest_daily=True, digest_hour=0)
     app = create_app(settings)
     async with run_app(app) as client:
-        await publish(
+        await send(
             *(s.submitted() for s in (story, tunisia, morocco, algeria, earlier)),
             story.selected(),
             tunisia.waitlisted(),

@@ -69,7 +69,7 @@ def _verified(headers: dict[str, str], body: bytes) -> bool:
 
 async def test_webhooks_receive_signed_cloudevents_after_a_retry(
     notification: Any,
-    publish: Any,
+    send: Any,
     receiver: Receiver,
     story: Story,
     staff_headers: Any,
@@ -94,7 +94,7 @@ async def test_webhooks_receive_signed_cloudevents_after_a_retry(
     subscription = created.json()
     assert "secret" not in subscription
 
-    [submitted, _] = await publish(story.submitted(), story.waitlisted())
+    [submitted, _] = await send(story.submitted(), story.waitlisted())
 
     async def delivered() -> bool:
         return len(receiver.about(story.application_id)) >= 2
@@ -128,14 +128,14 @@ async def test_webhooks_receive_signed_cloudevents_after_a_retry(
 
 async def test_staff_list_export_and_read_the_messages(
     notification: Any,
-    publish: Any,
+    send: Any,
     smtp: SmtpServer,
     story: Story,
     staff_headers: Any,
     eventually: Any,
 ) -> None:
     story.cluster = story.cluster.model_copy(update={"name": f"Pôle <b>Santé</b> & Co {story.uid}"})
-    await publish(story.submitted())
+    await send(story.submitted())
 
     async def sent() -> bool:
         return smtp.inbox.count(story.uid) == 3
