@@ -23,6 +23,7 @@ from academy_contracts.envelope import Envelope, InvalidEvent, from_kafka
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic, dead_letter_topic
 from academy_kit import logs
+from academy_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,15 @@ dead_lettered_total = Counter(
     "Messages sent to a dead-letter topic",
     ["service", "topic"],
 )
+
+
+def broker_for(settings: ServiceSettings) -> KafkaBroker:
+    """The service's Kafka broker; FastStream logs through the service's JSON log handler."""
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        logger=logging.getLogger("faststream"),
+    )
 
 
 def subscribe(

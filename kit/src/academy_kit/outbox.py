@@ -24,6 +24,7 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit import logs
 from academy_kit.mongo import Document, document_lock
+from academy_kit.settings import ServiceSettings
 
 E = TypeVar("E", bound=IntegrationEvent)
 
@@ -87,6 +88,19 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
+
+    @classmethod
+    def for_service(
+        cls, db: AsyncDatabase[Document], collections: Sequence[str], settings: ServiceSettings
+    ) -> OutboxRelay:
+        """The relay of a service's outbox-bearing collections, configured by its settings."""
+        return cls(
+            db,
+            collections,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            service=settings.service_name,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
 
     def kick(self) -> None:
         """Publish soon: called right after a write that added outbox entries."""

@@ -3,10 +3,11 @@ problem details, and the system's AsyncAPI document beside the service's own Ope
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -17,7 +18,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from academy_contracts.export import asyncapi_document
 from academy_kit import logs, problems
-from academy_kit.mongo import connect
 from academy_kit.probes import kafka_answers, mongo_answers
 from academy_kit.settings import ServiceSettings
 
@@ -95,26 +95,6 @@ def create_app(
     return app
 
 
-def database_app(settings: ServiceSettings, *, title: str, description: str) -> FastAPI:
-    """A service whose only resource so far is its own database (``app.state.db``)."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client, app.state.db = connect(settings)
-        try:
-            yield
-        finally:
-            await client.close()
-
-    return create_app(
-        settings,
-        title=title,
-        description=description,
-        lifespan=lifespan,
-        readiness=servers_readiness(settings),
-    )
-
-
 def servers_readiness(settings: ServiceSettings) -> Readiness:
     """Readiness of a service that needs its Kafka broker and its database."""
 
@@ -125,6 +105,21 @@ def servers_readiness(settings: ServiceSettings) -> Readiness:
         }
 
     return readiness
+
+
+@contextlib.asynccontextmanager
+async def background(**work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run each coroutine as a task named by its keyword (relay, sweeps, dispatchers) for the
+    duration of the block; then cancel them all and wait for each to stop."""
+    tasks = [asyncio.create_task(coroutine, name=name) for name, coroutine in work.items()]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def serve(settings: ServiceSettings, create_app: Callable[[], FastAPI]) -> None:

@@ -117,16 +117,16 @@ def start_kafka(stack: Stack) -> None:
     java = ["java", "-Xms256m", "-Xmx512m", f"-Dlog4j.configuration=file:{log4j}"]
     classpath = ["-cp", f"{libs}/*"]
     if not (log_dir / "meta.properties").exists():
-        # Kafka's cluster id is a UUID in URL-safe base64 without padding (22 characters).
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        # Kafka's cluster id is a UUID in URL-safe base64 without padding (22 characters). It
+        # may start with "-", so it is passed as "--cluster-id=…", never as a separate argument
+        # (the tool's parser would read it as an option: 1 start in 64 failed that way).
         builds.run_tool(
             [
                 *java,
                 *classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b'=').decode()}",
                 "-c",
                 str(props),
                 "--ignore-formatted",

@@ -4,14 +4,10 @@ it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
@@ -40,22 +36,12 @@ OUTBOX_COLLECTIONS = (MESSAGES,)
 
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
-        client_id=settings.service_name,
-        logger=logging.getLogger("faststream"),
-    )
+    broker = consumer.broker_for(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client, db = connect(settings)
-        relay = OutboxRelay(
-            db,
-            OUTBOX_COLLECTIONS,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            service=settings.service_name,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
+        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
         messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
         for store in (messages, views, hooks):
             await store.ensure_indexes()
@@ -97,21 +83,16 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             service=settings.service_name,
             handler=on_event,
         )
-        tasks = [
-            _task(relay.run(), "outbox-relay"),
-            _task(mail.run(), "mail-dispatcher"),
-            _task(calls.run(), "webhook-dispatcher"),
-            _task(scheduler.run(), "scheduler"),
-        ]
+        work = web.background(
+            outbox_relay=relay.run(),
+            mail_dispatcher=mail.run(),
+            webhook_dispatcher=calls.run(),
+            scheduler=scheduler.run(),
+        )
         try:
-            async with consumer.running(broker):
+            async with work, consumer.running(broker):
                 yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             await client.close()
 
     app = web.create_app(
@@ -127,10 +108,6 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)
     return app
-
-
-def _task(coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-    return asyncio.create_task(coroutine, name=name)
 
 
 def main() -> None:

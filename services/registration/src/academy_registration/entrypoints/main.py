@@ -3,13 +3,10 @@ routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
@@ -30,22 +27,12 @@ OUTBOX_COLLECTIONS = (EDITIONS, APPLICATIONS, COMPANIES, CHECK_INS)
 
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     settings = settings or RegistrationSettings()
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
-        client_id=settings.service_name,
-        logger=logging.getLogger("faststream"),
-    )
+    broker = consumer.broker_for(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client, db = connect(settings)
-        relay = OutboxRelay(
-            db,
-            OUTBOX_COLLECTIONS,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            service=settings.service_name,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
+        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
         store, edition_store = ApplicationStore(db), EditionStore(db)
         company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
         for indexed in (store, company_store, attendance_store):
@@ -63,14 +50,10 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             service=settings.service_name,
             handler=staff.on_event,
         )
-        relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            async with consumer.running(broker):
+            async with web.background(outbox_relay=relay.run()), consumer.running(broker):
                 yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
             await client.close()
 
     app = web.create_app(

@@ -3,19 +3,15 @@ the outbox relay and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
 from academy_kit.mongo import connect
 from academy_kit.outbox import OutboxRelay
-from academy_kit.probes import mongo_answers
 from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
 from academy_reimbursement.adapters.cohort import CohortStore
 from academy_reimbursement.adapters.documents import DocumentStore
@@ -31,11 +27,7 @@ CONSUMED = (Topic.SELECTION, Topic.ATTENDANCE, Topic.EDITIONS)
 
 def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     settings = settings or ReimbursementSettings()
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
-        client_id=settings.service_name,
-        logger=logging.getLogger("faststream"),
-    )
+    broker = consumer.broker_for(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,13 +36,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         documents, store = DocumentStore(db), FinanceStore(db)
         for indexed in (claims, cohort, documents):
             await indexed.ensure_indexes()
-        relay = OutboxRelay(
-            db,
-            (CLAIMS,),
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            service=settings.service_name,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
+        relay = OutboxRelay.for_service(db, (CLAIMS,), settings)
         consumer.subscribe(
             broker,
             CONSUMED,
@@ -76,21 +62,11 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
             source=settings.source,
             default_caps=settings.default_caps_eur,
         )
-        relaying = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            async with consumer.running(broker):
+            async with web.background(outbox_relay=relay.run()), consumer.running(broker):
                 yield
         finally:
-            relaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relaying
             await client.close()
-
-    async def readiness() -> dict[str, bool]:
-        return {
-            "kafka": await broker.ping(timeout=3),
-            "mongodb": await mongo_answers(settings.mongodb_uri),
-        }
 
     app = web.create_app(
         settings,
@@ -98,7 +74,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         description="Expense claims with their supporting documents, the 90% reimbursement "
         "rule, and payment batches.",
         lifespan=lifespan,
-        readiness=readiness,
+        readiness=web.servers_readiness(settings),
     )
     app.include_router(participants.router)
     app.include_router(finance.router)

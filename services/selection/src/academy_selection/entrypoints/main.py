@@ -3,20 +3,15 @@ sweep and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
 from academy_kit.mongo import connect
 from academy_kit.outbox import OutboxRelay
-from academy_kit.probes import mongo_answers
 from academy_selection.adapters.applications import APPLICATIONS, ApplicationStore
 from academy_selection.adapters.editions import EditionStore
 from academy_selection.adapters.reviews import ReviewStore
@@ -32,11 +27,7 @@ OUTBOX_COLLECTIONS = (APPLICATIONS, SELECTIONS)
 
 def create_app(settings: SelectionSettings | None = None) -> FastAPI:
     settings = settings or SelectionSettings()
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
-        client_id=settings.service_name,
-        logger=logging.getLogger("faststream"),  # through the service's JSON log handler
-    )
+    broker = consumer.broker_for(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,13 +36,7 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
         reviews, selections = ReviewStore(db), SelectionStore(db)
         for store in (applications, reviews, selections):
             await store.ensure_indexes()
-        relay = OutboxRelay(
-            db,
-            OUTBOX_COLLECTIONS,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            service=settings.service_name,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
+        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
         offers = Offers(selections, relay, settings.source)
         handlers = EventHandlers(
             applications=applications,
@@ -77,27 +62,15 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
             relay=relay,
             source=settings.source,
         )
-        tasks = [
-            _task(relay.run(), "outbox-relay"),
-            _task(offers.run_sweeps(settings.offer_sweep_seconds), "offer-lapse-sweep"),
-        ]
-        await broker.start()
+        work = web.background(
+            outbox_relay=relay.run(),
+            offer_lapse_sweep=offers.run_sweeps(settings.offer_sweep_seconds),
+        )
         try:
-            yield
+            async with work, consumer.running(broker):
+                yield
         finally:
-            await broker.stop()
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             await client.close()
-
-    async def readiness() -> dict[str, bool]:
-        return {
-            "kafka": await broker.ping(timeout=3),
-            "mongodb": await mongo_answers(settings.mongodb_uri),
-        }
 
     app = web.create_app(
         settings,
@@ -105,14 +78,10 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
         description="Eligibility screening, reviews, balanced selection, offers and waitlist "
         "of the clusters that applied.",
         lifespan=lifespan,
-        readiness=readiness,
+        readiness=web.servers_readiness(settings),
     )
     app.include_router(router)
     return app
-
-
-def _task(work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-    return asyncio.create_task(work, name=name)
 
 
 def main() -> None:
