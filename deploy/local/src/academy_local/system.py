@@ -1,5 +1,9 @@
-"""Run the whole system locally: the servers (unless the environment names existing ones) and
-the four services as child processes, each on its own port, until interrupted."""
+"""Run the whole system locally: the servers (unless the environment names existing ones), a
+mail sink, and the four services as child processes, each on its own port, until interrupted.
+
+The mail sink is aiosmtpd on 127.0.0.1:1025 writing every message the notification service
+sends into a Maildir under the cache folder, so the bilingual messages can be read without a
+real mail server; ``ACADEMY_SMTP_HOST`` names a real one instead."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from academy_local import servers
+from academy_local import paths, servers
 
 SERVICES = {"registration": 8001, "selection": 8002, "notification": 8003, "reimbursement": 8004}
 
@@ -36,6 +40,12 @@ def run(stack: servers.Stack, wait_seconds: float = 90.0) -> int:
     print(f"mongodb   {env['MONGODB_URI']}")
     bin_dir = Path(sys.executable).parent
     children: dict[str, subprocess.Popen[bytes]] = {}
+    if not env.get("ACADEMY_SMTP_HOST"):
+        maildir = paths.cache_dir() / "state" / stack.name / "mail"
+        maildir.parent.mkdir(parents=True, exist_ok=True)  # Maildir makes its own tmp/new/cur
+        sink = ["-n", "-l", "127.0.0.1:1025", "-c", "aiosmtpd.handlers.Mailbox", str(maildir)]
+        children["mail"] = subprocess.Popen([sys.executable, "-m", "aiosmtpd", *sink])  # noqa: S603
+        print(f"mail      smtp://127.0.0.1:1025 -> {maildir}")
     for name, port in SERVICES.items():
         child_env = {**env, "ACADEMY_HTTP_PORT": str(port)}
         children[name] = subprocess.Popen([str(bin_dir / f"academy-{name}")], env=child_env)  # noqa: S603
