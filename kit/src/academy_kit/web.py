@@ -9,10 +9,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
@@ -24,6 +24,10 @@ from academy_kit.settings import ServiceSettings
 CORRELATION_HEADER = "X-Correlation-ID"
 
 Readiness = Callable[[], Awaitable[dict[str, bool]]]
+
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+"""A list's offset; bounded, since MongoDB refuses integers beyond 8 bytes (a 500 otherwise)."""
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 
 requests_total = Counter(
     "academy_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]

@@ -7,11 +7,12 @@ import io
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.problems import Problem
+from academy_kit.web import Limit, Offset
 from academy_notification.adapters.messages import MessageFilter, MessageStore
 from academy_notification.domain.messages import Status, Template
 from academy_notification.domain.rendering import Renderer
@@ -64,8 +65,8 @@ def _view(doc: dict[str, Any]) -> dict[str, Any]:
 async def messages(
     where: Filters,
     store: Store,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Messages, newest first, with their status and attempts."""
     found = await store.find(where, limit=limit, skip=offset)

@@ -17,6 +17,7 @@ from academy_contracts.values import Country, Participant, Sector, UtcDateTime
 from academy_kit import links
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.mongo import Document
+from academy_kit.web import Limit, Offset
 from academy_registration.domain.applications import (
     ApplicationContentForm,
     ApplicationForm,
@@ -25,9 +26,7 @@ from academy_registration.domain.applications import (
 from academy_registration.entrypoints.api.deps import (
     ApplicationsDep,
     IdempotencyKey,
-    Limit,
     LinkToken,
-    Offset,
 )
 
 router = APIRouter(prefix="/v1", tags=["applications"])

@@ -11,8 +11,9 @@ from academy_contracts.events import CompanyRegistered
 from academy_contracts.values import Sector
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.mongo import Document
+from academy_kit.web import Limit, Offset
 from academy_registration.domain.companies import CompanyForm
-from academy_registration.entrypoints.api.deps import IdempotencyKey, Limit, Offset, StaffDep
+from academy_registration.entrypoints.api.deps import IdempotencyKey, StaffDep
 
 router = APIRouter(prefix="/v1/companies", tags=["companies"])
 

@@ -44,5 +44,3 @@ IdempotencyKey = Annotated[
         description="Repeat a POST with the same key to get its first result, writing nothing.",
     ),
 ]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
-Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]

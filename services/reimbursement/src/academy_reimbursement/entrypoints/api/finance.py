@@ -8,12 +8,13 @@ import io
 from decimal import Decimal
 from typing import Annotated, Self
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from academy_contracts.values import ExpenseCategory, Identifier
 from academy_kit.auth import Role, StaffMember, StaffOnly
 from academy_kit.problems import Problem
+from academy_kit.web import Limit, Offset
 from academy_reimbursement.adapters.cohort import Excuse
 from academy_reimbursement.adapters.finance import Batch, RateEntry, RateTableVersion
 from academy_reimbursement.domain.attendance import AttendanceCheck
@@ -41,8 +42,8 @@ async def list_claims(
     finance: FinanceDep,
     edition_id: Identifier | None = None,
     state: ClaimState | None = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> ClaimPage:
     """Claims, oldest first, by edition and state."""
     query = {
