@@ -195,12 +195,10 @@ def start_at_the_end() -> Callable[[ServiceSettings, list[str]], Awaitable[None]
 Send = Callable[..., Awaitable[list[Envelope[Any]]]]
 
 
-@pytest.fixture
-async def send(servers: Servers) -> AsyncIterator[Send]:
-    """Put events on their real topics, in order, as CloudEvents records, as the services that
-    own them would; returns the envelopes so a test can send one again (a redelivery keeps the
-    event id)."""
-    producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap, acks="all")
+@asynccontextmanager
+async def _sending(bootstrap: str) -> AsyncIterator[Send]:
+    """A sender of events to the broker at ``bootstrap`` (see :func:`send`)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
 
     async def put(*items: IntegrationEvent | Envelope[Any]) -> list[Envelope[Any]]:
@@ -221,6 +219,21 @@ async def send(servers: Servers) -> AsyncIterator[Send]:
         yield put
     finally:
         await producer.stop()
+
+
+@pytest.fixture
+async def send(servers: Servers) -> AsyncIterator[Send]:
+    """Put events on their real topics, in order, as CloudEvents records, as the services that
+    own them would; returns the envelopes so a test can send one again (a redelivery keeps the
+    event id)."""
+    async with _sending(servers.kafka_bootstrap) as put:
+        yield put
+
+
+@pytest.fixture
+def sending() -> Callable[[str], AbstractAsyncContextManager[Send]]:
+    """Like :func:`send`, to a broker of the test's own (``async with sending(bootstrap)``)."""
+    return _sending
 
 
 def _problem(response: httpx.Response, status: int) -> dict[str, Any]:

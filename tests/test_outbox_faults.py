@@ -1,13 +1,17 @@
 """The outbox under faults: with Kafka down a submission still succeeds, and its event is
-published exactly once when the broker is back."""
+published exactly once when the broker is back; the service's consumers, which could not start
+with the broker down, start once it answers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from academy_contracts.events import ClusterProfile, ClusterSelected
 from academy_contracts.registry import Topic
+from academy_contracts.values import Participant
 from academy_kit.probes import kafka_answers
 from academy_local import servers as local
 from academy_registration.entrypoints.main import create_app
@@ -26,7 +30,7 @@ def broker_down() -> Any:
     local.down(FAULT_STACK, wipe=True)
 
 
-async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_after(
+async def test_with_kafka_down_submissions_succeed_and_all_flows_once_it_is_back(
     servers: Any,
     uid: str,
     run_app: Any,
@@ -36,6 +40,8 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
     topic_records: Any,
     service_settings: Any,
     open_edition: Any,
+    sending: Any,
+    staff_headers: Any,
 ) -> None:
     app = create_app(
         service_settings(RegistrationSettings, kafka_bootstrap_servers=broker_down.kafka_bootstrap)
@@ -59,6 +65,26 @@ async def test_submission_succeeds_while_kafka_is_down_and_is_published_once_aft
             return pending == 0
 
         await eventually(outbox_empty, timeout=60)
+
+        receipt = response.json()
+        selected = ClusterSelected(
+            application_id=application_id,
+            edition_id=f"ed-{uid}",
+            cluster=ClusterProfile.model_validate(receipt["cluster"]),
+            participants=[Participant.model_validate(p) for p in receipt["participants"]],
+            selected_at=datetime.now(UTC),
+        )
+        async with sending(broker_down.kafka_bootstrap) as send:
+            await send(selected)
+
+        async def admitted() -> Any:
+            response = await registration.get(
+                f"/v1/editions/ed-{uid}/participants", headers=staff_headers("checkin")
+            )
+            return response.json()
+
+        [cluster] = await eventually(admitted, timeout=60)
+        assert cluster["application_id"] == application_id
 
     records = await topic_records(
         broker_down.kafka_bootstrap, Topic.APPLICATIONS, lambda r: r.key == application_id.encode()

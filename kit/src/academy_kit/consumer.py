@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -49,17 +50,16 @@ def broker_for(settings: ServiceSettings) -> KafkaBroker:
 def subscribe(
     broker: KafkaBroker,
     topics: Topic | Sequence[Topic],
-    *,
-    group_id: str,
-    service: str,
+    settings: ServiceSettings,
     handler: Handler,
 ) -> None:
-    """Register ``handler`` for every valid event on ``topics`` in consumer group ``group_id``.
+    """Register ``handler`` for every valid event on ``topics`` in the service's consumer group.
 
     One consumer reads all the topics: several consumers of one service in one group, each on a
     topic of its own, would rebalance the group at every start and fail commits meanwhile.
     """
     names = [topics.value] if isinstance(topics, Topic) else [t.value for t in topics]
+    group_id, service = settings.group_id, settings.service_name
 
     @broker.subscriber(
         *names,
@@ -117,13 +117,30 @@ async def _dead_letter(
     log.error("dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, error)
 
 
+async def _start(broker: KafkaBroker, retry_seconds: float) -> None:
+    """Start the subscribers, trying again while Kafka is unreachable: FastStream's start fails
+    at once without a broker, and nothing would consume until the service restarted."""
+    while True:
+        try:
+            await broker.start()
+        except KafkaError as exc:
+            log.warning("Kafka consumers cannot start yet: %r", exc)
+            await broker.stop()
+            await asyncio.sleep(retry_seconds)
+        else:
+            return
+
+
 @contextlib.asynccontextmanager
-async def running(broker: KafkaBroker, *, stop_timeout: float = 15.0) -> AsyncIterator[None]:
+async def running(
+    broker: KafkaBroker, *, retry_seconds: float = 2.0, stop_timeout: float = 15.0
+) -> AsyncIterator[None]:
     """Run ``broker``'s subscribers for the duration of the block without making the service's
     start wait for Kafka: HTTP requests are served (and the outbox keeps events) while the
-    broker is unreachable. On exit, a start still under way gets ``stop_timeout`` seconds to
-    finish, since stopping a half-started aiokafka consumer can hang."""
-    start = asyncio.create_task(broker.start(), name="kafka-consumers")
+    broker is unreachable, and the subscribers start once it answers. On exit, a start still
+    under way gets ``stop_timeout`` seconds to finish, since stopping a half-started aiokafka
+    consumer can hang."""
+    start = asyncio.create_task(_start(broker, retry_seconds), name="kafka-consumers")
     try:
         yield
     finally:

@@ -14,7 +14,9 @@ With FerretDB, run one replica per service; MongoDB itself has no such limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +39,16 @@ def connect(
         appname=settings.service_name,
     )
     return client, client[settings.database_name]
+
+
+@contextlib.asynccontextmanager
+async def connected(settings: ServiceSettings) -> AsyncIterator[AsyncDatabase[Document]]:
+    """The service's database for the duration of the block (a service's lifespan)."""
+    client, db = connect(settings)
+    try:
+        yield db
+    finally:
+        await client.close()
 
 
 def now() -> datetime:

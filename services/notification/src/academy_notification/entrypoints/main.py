@@ -13,7 +13,7 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
-from academy_kit.mongo import connect
+from academy_kit.mongo import connected
 from academy_kit.outbox import OutboxRelay
 from academy_notification.adapters.messages import MESSAGES, MessageStore
 from academy_notification.adapters.projections import Projections
@@ -40,60 +40,51 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client, db = connect(settings)
-        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
-        messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
-        for store in (messages, views, hooks):
-            await store.ensure_indexes()
-        policy = RetryPolicy(
-            settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
-        )
-        renderer = Renderer(settings.program, settings.time_zone)
-        mail = Dispatcher(
-            "mail",
-            MailDeliveries(messages, relay, settings),
-            SmtpMailer(settings),
-            policy,
-            poll_seconds=settings.dispatch_poll_seconds,
-            batch=settings.dispatch_batch,
-        )
-        calls = Dispatcher(
-            "webhook",
-            WebhookDeliveries(hooks),
-            WebhookSender(hooks, settings.webhook_timeout_seconds),
-            policy,
-            poll_seconds=settings.dispatch_poll_seconds,
-            batch=settings.dispatch_batch,
-        )
-        app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
-        app.state.renderer = renderer
-        notifier = Notifier(messages, views, renderer, mail, settings)
-        app.state.digests = Digests(notifier, settings)
-        app.state.scheduler = scheduler = Scheduler(notifier, app.state.digests, settings)
-        webhooks = Webhooks(hooks, calls)
+        async with connected(settings) as db:
+            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
+            for store in (messages, views, hooks):
+                await store.ensure_indexes()
+            policy = RetryPolicy(
+                settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+            )
+            renderer = Renderer(settings.program, settings.time_zone)
+            mail = Dispatcher(
+                "mail",
+                MailDeliveries(messages, relay, settings),
+                SmtpMailer(settings),
+                policy,
+                poll_seconds=settings.dispatch_poll_seconds,
+                batch=settings.dispatch_batch,
+            )
+            calls = Dispatcher(
+                "webhook",
+                WebhookDeliveries(hooks),
+                WebhookSender(hooks, settings.webhook_timeout_seconds),
+                policy,
+                poll_seconds=settings.dispatch_poll_seconds,
+                batch=settings.dispatch_batch,
+            )
+            app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
+            app.state.renderer = renderer
+            notifier = Notifier(messages, views, renderer, mail, settings)
+            app.state.digests = Digests(notifier, settings)
+            app.state.scheduler = scheduler = Scheduler(notifier, app.state.digests, settings)
+            webhooks = Webhooks(hooks, calls)
 
-        async def on_event(envelope: Envelope[IntegrationEvent]) -> None:
-            await notifier.on_event(envelope)
-            await webhooks.on_event(envelope)
+            async def on_event(envelope: Envelope[IntegrationEvent]) -> None:
+                await notifier.on_event(envelope)
+                await webhooks.on_event(envelope)
 
-        consumer.subscribe(
-            broker,
-            tuple(Topic),
-            group_id=settings.group_id,
-            service=settings.service_name,
-            handler=on_event,
-        )
-        work = web.background(
-            outbox_relay=relay.run(),
-            mail_dispatcher=mail.run(),
-            webhook_dispatcher=calls.run(),
-            scheduler=scheduler.run(),
-        )
-        try:
+            consumer.subscribe(broker, tuple(Topic), settings, on_event)
+            work = web.background(
+                outbox_relay=relay.run(),
+                mail_dispatcher=mail.run(),
+                webhook_dispatcher=calls.run(),
+                scheduler=scheduler.run(),
+            )
             async with work, consumer.running(broker):
                 yield
-        finally:
-            await client.close()
 
     app = web.create_app(
         settings,

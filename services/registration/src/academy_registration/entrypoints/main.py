@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
-from academy_kit.mongo import connect
+from academy_kit.mongo import connected
 from academy_kit.outbox import OutboxRelay
 from academy_registration.adapters.applications import APPLICATIONS, ApplicationStore
 from academy_registration.adapters.attendance import CHECK_INS, AttendanceStore
@@ -31,30 +31,21 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client, db = connect(settings)
-        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
-        store, edition_store = ApplicationStore(db), EditionStore(db)
-        company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
-        for indexed in (store, company_store, attendance_store):
-            await indexed.ensure_indexes()
-        app.state.applications = Applications(store, edition_store, relay, settings)
-        app.state.staff = staff = Staff(
-            edition_store, company_store, attendance_store, relay, settings
-        )
-        if settings.seed_first_edition:
-            await staff.seed_first_edition()
-        consumer.subscribe(
-            broker,
-            Topic.SELECTION,
-            group_id=settings.group_id,
-            service=settings.service_name,
-            handler=staff.on_event,
-        )
-        try:
+        async with connected(settings) as db:
+            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            store, edition_store = ApplicationStore(db), EditionStore(db)
+            company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
+            for indexed in (store, company_store, attendance_store):
+                await indexed.ensure_indexes()
+            app.state.applications = Applications(store, edition_store, relay, settings)
+            app.state.staff = staff = Staff(
+                edition_store, company_store, attendance_store, relay, settings
+            )
+            if settings.seed_first_edition:
+                await staff.seed_first_edition()
+            consumer.subscribe(broker, Topic.SELECTION, settings, staff.on_event)
             async with web.background(outbox_relay=relay.run()), consumer.running(broker):
                 yield
-        finally:
-            await client.close()
 
     app = web.create_app(
         settings,

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
-from academy_kit.mongo import connect
+from academy_kit.mongo import connected
 from academy_kit.outbox import OutboxRelay
 from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
 from academy_reimbursement.adapters.cohort import CohortStore
@@ -31,42 +31,33 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client, db = connect(settings)
-        claims, cohort = ClaimStore(db), CohortStore(db)
-        documents, store = DocumentStore(db), FinanceStore(db)
-        for indexed in (claims, cohort, documents):
-            await indexed.ensure_indexes()
-        relay = OutboxRelay.for_service(db, (CLAIMS,), settings)
-        consumer.subscribe(
-            broker,
-            CONSUMED,
-            group_id=settings.group_id,
-            service=settings.service_name,
-            handler=EventHandlers(cohort).handle,
-        )
-        app.state.participants = Participants(
-            claims=claims,
-            cohort=cohort,
-            documents=documents,
-            relay=relay,
-            source=settings.source,
-            link_secret=settings.link_secret,
-            max_document_bytes=settings.max_document_bytes,
-        )
-        app.state.finance = Finance(
-            claims=claims,
-            cohort=cohort,
-            store=store,
-            documents=documents,
-            relay=relay,
-            source=settings.source,
-            default_caps=settings.default_caps_eur,
-        )
-        try:
+        async with connected(settings) as db:
+            claims, cohort = ClaimStore(db), CohortStore(db)
+            documents, store = DocumentStore(db), FinanceStore(db)
+            for indexed in (claims, cohort, documents):
+                await indexed.ensure_indexes()
+            relay = OutboxRelay.for_service(db, (CLAIMS,), settings)
+            consumer.subscribe(broker, CONSUMED, settings, EventHandlers(cohort).handle)
+            app.state.participants = Participants(
+                claims=claims,
+                cohort=cohort,
+                documents=documents,
+                relay=relay,
+                source=settings.source,
+                link_secret=settings.link_secret,
+                max_document_bytes=settings.max_document_bytes,
+            )
+            app.state.finance = Finance(
+                claims=claims,
+                cohort=cohort,
+                store=store,
+                documents=documents,
+                relay=relay,
+                source=settings.source,
+                default_caps=settings.default_caps_eur,
+            )
             async with web.background(outbox_relay=relay.run()), consumer.running(broker):
                 yield
-        finally:
-            await client.close()
 
     app = web.create_app(
         settings,

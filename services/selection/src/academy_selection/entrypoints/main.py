@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from academy_contracts.registry import Topic
 from academy_kit import consumer, web
-from academy_kit.mongo import connect
+from academy_kit.mongo import connected
 from academy_kit.outbox import OutboxRelay
 from academy_selection.adapters.applications import APPLICATIONS, ApplicationStore
 from academy_selection.adapters.editions import EditionStore
@@ -31,46 +31,39 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client, db = connect(settings)
-        applications, editions = ApplicationStore(db), EditionStore(db)
-        reviews, selections = ReviewStore(db), SelectionStore(db)
-        for store in (applications, reviews, selections):
-            await store.ensure_indexes()
-        relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
-        offers = Offers(selections, relay, settings.source)
-        handlers = EventHandlers(
-            applications=applications,
-            editions=editions,
-            offers=offers,
-            relay=relay,
-            source=settings.source,
-        )
-        consumer.subscribe(
-            broker,
-            (Topic.EDITIONS, Topic.APPLICATIONS),
-            group_id=settings.group_id,
-            service=settings.service_name,
-            handler=handlers.handle,
-        )
-        app.state.store = applications
-        app.state.commands = Commands(
-            applications=applications,
-            editions=editions,
-            reviews=reviews,
-            selections=selections,
-            offers=offers,
-            relay=relay,
-            source=settings.source,
-        )
-        work = web.background(
-            outbox_relay=relay.run(),
-            offer_lapse_sweep=offers.run_sweeps(settings.offer_sweep_seconds),
-        )
-        try:
+        async with connected(settings) as db:
+            applications, editions = ApplicationStore(db), EditionStore(db)
+            reviews, selections = ReviewStore(db), SelectionStore(db)
+            for store in (applications, reviews, selections):
+                await store.ensure_indexes()
+            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            offers = Offers(selections, relay, settings.source)
+            handlers = EventHandlers(
+                applications=applications,
+                editions=editions,
+                offers=offers,
+                relay=relay,
+                source=settings.source,
+            )
+            consumer.subscribe(
+                broker, (Topic.EDITIONS, Topic.APPLICATIONS), settings, handlers.handle
+            )
+            app.state.store = applications
+            app.state.commands = Commands(
+                applications=applications,
+                editions=editions,
+                reviews=reviews,
+                selections=selections,
+                offers=offers,
+                relay=relay,
+                source=settings.source,
+            )
+            work = web.background(
+                outbox_relay=relay.run(),
+                offer_lapse_sweep=offers.run_sweeps(settings.offer_sweep_seconds),
+            )
             async with work, consumer.running(broker):
                 yield
-        finally:
-            await client.close()
 
     app = web.create_app(
         settings,
