@@ -9,8 +9,10 @@ at the end if this session started it. No test skips for want of a server.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -28,6 +30,7 @@ from fastapi import FastAPI
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
+from academy_contracts.registry import spec_for_type
 from academy_kit.auth import Role, mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
@@ -165,6 +168,14 @@ async def _topic_records(
     return found
 
 
+async def _partitions(admin: AIOKafkaAdminClient, topics: list[str]) -> list[TopicPartition]:
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in await admin.describe_topics(topics)
+        for partition in topic["partitions"]
+    ]
+
+
 async def _start_at_the_end(settings: ServiceSettings, topics: list[str]) -> None:
     """Commit the topics' current end offsets for the service's consumer group, so a service
     started in it reads only what the test sends, not every earlier test's events (a new group
@@ -175,16 +186,35 @@ async def _start_at_the_end(settings: ServiceSettings, topics: list[str]) -> Non
     await admin.start()
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in await admin.describe_topics(topics)
-            for partition in topic["partitions"]
-        ]
+        partitions = await _partitions(admin, topics)
         consumer.assign(partitions)
         await consumer.commit(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def _caught_up(settings: ServiceSettings, topics: list[str]) -> bool:
+    """Whether the service's consumer group has committed every record now on ``topics``: a
+    test that redelivers an event waits for this, then checks that nothing changed."""
+    bootstrap = settings.kafka_bootstrap_servers
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = await _partitions(admin, topics)
+        committed = await admin.list_consumer_group_offsets(settings.group_id)
+        ends = await consumer.end_offsets(partitions)
+        return all(p in committed and committed[p].offset >= ends[p] for p in partitions)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+@pytest.fixture
+def caught_up() -> Callable[[ServiceSettings, list[str]], Awaitable[bool]]:
+    return _caught_up
 
 
 @pytest.fixture
@@ -248,6 +278,44 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 def problem() -> Callable[[httpx.Response, int], dict[str, Any]]:
     """Check that a response is an RFC 9457 problem with this status; its body."""
     return _problem
+
+
+Received = Callable[..., Awaitable[list[tuple[str, dict[str, Any]]]]]
+
+
+def _name(record: ConsumerRecord[bytes, bytes]) -> str:
+    return spec_for_type(dict(record.headers)["ce_type"].decode()).name
+
+
+@pytest.fixture
+def received(servers: Servers) -> Received:
+    """The (event name, body) of the records on ``topic`` keyed by one of ``keys`` (and of one
+    of ``types``, when given), in order: waits for ``expect`` of them, then a moment longer to
+    catch any that should not be there."""
+
+    async def read(
+        topic: str, keys: set[str], *, expect: int, types: set[str] | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        def wanted(record: ConsumerRecord[bytes, bytes]) -> bool:
+            return record.key.decode() in keys and (types is None or _name(record) in types)
+
+        records = await _topic_records(servers.kafka_bootstrap, topic, wanted, expect=expect)
+        return [(_name(r), json.loads(r.value)) for r in records]
+
+    return read
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """A TCP port nobody listens on now, for a server a test starts."""
+    return _free_port
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,16 +34,8 @@ def _schema(service: str) -> BaseSchema:
     return schemathesis.openapi.from_dict(main.create_app().openapi())
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(service: str, servers: Any) -> tuple[str, subprocess.Popen[bytes]]:
+def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen[bytes]]:
     """The service as a separate process, as operators run it; its URL once it is live."""
-    port = _free_port()
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
@@ -70,13 +61,13 @@ def _start(service: str, servers: Any) -> tuple[str, subprocess.Popen[bytes]]:
 
 
 @pytest.fixture(scope="module")
-def service_url(servers: Any) -> Iterator[Callable[[str], str]]:
+def service_url(servers: Any, free_port: Callable[[], int]) -> Iterator[Callable[[str], str]]:
     """A service's URL, starting it on first use; all are stopped at the end of the module."""
     running: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
 
     def url(service: str) -> str:
         if service not in running:
-            running[service] = _start(service, servers)
+            running[service] = _start(service, servers, free_port())
         return running[service][0]
 
     try:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import io
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Annotated, Any
 
 import uvicorn
@@ -97,6 +100,36 @@ def create_app(
         return asyncapi
 
     return app
+
+
+def _cell(value: object) -> str:
+    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(
+    filename: str,
+    columns: Sequence[str],
+    rows: Iterable[Iterable[object]],
+    *,
+    bom: bool = False,
+) -> Response:
+    """A CSV download of ``rows`` under ``columns``, every cell made formula-safe. ``bom``
+    prefixes a UTF-8 byte-order mark, so spreadsheets read accented names right."""
+    out = io.StringIO()
+    if bom:
+        out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def servers_readiness(settings: ServiceSettings) -> Readiness:

@@ -3,7 +3,6 @@ put them on the real topics, and the running service with a short offer lapse sw
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from academy_contracts.events import (
@@ -24,7 +22,7 @@ from academy_contracts.events import (
     IntegrationEvent,
     LocalizedText,
 )
-from academy_contracts.registry import Topic, spec_for_type
+from academy_contracts.registry import Topic
 from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
 from academy_selection.entrypoints.main import create_app
 from academy_selection.settings import SelectionSettings
@@ -131,30 +129,6 @@ async def selection(
     async with run_app(app) as client:
         client.app = app
         yield client
-
-
-Received = Callable[..., Awaitable[list[tuple[str, dict[str, Any]]]]]
-
-
-@pytest.fixture
-def received(servers: Any, topic_records: Any) -> Received:
-    """The (event name, body) of the records on ``topic`` keyed by one of ``keys``, in order:
-    waits for ``expect`` of them, then a moment longer to catch any that should not be."""
-
-    async def read(
-        topic: Topic, keys: set[str], *, expect: int, types: set[str] | None = None
-    ) -> list[tuple[str, dict[str, Any]]]:
-        def wanted(record: ConsumerRecord[bytes, bytes]) -> bool:
-            return record.key.decode() in keys and (types is None or _name(record) in types)
-
-        records = await topic_records(servers.kafka_bootstrap, topic, wanted, expect=expect)
-        return [(_name(r), json.loads(r.value)) for r in records]
-
-    return read
-
-
-def _name(record: ConsumerRecord[bytes, bytes]) -> str:
-    return spec_for_type(dict(record.headers)["ce_type"].decode()).name
 
 
 Intake = Callable[..., Awaitable[None]]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from academy_kit import web
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.problems import Problem
 from academy_kit.web import Limit, Offset
@@ -76,16 +75,8 @@ async def messages(
 @router.get("/v1/messages.csv", dependencies=[staff], response_class=Response)
 async def messages_csv(where: Filters, store: Store) -> Response:
     """The same messages as a CSV file (without bodies)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", *CSV_COLUMNS[1:]])
-    for doc in await store.find(where):
-        writer.writerow(["" if doc.get(c) is None else doc[c] for c in CSV_COLUMNS])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="messages.csv"'},
-    )
+    rows = ([doc.get(c) for c in CSV_COLUMNS] for doc in await store.find(where))
+    return web.csv_response("messages.csv", ["id", *CSV_COLUMNS[1:]], rows)
 
 
 async def _message(store: MessageStore, message_id: str) -> dict[str, Any]:

@@ -3,9 +3,6 @@ and the staff's list and CSV export."""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -14,7 +11,7 @@ from pydantic import BaseModel
 
 from academy_contracts.events import ClusterProfile
 from academy_contracts.values import Country, Participant, Sector, UtcDateTime
-from academy_kit import links
+from academy_kit import links, web
 from academy_kit.auth import Role, StaffOnly
 from academy_kit.mongo import Document
 from academy_kit.web import Limit, Offset
@@ -209,16 +206,10 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _row(view: ApplicationView) -> list[str]:
+def _row(view: ApplicationView) -> list[object]:
     manager = next(p for p in view.participants if p.role == "cluster_manager")
     board = [p for p in view.participants if p.role == "board_member"]
-    values: list[object] = [
+    return [
         view.application_id,
         view.edition_id,
         view.status,
@@ -242,7 +233,6 @@ def _row(view: ApplicationView) -> list[str]:
         view.motivations,
         view.expectations,
     ]
-    return [_cell(v) for v in values]
 
 
 @router.get(
@@ -253,14 +243,6 @@ def _row(view: ApplicationView) -> list[str]:
 )
 async def export_applications(filters: FilterDep, applications: ApplicationsDep) -> Response:
     """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for doc in await applications.store.find(filters.query(), skip=0, limit=0):
-        writer.writerow(_row(ApplicationView.of(doc)))
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="applications.csv"'},
-    )
+    docs = await applications.store.find(filters.query(), skip=0, limit=0)
+    rows = (_row(ApplicationView.of(doc)) for doc in docs)
+    return web.csv_response("applications.csv", CSV_COLUMNS, rows, bom=True)

@@ -3,8 +3,6 @@ absences, the rate table, caps, and payment batches with their transfer file."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -12,6 +10,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from academy_contracts.values import ExpenseCategory, Identifier
+from academy_kit import web
 from academy_kit.auth import Role, StaffMember, StaffOnly
 from academy_kit.problems import Problem
 from academy_kit.web import Limit, Offset
@@ -231,12 +230,6 @@ TRANSFER_COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get(
     "/payment-batches/{batch_id}/transfers.csv",
     dependencies=[Depends(finance_only)],
@@ -247,34 +240,26 @@ async def export_transfers(batch_id: str, finance: FinanceDep) -> Response:
     """The batch as an international credit transfer file, one row per claim, in euros
     (the seven countries are outside SEPA, so each row carries the BIC and bank country)."""
     batch, claims = await finance.batch(batch_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(TRANSFER_COLUMNS)
-    for claim in claims:
+
+    def row(claim: Claim) -> tuple[object, ...]:
         bank = claim.bank
-        writer.writerow(
-            _cell(v)
-            for v in (
-                claim.claim_id,
-                bank.beneficiary_name,
-                bank.iban,
-                bank.account_number,
-                bank.bic,
-                bank.bank_name,
-                bank.bank_country,
-                _amount(claim),
-                "EUR",
-                f"Cluster Academy {claim.edition_id} reimbursement {claim.claim_id}",
-                batch.batch_id,
-                claim.edition_id,
-                claim.participant_id,
-            )
+        return (
+            claim.claim_id,
+            bank.beneficiary_name,
+            bank.iban,
+            bank.account_number,
+            bank.bic,
+            bank.bank_name,
+            bank.bank_country,
+            _amount(claim),
+            "EUR",
+            f"Cluster Academy {claim.edition_id} reimbursement {claim.claim_id}",
+            batch.batch_id,
+            claim.edition_id,
+            claim.participant_id,
         )
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.csv"'},
-    )
+
+    return web.csv_response(f"batch-{batch_id}.csv", TRANSFER_COLUMNS, map(row, claims))
 
 
 class PaymentForm(BaseModel):
