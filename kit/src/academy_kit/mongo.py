@@ -51,11 +51,15 @@ async def connected(settings: ServiceSettings) -> AsyncIterator[AsyncDatabase[Do
         await client.close()
 
 
-def now() -> datetime:
-    """The current UTC instant at the precision BSON dates keep (milliseconds), so an event and
-    the document that records it carry the same time."""
-    instant = datetime.now(UTC)
+def bson_instant(instant: datetime) -> datetime:
+    """``instant`` at the precision BSON dates keep (milliseconds), so an instant compares equal
+    to itself once stored and read back (a redelivered event, a document and its event)."""
     return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
+
+
+def now() -> datetime:
+    """The current UTC instant at the precision BSON dates keep."""
+    return bson_instant(datetime.now(UTC))
 
 
 _locks: weakref.WeakValueDictionary[tuple[str, str, Any], asyncio.Lock] = (

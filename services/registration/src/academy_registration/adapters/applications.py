@@ -22,9 +22,8 @@ from academy_contracts.events import (
     ApplicationUpdated,
     ApplicationWithdrawn,
 )
-from academy_kit import outbox
+from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, document_lock
-from academy_registration.adapters import idempotency
 
 APPLICATIONS = "applications"
 CLUSTER_KEY = "cluster_key"

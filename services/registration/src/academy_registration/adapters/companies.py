@@ -10,9 +10,8 @@ from pymongo.errors import DuplicateKeyError
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import CompanyRegistered
-from academy_kit import outbox
+from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document
-from academy_registration.adapters import idempotency
 
 COMPANIES = "companies"
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from academy_contracts.events import ApplicationWithdrawn, EditionPublished
-from academy_kit import links, outbox
+from academy_kit import idempotency, links, outbox
 from academy_kit.mongo import Document, now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
-from academy_registration.adapters import idempotency
 from academy_registration.adapters.applications import ApplicationStore, content
 from academy_registration.adapters.editions import EditionStore
 from academy_registration.domain import applications, editions

@@ -13,11 +13,10 @@ from academy_contracts.events import (
     IntegrationEvent,
     SessionAttended,
 )
-from academy_kit import outbox
+from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
-from academy_registration.adapters import idempotency
 from academy_registration.adapters.attendance import AttendanceStore
 from academy_registration.adapters.companies import CompanyStore
 from academy_registration.adapters.editions import EditionStore

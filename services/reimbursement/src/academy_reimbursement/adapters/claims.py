@@ -9,7 +9,6 @@ FerretDB 1.x would lose one of two concurrent updates.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,12 +19,12 @@ from pymongo.errors import DuplicateKeyError
 
 from academy_contracts.envelope import Envelope
 from academy_kit import outbox
+from academy_kit.idempotency import FINGERPRINT, fingerprint
 from academy_kit.mongo import Document, document_lock
 from academy_reimbursement.domain.claims import Claim, ClaimForm, ClaimState
 
 CLAIMS = "claims"
 CLAIM_KEY = "claim_key"
-FINGERPRINT = "request_fingerprint"
 
 
 class ClaimExists(Exception):
@@ -34,10 +33,6 @@ class ClaimExists(Exception):
     def __init__(self, existing: Claim, same_request: bool) -> None:
         super().__init__(existing.claim_id)
         self.existing, self.same_request = existing, same_request
-
-
-def fingerprint(form: ClaimForm) -> str:
-    return hashlib.sha256(form.model_dump_json().encode()).hexdigest()
 
 
 def _claim(doc: Document) -> Claim:

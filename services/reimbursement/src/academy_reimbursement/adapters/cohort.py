@@ -8,8 +8,6 @@ a check-in is an insert of ``edition/participant/session`` that collides the sec
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -22,7 +20,7 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_contracts.values import UtcDateTime
-from academy_kit.mongo import Document, document_lock
+from academy_kit.mongo import Document, bson_instant, document_lock
 
 APPLICATIONS = "applications"
 EDITIONS = "editions"
@@ -47,11 +45,6 @@ class Excuse(BaseModel):
     excused_at: UtcDateTime
 
 
-def _bson_precision(instant: datetime) -> datetime:
-    """The instant as BSON keeps it (milliseconds), so a redelivery compares equal."""
-    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
-
-
 def _attendance_id(edition_id: str, participant_id: str, session_id: str) -> str:
     return f"{edition_id}/{participant_id}/{session_id}"
 
@@ -70,7 +63,7 @@ class CohortStore:
     async def record_decision(self, event: ClusterSelected | ClusterRejected) -> bool:
         """Keep the selection decision unless a newer one is stored; True if kept. A rejection
         after a selection (a declined or lapsed offer) takes the right to claim away."""
-        decided_at = _bson_precision(
+        decided_at = bson_instant(
             event.selected_at if isinstance(event, ClusterSelected) else event.decided_at
         )
         async with document_lock(self._applications, event.application_id):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from academy_kit.idempotency import KeyReused
 from academy_kit.problems import Problem
 from academy_registration.adapters.applications import ConcurrentChange, DuplicateApplication
 from academy_registration.adapters.editions import EditionExists
-from academy_registration.adapters.idempotency import KeyReused
 from academy_registration.domain.editions import quote_deadline
 from academy_registration.handlers.errors import (
     ApplicationNotFound,

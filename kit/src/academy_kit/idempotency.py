@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on creating POSTs: a retry returns the first result and writes nothing.
+"""``Idempotency-Key`` on creating POSTs: a retry returns the first result and writes nothing;
+and the request fingerprint that tells a retry from a different request.
 
 The key lives in the created document itself (a unique index), so recording it costs no second
 write. A document created without a key gets a unique placeholder, since a unique index admits
