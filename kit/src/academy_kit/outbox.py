@@ -73,34 +73,15 @@ class OutboxRelay:
     """Publishes the outbox entries of the given collections, in document order per key."""
 
     def __init__(
-        self,
-        db: AsyncDatabase[Document],
-        collections: Sequence[str],
-        *,
-        bootstrap_servers: str,
-        service: str,
-        poll_seconds: float = 1.0,
+        self, db: AsyncDatabase[Document], collections: Sequence[str], settings: ServiceSettings
     ) -> None:
         self._db = db
         self._collections = collections
-        self._bootstrap = bootstrap_servers
-        self._service = service
-        self._poll = poll_seconds
+        self._bootstrap = settings.kafka_bootstrap_servers
+        self._service = settings.service_name
+        self._poll = settings.outbox_poll_seconds
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
-
-    @classmethod
-    def for_service(
-        cls, db: AsyncDatabase[Document], collections: Sequence[str], settings: ServiceSettings
-    ) -> OutboxRelay:
-        """The relay of a service's outbox-bearing collections, configured by its settings."""
-        return cls(
-            db,
-            collections,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            service=settings.service_name,
-            poll_seconds=settings.outbox_poll_seconds,
-        )
 
     def kick(self) -> None:
         """Publish soon: called right after a write that added outbox entries."""
@@ -122,22 +103,26 @@ class OutboxRelay:
         finally:
             await self._reset_producer()
 
-    async def drain(self) -> int:
-        """Publish every pending entry once; returns how many were published."""
-        count = 0
+    async def drain(self) -> None:
+        """Publish every pending entry once. The backlog gauge counts what this scan found and
+        could not publish (a broker outage stops the scan at the first failure)."""
         pending = 0
-        for name in self._collections:
-            collection = self._db[name]
-            async for doc in collection.find(PENDING, {OUTBOX: 1}):
-                pending += len(doc[OUTBOX])
-                for entry in doc[OUTBOX]:
-                    await self._publish(entry)
-                    # The whole entry, not a condition: FerretDB 1.x's $pull matches by value only.
-                    async with document_lock(collection, doc["_id"]):
-                        await collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX: entry}})
-                    count += 1
-        pending_gauge.labels(self._service).set(pending - count)
-        return count
+        try:
+            for name in self._collections:
+                collection = self._db[name]
+                async for doc in collection.find(PENDING, {OUTBOX: 1}):
+                    pending += len(doc[OUTBOX])
+                    for entry in doc[OUTBOX]:
+                        await self._publish(entry)
+                        # The whole entry, not a condition: FerretDB 1.x's $pull matches by
+                        # value only.
+                        async with document_lock(collection, doc["_id"]):
+                            await collection.update_one(
+                                {"_id": doc["_id"]}, {"$pull": {OUTBOX: entry}}
+                            )
+                        pending -= 1
+        finally:
+            pending_gauge.labels(self._service).set(pending)
 
     async def _publish(self, entry: Document) -> None:
         producer = await self._ensure_producer()

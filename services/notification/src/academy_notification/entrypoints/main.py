@@ -41,7 +41,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
-            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
             messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
             for store in (messages, views, hooks):
                 await store.ensure_indexes()

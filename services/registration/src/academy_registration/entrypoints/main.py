@@ -32,7 +32,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
-            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
             store, edition_store = ApplicationStore(db), EditionStore(db)
             company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
             for indexed in (store, company_store, attendance_store):

@@ -36,7 +36,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
             documents, store = DocumentStore(db), FinanceStore(db)
             for indexed in (claims, cohort, documents):
                 await indexed.ensure_indexes()
-            relay = OutboxRelay.for_service(db, (CLAIMS,), settings)
+            relay = OutboxRelay(db, (CLAIMS,), settings)
             consumer.subscribe(broker, CONSUMED, settings, EventHandlers(cohort).handle)
             app.state.participants = Participants(
                 claims=claims,

@@ -36,7 +36,7 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
             reviews, selections = ReviewStore(db), SelectionStore(db)
             for store in (applications, reviews, selections):
                 await store.ensure_indexes()
-            relay = OutboxRelay.for_service(db, OUTBOX_COLLECTIONS, settings)
+            relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
             offers = Offers(selections, relay, settings.source)
             handlers = EventHandlers(
                 applications=applications,
