@@ -19,6 +19,7 @@ from academy_registration.settings import RegistrationSettings
 
 pytestmark = pytest.mark.integration
 
+
 # A broker of its own, so stopping it cannot disturb the rest of the suite.
 FAULT_STACK = local.Stack("fault", kafka_port=29092, controller_port=29093, mongo_port=0)
 
@@ -56,6 +57,13 @@ async def test_with_kafka_down_submissions_succeed_and_all_flows_once_it_is_back
             await app.state.applications.store.pending_events(application_id) == 1
         )  # waits for the broker
 
+        async def backlog_is(expected: str) -> bool:
+            metrics = (await registration.get("/metrics")).text
+            gauge = [x for x in metrics.splitlines() if x.startswith("academy_outbox_pending{")]
+            return gauge == [f'academy_outbox_pending{{service="registration"}} {expected}']
+
+        await eventually(lambda: backlog_is("1.0"))  # operators see the event waiting
+
         local.start_kafka(broker_down)
         await eventually(lambda: kafka_answers(broker_down.kafka_bootstrap), timeout=90)
         await local.create_topics(broker_down.kafka_bootstrap, partitions=3)
@@ -65,6 +73,7 @@ async def test_with_kafka_down_submissions_succeed_and_all_flows_once_it_is_back
             return pending == 0
 
         await eventually(outbox_empty, timeout=60)
+        await eventually(lambda: backlog_is("0.0"))
 
         receipt = response.json()
         selected = ClusterSelected(
