@@ -150,6 +150,7 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
     eventually: Any,
     topic_records: Any,
     send: Any,
+    caught_up: Any,
 ) -> None:
     receipt = (await api.post("/v1/applications", json=application_form(edition))).json()
     app_id = receipt["application_id"]
@@ -203,8 +204,8 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
     attended = _data(record)
     assert (attended.session_id, attended.participant_id) == ("s1", member)
 
-    # A rejection (the offer lapsed) revokes the admission; one older than the selection, sent
-    # first, does not.
+    # A rejection older than the selection (a late redelivery) changes nothing; a later one
+    # (the offer lapsed) revokes the admission.
     cluster_profile = ClusterProfile.model_validate(receipt["cluster"])
     rejection = {"application_id": app_id, "edition_id": edition, "cluster": cluster_profile}
     older = ClusterRejected(
@@ -219,7 +220,10 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
         reason=RejectionReason.OFFER_LAPSED,
         decided_at=datetime.now(UTC),
     )
-    await send(older, later)
+    await send(older)
+    await eventually(lambda: caught_up(api.app.state.settings, [Topic.SELECTION]))
+    assert (await expected()) == [cluster]
+    await send(later)
 
     async def revoked() -> bool:
         response = await api.get(f"/v1/editions/{edition}/participants", headers=desk)

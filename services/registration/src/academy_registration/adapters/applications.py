@@ -24,20 +24,11 @@ from academy_contracts.events import (
 )
 from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, document_lock
+from academy_registration.domain.failures import ConcurrentChange, DuplicateApplication
 
 APPLICATIONS = "applications"
 CLUSTER_KEY = "cluster_key"
 CONTENT = set(ApplicationContent.model_fields) - {"application_id", "edition_id"}
-
-
-class DuplicateApplication(Exception):
-    def __init__(self, existing_id: str) -> None:
-        super().__init__(existing_id)
-        self.existing_id = existing_id
-
-
-class ConcurrentChange(Exception):
-    """Another change to the application landed between the read and the write."""
 
 
 def cluster_key(edition_id: str, eccp_id: str) -> str:
@@ -82,7 +73,7 @@ class ApplicationStore:
             raise
         return doc
 
-    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None:
+    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> Document:
         event = envelope.data
         changes = {
             **event.model_dump(mode="json", include=CONTENT),
@@ -90,9 +81,9 @@ class ApplicationStore:
             "revision": event.revision,
             "updated_at": event.updated_at,
         }
-        await self._change(event.application_id, event.revision, changes, envelope)
+        return await self._change(event.application_id, event.revision, changes, envelope)
 
-    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None:
+    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> Document:
         event = envelope.data
         changes = {
             "status": "withdrawn",
@@ -102,7 +93,7 @@ class ApplicationStore:
             "withdrawn_at": event.withdrawn_at,
             "updated_at": event.withdrawn_at,
         }
-        await self._change(event.application_id, event.revision, changes, envelope)
+        return await self._change(event.application_id, event.revision, changes, envelope)
 
     async def _change(
         self,
@@ -110,7 +101,9 @@ class ApplicationStore:
         revision: int,
         changes: Document,
         envelope: Envelope[Any],
-    ) -> None:
+    ) -> Document:
+        """Apply ``changes`` with the change's events, if the application is still at the
+        revision before; returns ``changes`` (what the stored document now also holds)."""
         try:
             async with document_lock(self._applications, application_id):
                 result = await self._applications.update_one(
@@ -125,6 +118,7 @@ class ApplicationStore:
             raise
         if result.modified_count != 1:
             raise ConcurrentChange(application_id)
+        return changes
 
     async def _raise_duplicate(self, key: str) -> None:
         existing = await self._applications.find_one({CLUSTER_KEY: key}, {"_id": 1})

@@ -66,23 +66,17 @@ class AttendanceStore:
         except DuplicateKeyError:
             return  # a decision at least as recent is already there
 
-    async def selected_participant(
-        self, edition_id: str, participant_id: str
-    ) -> tuple[str, Participant] | None:
-        """The application and participant record of a selected cluster's participant."""
+    async def application_of_selected(self, edition_id: str, participant_id: str) -> str | None:
+        """The application of a participant of a cluster selected for the edition, if any."""
         doc = await self._selections.find_one(
             {
                 "edition_id": edition_id,
                 "status": "selected",
                 "participants.participant_id": participant_id,
-            }
+            },
+            {"_id": 1},
         )
-        if doc is None:
-            return None
-        for raw in doc["participants"]:
-            if raw["participant_id"] == participant_id:
-                return doc["_id"], Participant.model_validate(raw)
-        return None
+        return None if doc is None else str(doc["_id"])
 
     async def selected(self, edition_id: str) -> list[Document]:
         cursor = self._selections.find({"edition_id": edition_id, "status": "selected"})

@@ -10,12 +10,9 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import EditionPublished
 from academy_kit import outbox
 from academy_kit.mongo import Document, document_lock
+from academy_registration.domain.failures import ConcurrentChange, EditionExists
 
 EDITIONS = "editions"
-
-
-class EditionExists(Exception):
-    pass
 
 
 class EditionStore:
@@ -35,8 +32,8 @@ class EditionStore:
         except DuplicateKeyError:
             raise EditionExists(edition.edition_id) from None
 
-    async def replace(self, envelope: Envelope[EditionPublished]) -> bool:
-        """Store the next revision; False when another change got there first."""
+    async def replace(self, envelope: Envelope[EditionPublished]) -> None:
+        """Store the next revision; :class:`ConcurrentChange` when another got there first."""
         edition = envelope.data
         async with document_lock(self._editions, edition.edition_id):
             result = await self._editions.update_one(
@@ -46,7 +43,8 @@ class EditionStore:
                     "$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}},
                 },
             )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            raise ConcurrentChange(edition.edition_id)
 
     async def get(self, edition_id: str) -> EditionPublished | None:
         doc = await self._editions.find_one({"_id": edition_id}, {outbox.OUTBOX: 0})

@@ -19,7 +19,7 @@ from academy_kit.settings import ServiceSettings
 from academy_registration.adapters.applications import ApplicationStore, content
 from academy_registration.adapters.editions import EditionStore
 from academy_registration.domain import applications, editions
-from academy_registration.handlers.errors import (
+from academy_registration.domain.failures import (
     ApplicationNotFound,
     ApplicationWithdrawnAlready,
     RegistrationClosed,
@@ -79,12 +79,10 @@ class Applications:
             raise ApplicationNotFound(application_id)
         return doc
 
-    async def _changeable(self, application_id: str, token: str | None) -> Document:
-        doc = await self.read(application_id, token)
+    async def _check_changeable(self, doc: Document) -> None:
         if doc["status"] == "withdrawn":
-            raise ApplicationWithdrawnAlready(application_id)
+            raise ApplicationWithdrawnAlready(doc["_id"])
         await self.open_edition(doc["edition_id"], now())
-        return doc
 
     async def amend(
         self,
@@ -92,7 +90,8 @@ class Applications:
         token: str | None,
         changes: applications.ApplicationContentForm,
     ) -> Document:
-        doc = await self._changeable(application_id, token)
+        doc = await self.read(application_id, token)
+        await self._check_changeable(doc)
         event = applications.amend(
             content(doc),
             changes,
@@ -102,9 +101,9 @@ class Applications:
         )
         if event is None:
             return doc
-        await self.store.amend(outbox.envelope(event, self.settings.source))
+        amended = await self.store.amend(outbox.envelope(event, self.settings.source))
         self.relay.kick()
-        return await self.read(application_id, token)
+        return {**doc, **amended}
 
     async def withdraw(
         self, application_id: str, token: str | None, form: applications.WithdrawalForm
@@ -112,7 +111,7 @@ class Applications:
         doc = await self.read(application_id, token)
         if doc["status"] == "withdrawn":
             return doc
-        doc = await self._changeable(application_id, token)
+        await self._check_changeable(doc)
         event = ApplicationWithdrawn(
             application_id=application_id,
             edition_id=doc["edition_id"],
@@ -120,6 +119,6 @@ class Applications:
             reason=form.reason,
             withdrawn_at=now(),
         )
-        await self.store.withdraw(outbox.envelope(event, self.settings.source))
+        withdrawn = await self.store.withdraw(outbox.envelope(event, self.settings.source))
         self.relay.kick()
-        return await self.read(application_id, token)
+        return {**doc, **withdrawn}

@@ -29,8 +29,8 @@ from academy_registration.domain.editions import (
     publish,
     session_ids,
 )
+from academy_registration.domain.failures import NotSelected, UnknownEdition, UnknownSession
 from academy_registration.handlers.applications import new_id
-from academy_registration.handlers.errors import NotSelected, UnknownEdition, UnknownSession
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,11 @@ class Staff:
         self.relay.kick()
         return event
 
-    async def change_edition(self, edition_id: str, form: EditionForm) -> EditionPublished | None:
-        """The new revision; None when another change got there first."""
+    async def change_edition(self, edition_id: str, form: EditionForm) -> EditionPublished:
+        """The new revision (:class:`ConcurrentChange` when another change got there first)."""
         current = await self.edition(edition_id)
         event = publish(edition_id, form, revision=current.revision + 1, now=now())
-        if not await self.editions.replace(outbox.envelope(event, self.settings.source)):
-            return None
+        await self.editions.replace(outbox.envelope(event, self.settings.source))
         self.relay.kick()
         return event
 
@@ -97,10 +96,9 @@ class Staff:
     ) -> tuple[Document, bool]:
         """Record the participant present; ``(check-in, False)`` if they already were."""
         await self.session(edition_id, session_id)
-        found = await self.attendance.selected_participant(edition_id, participant_id)
-        if found is None:
+        application_id = await self.attendance.application_of_selected(edition_id, participant_id)
+        if application_id is None:
             raise NotSelected(edition_id, participant_id)
-        application_id, _ = found
         event = SessionAttended(
             application_id=application_id,
             edition_id=edition_id,

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Response, status
 
 from academy_contracts.events import EditionPublished
 from academy_kit.auth import Role, StaffOnly
-from academy_kit.problems import Problem
 from academy_registration.domain.editions import EditionForm, NewEdition
 from academy_registration.entrypoints.api.deps import StaffDep
 
@@ -44,9 +43,4 @@ async def create_edition(form: NewEdition, staff: StaffDep, response: Response) 
 )
 async def change_edition(edition_id: str, form: EditionForm, staff: StaffDep) -> EditionPublished:
     """Replace the edition's settings (→ EditionPublished with the next revision)."""
-    edition = await staff.change_edition(edition_id, form)
-    if edition is None:
-        raise Problem(
-            409, "concurrent-change", "Changed meanwhile", "Another change landed; read, retry."
-        )
-    return edition
+    return await staff.change_edition(edition_id, form)

@@ -7,12 +7,14 @@ from fastapi.responses import JSONResponse
 
 from academy_kit.idempotency import KeyReused
 from academy_kit.problems import Problem
-from academy_registration.adapters.applications import ConcurrentChange, DuplicateApplication
-from academy_registration.adapters.editions import EditionExists
 from academy_registration.domain.editions import quote_deadline
-from academy_registration.handlers.errors import (
+from academy_registration.domain.failures import (
     ApplicationNotFound,
     ApplicationWithdrawnAlready,
+    ConcurrentChange,
+    DuplicateApplication,
+    EditionExists,
+    Failure,
     NotSelected,
     RegistrationClosed,
     UnknownEdition,
@@ -110,18 +112,8 @@ def problem(exc: Exception) -> Problem:
     raise exc
 
 
-FAILURES: tuple[type[Exception], ...] = (
-    UnknownEdition,
-    RegistrationClosed,
-    DuplicateApplication,
-    KeyReused,
-    ApplicationNotFound,
-    ApplicationWithdrawnAlready,
-    ConcurrentChange,
-    EditionExists,
-    UnknownSession,
-    NotSelected,
-)
+FAILURES = (Failure, KeyReused)
+"""Every failure a command reports; :func:`problem` maps each to its problem."""
 
 
 def install(app: FastAPI) -> None:

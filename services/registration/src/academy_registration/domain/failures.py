@@ -1,39 +1,60 @@
-"""What a registration command can fail with; the HTTP layer turns each into a problem."""
+"""What a registration command can fail with; the HTTP layer turns each into a problem
+(``entrypoints/api/errors.py``), so a new failure needs only its class and its problem."""
 
 from __future__ import annotations
 
 from academy_contracts.events import EditionPublished
 
 
-class UnknownEdition(Exception):
+class Failure(Exception):
+    """Base of every failure a registration command reports to its caller."""
+
+
+class UnknownEdition(Failure):
     def __init__(self, edition_id: str, known: list[str]) -> None:
         super().__init__(edition_id)
         self.edition_id, self.known = edition_id, known
 
 
-class RegistrationClosed(Exception):
+class RegistrationClosed(Failure):
     def __init__(self, edition: EditionPublished) -> None:
         super().__init__(edition.edition_id)
         self.edition = edition
 
 
-class ApplicationNotFound(Exception):
+class ApplicationNotFound(Failure):
     """No application with this id, or not for this link token (the two are not told apart)."""
 
 
-class ApplicationWithdrawnAlready(Exception):
+class ApplicationWithdrawnAlready(Failure):
     pass
 
 
-class UnknownSession(Exception):
+class UnknownSession(Failure):
     def __init__(self, session_id: str, known: list[str]) -> None:
         super().__init__(session_id)
         self.session_id, self.known = session_id, known
 
 
-class NotSelected(Exception):
+class NotSelected(Failure):
     """The participant is not one of a cluster selected for the edition."""
 
     def __init__(self, edition_id: str, participant_id: str) -> None:
         super().__init__(participant_id)
         self.edition_id, self.participant_id = edition_id, participant_id
+
+
+class DuplicateApplication(Failure):
+    """The cluster (its ECCP id) already applied to the edition."""
+
+    def __init__(self, existing_id: str) -> None:
+        super().__init__(existing_id)
+        self.existing_id = existing_id
+
+
+class ConcurrentChange(Failure):
+    """Another change to the document landed between the read and the write."""
+
+
+class EditionExists(Failure):
+    pass
