@@ -16,6 +16,7 @@ from pydantic import EmailStr, Field, HttpUrl, StringConstraints, model_validato
 from pydantic_extra_types.country import CountryAlpha2
 
 from academy_contracts.values import (
+    BoundedText,
     ContractModel,
     Country,
     ExpenseCategory,
@@ -24,15 +25,11 @@ from academy_contracts.values import (
     Money,
     Participant,
     ParticipantRole,
+    Phone,
     Sector,
+    ShortText,
     UtcDateTime,
 )
-
-BoundedText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
-]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
 
 REQUIRED_TEAM = (
     ParticipantRole.CLUSTER_MANAGER,
@@ -270,7 +267,7 @@ class SessionAttended(AcademyEvent):
 class CompanyContact(ContractModel):
     full_name: ShortText
     email: EmailStr
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    phone: Phone | None = None
     language: Language
 
 

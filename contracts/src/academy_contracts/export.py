@@ -62,7 +62,7 @@ def _ce_headers() -> JsonSchema:
             "ce_type": attr("Versioned event type, e.g. org.euromed.academy.…v1."),
             "ce_specversion": {"const": "1.0"},
             "ce_time": {"type": "string", "format": "date-time"},
-            "ce_subject": attr("The application id (also the record key)."),
+            "ce_subject": attr("The event's key (also the record key): mostly the application id."),
             "ce_dataschema": attr("URN of the JSON Schema of the body."),
             f"ce_{CORRELATION_ATTR}": attr("Id of the request that caused the event."),
             "content-type": {"const": CONTENT_TYPE},
@@ -112,7 +112,8 @@ def asyncapi_document() -> JsonSchema:
             "title": "Cluster Academy events",
             "version": "1.0.0",
             "description": "Integration events of the Euromed Cluster Academy, as CloudEvents 1.0 "
-            "in Kafka binary content mode (ce_* headers, JSON body), keyed by application id.",
+            "in Kafka binary content mode (ce_* headers, JSON body), keyed by application id (or "
+            "by edition, company or message id for events about those).",
         },
         "defaultContentType": CONTENT_TYPE,
         "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka"}},

@@ -1,8 +1,10 @@
 """The registry of topics and event types: the one place that says which versioned CloudEvents
 type a model is published as, and on which Kafka topic.
 
-Topics group the events of one stream of the story, keyed by application id, so one cluster's
-events keep their order. Each topic has a dead-letter topic for messages a consumer cannot read.
+Topics group the events of one stream of the story, each keyed by its event's ``key`` (the
+application id, but the edition, company or message id where the event is about one of those),
+so one cluster's events keep their order. Each topic has a dead-letter topic for messages a
+consumer cannot read.
 """
 
 from __future__ import annotations
@@ -61,11 +63,14 @@ TOPIC_DESCRIPTIONS = {
 class EventSpec:
     """One versioned event type: its model, its topic, and what it means."""
 
-    name: str
     event_type: str
     model: type[IntegrationEvent]
     topic: Topic
     summary: str
+
+    @property
+    def name(self) -> str:
+        return self.model.__name__
 
     @property
     def version(self) -> str:
@@ -79,126 +84,108 @@ class EventSpec:
 
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec(
-        "EditionPublished",
         f"{TYPE_PREFIX}.edition.published.v1",
         EditionPublished,
         Topic.EDITIONS,
         "An edition of the Academy was created or changed (its whole new state).",
     ),
     EventSpec(
-        "CompanyRegistered",
         f"{TYPE_PREFIX}.company.registered.v1",
         CompanyRegistered,
         Topic.COMPANIES,
         "A company registered for networking with the clusters.",
     ),
     EventSpec(
-        "ApplicationSubmitted",
         f"{TYPE_PREFIX}.application.submitted.v1",
         ApplicationSubmitted,
         Topic.APPLICATIONS,
         "A cluster applied to an edition of the Academy.",
     ),
     EventSpec(
-        "ApplicationUpdated",
         f"{TYPE_PREFIX}.application.updated.v1",
         ApplicationUpdated,
         Topic.APPLICATIONS,
         "The applicant amended the application before the deadline.",
     ),
     EventSpec(
-        "ApplicationWithdrawn",
         f"{TYPE_PREFIX}.application.withdrawn.v1",
         ApplicationWithdrawn,
         Topic.APPLICATIONS,
         "The applicant withdrew the application before the deadline.",
     ),
     EventSpec(
-        "ApplicationScreened",
         f"{TYPE_PREFIX}.application.screened.v1",
         ApplicationScreened,
         Topic.APPLICATIONS,
         "The eligibility check of an application, with its reasons.",
     ),
     EventSpec(
-        "ClusterSelected",
         f"{TYPE_PREFIX}.cluster.selected.v1",
         ClusterSelected,
         Topic.SELECTION,
         "A cluster was selected for an edition.",
     ),
     EventSpec(
-        "ClusterWaitlisted",
         f"{TYPE_PREFIX}.cluster.waitlisted.v1",
         ClusterWaitlisted,
         Topic.SELECTION,
         "A cluster was put on an edition's waitlist.",
     ),
     EventSpec(
-        "ClusterRejected",
         f"{TYPE_PREFIX}.cluster.rejected.v1",
         ClusterRejected,
         Topic.SELECTION,
         "A cluster has no place in an edition (not selected, or its offer declined or lapsed).",
     ),
     EventSpec(
-        "OfferConfirmed",
         f"{TYPE_PREFIX}.offer.confirmed.v1",
         OfferConfirmed,
         Topic.SELECTION,
         "A selected cluster confirmed its place in an edition.",
     ),
     EventSpec(
-        "SessionAttended",
         f"{TYPE_PREFIX}.session.attended.v1",
         SessionAttended,
         Topic.ATTENDANCE,
         "A participant was checked in at a session.",
     ),
     EventSpec(
-        "ExpenseClaimed",
         f"{TYPE_PREFIX}.expense.claimed.v1",
         ExpenseClaimed,
         Topic.REIMBURSEMENT,
         "A participant claimed costs they advanced.",
     ),
     EventSpec(
-        "DocumentsMissing",
         f"{TYPE_PREFIX}.documents.missing.v1",
         DocumentsMissing,
         Topic.REIMBURSEMENT,
         "A claim lacks supporting documents; they are listed.",
     ),
     EventSpec(
-        "ReimbursementApproved",
         f"{TYPE_PREFIX}.reimbursement.approved.v1",
         ReimbursementApproved,
         Topic.REIMBURSEMENT,
         "A claim was approved: 90% of its eligible costs will be reimbursed.",
     ),
     EventSpec(
-        "ReimbursementRejected",
         f"{TYPE_PREFIX}.reimbursement.rejected.v1",
         ReimbursementRejected,
         Topic.REIMBURSEMENT,
         "A claim was refused.",
     ),
     EventSpec(
-        "ReimbursementPaid",
         f"{TYPE_PREFIX}.reimbursement.paid.v1",
         ReimbursementPaid,
         Topic.REIMBURSEMENT,
         "The approved amount of a claim was paid.",
     ),
     EventSpec(
-        "NotificationDelivered",
         f"{TYPE_PREFIX}.notification.delivered.v1",
         NotificationDelivered,
         Topic.NOTIFICATIONS,
         "A message was accepted by the mail server.",
     ),
     EventSpec(
-        "NotificationFailed",
         f"{TYPE_PREFIX}.notification.failed.v1",
         NotificationFailed,
         Topic.NOTIFICATIONS,

@@ -80,6 +80,15 @@ Identifier = Annotated[
 """An opaque id (UUID or ULID); safe in URLs, Kafka keys and MongoDB keys."""
 
 
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A name or a title: one line."""
+BoundedText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
+]
+"""Free text such as motivations: bounded, so one field cannot swell a document."""
+Phone = Annotated[str, StringConstraints(max_length=40)]
+
+
 class ContractModel(BaseModel):
     """Base of every contract model: immutable, and tolerant of fields added later within a
     version (a consumer built against v1.0 reads a v1.1 message)."""
@@ -99,11 +108,9 @@ class Participant(ContractModel):
 
     participant_id: Identifier
     role: ParticipantRole
-    full_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    full_name: ShortText
     email: EmailStr
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    phone: Phone | None = None
     language: Language
 
 

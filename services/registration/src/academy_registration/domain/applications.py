@@ -29,25 +29,25 @@ from academy_contracts.events import (
     team_problem,
 )
 from academy_contracts.values import (
+    BoundedText,
     Country,
     Identifier,
     Language,
     Participant,
     ParticipantRole,
+    Phone,
     Sector,
+    ShortText,
 )
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 class ParticipantForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: ParticipantRole
-    full_name: Name
+    full_name: ShortText
     email: EmailStr
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    phone: Phone | None = None
     language: Language
 
 
@@ -60,7 +60,7 @@ class ClusterForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: ShortText
     country: Country
     sector: Sector
     eccp_id: (
@@ -111,8 +111,8 @@ class ApplicationContentForm(BaseModel):
 
     cluster: ClusterForm
     participants: list[ParticipantForm] = Field(min_length=3, max_length=3)
-    motivations: Text
-    expectations: Text
+    motivations: BoundedText
+    expectations: BoundedText
     can_advance_costs: bool
     commits_to_attend: bool
 
@@ -134,7 +134,7 @@ class ApplicationForm(ApplicationContentForm):
 class WithdrawalForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Text | None = None
+    reason: BoundedText | None = None
 
 
 def submit(

@@ -4,15 +4,12 @@ metropolis, or anywhere) register to network with the clusters."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_extra_types.country import CountryAlpha2
 
 from academy_contracts.events import CompanyContact, CompanyRegistered
-from academy_contracts.values import Identifier, Sector
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from academy_contracts.values import Identifier, Sector, ShortText
 
 
 class CompanyForm(BaseModel):
