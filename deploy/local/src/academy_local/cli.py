@@ -1,9 +1,12 @@
-"""``academy-local``: start, stop and inspect the local Kafka broker and FerretDB.
+"""``academy-local``: start, stop and inspect the local Kafka broker and FerretDB, or run the
+whole system on them.
 
 academy-local up [--stack dev|test]      start both (idempotent), wait, create topics
 academy-local down [--stack …] [--wipe]  stop both (idempotent); --wipe deletes their data
 academy-local status [--stack …]         pids and whether each answers
 academy-local env [--stack …]            KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI lines to export
+academy-local run [--stack …]            the servers, a mail sink and the four services, until
+                                         Ctrl-C (what ``make up`` runs)
 """
 
 from __future__ import annotations
