@@ -3,7 +3,6 @@ registration's and attendance's events as those services send them, put on the r
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,9 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
 from fastapi import FastAPI
 
 from academy_contracts.events import (
@@ -27,7 +23,6 @@ from academy_contracts.events import (
     RejectionReason,
     SessionAttended,
 )
-from academy_contracts.registry import Topic, spec_for_type
 from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
 from academy_kit import links
 from academy_reimbursement.adapters.cohort import CohortStore
@@ -181,58 +176,6 @@ async def _attended_all(
     store: CohortStore, edition_id: str, participant_id: str, want: set[str]
 ) -> bool:
     return want <= await store.attended(edition_id, participant_id)
-
-
-Received = Callable[..., Awaitable[list[tuple[str, dict[str, Any]]]]]
-
-
-@pytest.fixture
-def received(servers: Any, topic_records: Any) -> Received:
-    """The (event name, body) of the reimbursement records keyed by ``key``, in order: waits
-    for ``expect`` of them, then a moment longer to catch any that should not be there."""
-
-    async def read(key: str, *, expect: int) -> list[tuple[str, dict[str, Any]]]:
-        def wanted(record: ConsumerRecord[bytes, bytes]) -> bool:
-            return bool(record.key.decode() == key)
-
-        records = await topic_records(
-            servers.kafka_bootstrap, Topic.REIMBURSEMENT, wanted, expect=expect
-        )
-        return [(_name(r), json.loads(r.value)) for r in records]
-
-    return read
-
-
-def _name(record: ConsumerRecord[bytes, bytes]) -> str:
-    return spec_for_type(dict(record.headers)["ce_type"].decode()).name
-
-
-@pytest.fixture
-def caught_up(service: httpx.AsyncClient) -> Callable[[], Awaitable[bool]]:
-    """Whether the service's consumer group has committed every event on the topics it reads:
-    a test that redelivers an event waits for this, then checks that nothing changed."""
-    settings: ReimbursementSettings = service.app.state.settings  # type: ignore[attr-defined]
-
-    async def probe() -> bool:
-        bootstrap = settings.kafka_bootstrap_servers
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        await admin.start()
-        await consumer.start()
-        try:
-            partitions = [
-                TopicPartition(topic["topic"], partition["partition"])
-                for topic in await admin.describe_topics([t.value for t in CONSUMED])
-                for partition in topic["partitions"]
-            ]
-            committed = await admin.list_consumer_group_offsets(settings.group_id)
-            ends = await consumer.end_offsets(partitions)
-            return all(p in committed and committed[p].offset >= ends[p] for p in partitions)
-        finally:
-            await consumer.stop()
-            await admin.close()
-
-    return probe
 
 
 @pytest.fixture
