@@ -1,14 +1,17 @@
 """Claims: one document per claim, holding its lines, documents' references, state and, until
 the relay has sent them, the events of the change that wrote it (embedded outbox).
 
-``claim_key`` (edition + participant) is unique: a participant has one claim per edition, so a
-resubmission, however it arrives, cannot create a second one. Every change of a claim reads,
-decides and writes under the claim's lock (:func:`academy_kit.mongo.document_lock`), since
-FerretDB 1.x would lose one of two concurrent updates.
+The claim's id is derived from its edition and participant (:func:`claim_id_of`): a participant
+has one claim per edition, so a resubmission, however it arrives, is an insert of the same
+``_id`` and cannot create a second one, and the participant's claim is found by ``_id``. Every
+change of a claim reads, decides and writes under the claim's lock
+(:func:`academy_kit.mongo.document_lock`), since FerretDB 1.x would lose one of two concurrent
+updates.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,7 +27,11 @@ from academy_kit.mongo import Document, document_lock
 from academy_reimbursement.domain.claims import Claim, ClaimForm, ClaimState
 
 CLAIMS = "claims"
-CLAIM_KEY = "claim_key"
+
+
+def claim_id_of(edition_id: str, participant_id: str) -> str:
+    """The id of the participant's one claim for the edition."""
+    return "claim-" + hashlib.sha256(f"{edition_id}/{participant_id}".encode()).hexdigest()[:32]
 
 
 class ClaimExists(Exception):
@@ -48,15 +55,13 @@ class ClaimStore:
         self._claims = db[CLAIMS]
 
     async def ensure_indexes(self) -> None:
-        await self._claims.create_index(CLAIM_KEY, unique=True, name="one_claim_per_participant")
         await self._claims.create_index([("edition_id", ASCENDING), ("state", ASCENDING)])
 
     async def add(self, claim: Claim, form: ClaimForm, events: list[Envelope[Any]]) -> None:
-        """Insert the claim with its events in one write; raises :class:`ClaimExists` when the
-        participant already has a claim for the edition."""
+        """Insert the claim (its id from :func:`claim_id_of`) with its events in one write;
+        raises :class:`ClaimExists` when the participant already has a claim for the edition."""
         doc = {
             "_id": claim.claim_id,
-            CLAIM_KEY: f"{claim.edition_id}/{claim.participant_id}",
             FINGERPRINT: fingerprint(form),
             **_fields(claim),
             outbox.OUTBOX: outbox.entries(events),
@@ -64,7 +69,7 @@ class ClaimStore:
         try:
             await self._claims.insert_one(doc)
         except DuplicateKeyError:
-            existing = await self._claims.find_one({CLAIM_KEY: doc[CLAIM_KEY]}, {outbox.OUTBOX: 0})
+            existing = await self._claims.find_one({"_id": claim.claim_id}, {outbox.OUTBOX: 0})
             if existing is None:
                 raise
             raise ClaimExists(_claim(existing), existing[FINGERPRINT] == doc[FINGERPRINT]) from None
@@ -87,10 +92,7 @@ class ClaimStore:
         return None if doc is None else _claim(doc)
 
     async def of_participant(self, edition_id: str, participant_id: str) -> Claim | None:
-        doc = await self._claims.find_one(
-            {CLAIM_KEY: f"{edition_id}/{participant_id}"}, {outbox.OUTBOX: 0}
-        )
-        return None if doc is None else _claim(doc)
+        return await self.get(claim_id_of(edition_id, participant_id))
 
     async def find(
         self, query: Document, *, skip: int = 0, limit: int = 0

@@ -4,7 +4,6 @@ documents to a line until the claim is complete."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from academy_kit import links, outbox
 from academy_kit.mongo import now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.problems import Problem
-from academy_reimbursement.adapters.claims import ClaimExists, ClaimStore
+from academy_reimbursement.adapters.claims import ClaimExists, ClaimStore, claim_id_of
 from academy_reimbursement.adapters.cohort import Claimant, CohortStore
 from academy_reimbursement.adapters.documents import DocumentStore, StoredDocument, Upload
 from academy_reimbursement.domain.claims import (
@@ -120,7 +119,7 @@ class Participants:
         claim = Claim.submit(
             form,
             documents,
-            claim_id=uuid.uuid4().hex,
+            claim_id=claim_id_of(claimant.edition_id, claimant.participant_id),
             application_id=claimant.application_id,
             edition_id=claimant.edition_id,
             participant_id=claimant.participant_id,
@@ -145,16 +144,17 @@ class Participants:
     async def claim(self, claimant: Claimant) -> Claim:
         claim = await self.claims.of_participant(claimant.edition_id, claimant.participant_id)
         if claim is None:
-            raise Problem(404, "no-claim", "No claim", "This participant has not claimed yet.")
+            raise _no_claim()
         return claim
 
     async def attach(self, claimant: Claimant, line_id: str, document_ids: list[str]) -> Claim:
         """Add uploaded documents to a line of the claim; the claim is complete once every line
         has the documents its category requires."""
-        submitted = await self.claim(claimant)
-        documents = await self._resolve(claimant, set(document_ids), field="document_ids")
-        async with self.claims.changing(submitted.claim_id) as claim:
-            assert claim is not None  # claims are never deleted
+        claim_id = claim_id_of(claimant.edition_id, claimant.participant_id)
+        async with self.claims.changing(claim_id) as claim:
+            if claim is None:
+                raise _no_claim()
+            documents = await self._resolve(claimant, set(document_ids), field="document_ids")
             if claim.line(line_id) is None:
                 raise Problem(
                     404,
@@ -234,3 +234,7 @@ def _not_found() -> Problem:
         "Participant not found",
         "No participant matches this application, participant id and link token.",
     )
+
+
+def _no_claim() -> Problem:
+    return Problem(404, "no-claim", "No claim", "This participant has not claimed yet.")
