@@ -420,6 +420,12 @@ def _counts(chosen: Iterable[Candidate]) -> Counter[Country | Sector | None]:
     return counts
 
 
+def broken(chosen: Sequence[Candidate], rules: BalanceRules) -> list[Relaxation]:
+    """The rules `chosen` breaks, each as the relaxation that would let it hold (empty when
+    every rule holds): a check of any choice, `greedy`'s included."""
+    return _relaxations(chosen, _rules(rules))
+
+
 def _relaxations(chosen: Sequence[Candidate], rules: Sequence[_Rule]) -> list[Relaxation]:
     """How far the choice strays from each rule: with the fewest violations in total, this
     is the nearest relaxation, and the choice is the optimum under it."""
@@ -624,9 +630,9 @@ def best_replacement(
     """Who gets the place a selected cluster gave up: the best-ranked waitlisted cluster that
     keeps the capacity and every maximum, except that one bringing a country or sector short
     of its minimum closer to it comes first (two such groups before one). Offers go out one at
-    a time, so this looks one step ahead only; `solve` remains the exact answer."""
+    a time, so this looks one step ahead only; `solve` remains the exact answer. No cluster
+    is both selected and waitlisted (a decision has one status)."""
     counts = _counts(selected)
-    taken = {candidate.application_id for candidate in selected}
 
     def shortfalls_eased(candidate: Candidate) -> int:
         minimums = (
@@ -635,9 +641,5 @@ def best_replacement(
         )
         return sum(counts[group] < minimum for group, minimum in minimums)
 
-    fitting = [
-        candidate
-        for candidate in waitlist
-        if candidate.application_id not in taken and _admits(counts, candidate, rules)
-    ]
+    fitting = [candidate for candidate in waitlist if _admits(counts, candidate, rules)]
     return min(fitting, key=lambda c: (-shortfalls_eased(c), priority(c)), default=None)

@@ -184,11 +184,8 @@ def _refill(selection: Selection, released: list[Decision], now: datetime) -> Tr
         holding = [d.candidate for d in current.decisions if d.status in HOLDING]
         if len(holding) >= rules.capacity:
             break
-        waiting = sorted(
-            (d for d in current.decisions if d.status is DecisionStatus.WAITLISTED),
-            key=lambda d: d.waitlist_rank or 0,
-        )
-        chosen = best_replacement(holding, [d.candidate for d in waiting], rules)
+        waiting = [d.candidate for d in current.decisions if d.status is DecisionStatus.WAITLISTED]
+        chosen = best_replacement(holding, waiting, rules)
         if chosen is None:
             break
         promoted = _promoted(current, chosen.application_id, now)
