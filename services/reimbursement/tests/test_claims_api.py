@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -152,6 +152,8 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
     assert {d["document_id"] for d in claimed["documents"]} == {ticket, boarding, invoice}
     assert approval["eligible"] == {"amount": "1300.00", "currency": "EUR"}
     assert approval["approved"] == {"amount": "1170.00", "currency": "EUR"}
+    decided_at = datetime.fromisoformat(approved.json()["decided_at"])
+    assert datetime.fromisoformat(approval["approved_at"]) == decided_at  # one instant
     assert payment["amount"] == {"amount": "1170.00", "currency": "EUR"}
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -101,6 +101,7 @@ class FinanceStore:
         return {ExpenseCategory(k): Decimal(v) for k, v in stored.items()}
 
     async def set_caps(self, edition_id: str, caps: dict[ExpenseCategory, Decimal]) -> None:
+        """Replace the caps finance set for the edition by ``caps``."""
         async with document_lock(self._caps, edition_id):
             await self._caps.update_one(
                 {"_id": edition_id},
@@ -115,12 +116,13 @@ class FinanceStore:
 
     async def batch(self, batch_id: str) -> Batch | None:
         doc = await self._batches.find_one({"_id": batch_id})
-        return None if doc is None else Batch.model_validate({**doc, "batch_id": doc["_id"]})
+        return None if doc is None else _batch(doc)
 
-    async def batch_paid(self, batch_id: str, reference: str, by: str, at: datetime) -> None:
-        """Mark the batch paid, keeping the first reference and instant if it was already."""
+    async def batch_paid(self, batch_id: str, reference: str, by: str, at: datetime) -> Batch:
+        """Mark the batch paid, keeping the first reference and instant if it was already; the
+        batch as stored then."""
         async with document_lock(self._batches, batch_id):
-            await self._batches.update_one(
+            doc = await self._batches.find_one_and_update(
                 {"_id": batch_id, "state": BatchState.OPEN.value},
                 {
                     "$set": {
@@ -130,4 +132,14 @@ class FinanceStore:
                         "paid_at": at.isoformat(),
                     }
                 },
+                return_document=ReturnDocument.AFTER,
             )
+            if doc is None:  # paid already
+                doc = await self._batches.find_one({"_id": batch_id})
+        if doc is None:
+            raise LookupError(f"no payment batch {batch_id!r}")  # batches are never deleted
+        return _batch(doc)
+
+
+def _batch(doc: Document) -> Batch:
+    return Batch.model_validate({**doc, "batch_id": doc["_id"]})

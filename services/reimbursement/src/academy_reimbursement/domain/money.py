@@ -84,4 +84,9 @@ class RateTable:
 
     def to_eur(self, amount: Decimal, currency: Currency, on: date) -> Decimal:
         """``amount`` of ``currency`` spent on ``on``, in euros, rounded by :func:`to_cents`."""
-        return to_cents(_EXACT.divide(amount, self.rate_on(currency, on)))
+        return at_rate(amount, self.rate_on(currency, on))
+
+
+def at_rate(amount: Decimal, units_per_eur: Decimal) -> Decimal:
+    """``amount`` in euros at ``units_per_eur``, rounded by :func:`to_cents`."""
+    return to_cents(_EXACT.divide(amount, units_per_eur))

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from academy_contracts.values import Currency, ExpenseCategory
-from academy_reimbursement.domain.money import REIMBURSED_SHARE, RateTable, share_of
+from academy_reimbursement.domain.money import REIMBURSED_SHARE, RateTable, at_rate, share_of
 
 Caps = Mapping[ExpenseCategory, Decimal]
 """The most that is eligible per category of one claim, in euros."""
@@ -60,14 +60,7 @@ class Assessment(BaseModel):
 
 def assess(lines: Sequence[LineToConvert], rates: RateTable, caps: Caps) -> Assessment:
     """Count a claim; raises :class:`~.money.MissingRate` when a line's rate is unknown."""
-    converted = [
-        ConvertedLine(
-            **line.model_dump(),
-            units_per_eur=rates.rate_on(line.currency, line.expense_date),
-            eur=rates.to_eur(line.amount, line.currency, line.expense_date),
-        )
-        for line in lines
-    ]
+    converted = [_converted(line, rates) for line in lines]
     categories = []
     for category in ExpenseCategory:
         claimed = sum((c.eur for c in converted if c.category is category), Decimal("0.00"))
@@ -88,4 +81,11 @@ def assess(lines: Sequence[LineToConvert], rates: RateTable, caps: Caps) -> Asse
         categories=categories,
         eligible_eur=eligible,
         reimbursed_eur=share_of(eligible),
+    )
+
+
+def _converted(line: LineToConvert, rates: RateTable) -> ConvertedLine:
+    units_per_eur = rates.rate_on(line.currency, line.expense_date)
+    return ConvertedLine(
+        **line.model_dump(), units_per_eur=units_per_eur, eur=at_rate(line.amount, units_per_eur)
     )

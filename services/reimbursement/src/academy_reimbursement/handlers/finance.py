@@ -99,7 +99,7 @@ class Finance:
     ) -> dict[ExpenseCategory, Decimal]:
         """Set the edition's own caps for the categories given; the others keep the defaults."""
         await self.store.set_caps(edition_id, caps)
-        return await self.caps(edition_id)
+        return caps_in_force(self.default_caps, caps)
 
     # Attendance
 
@@ -195,7 +195,7 @@ class Finance:
                 participant_id=claim.participant_id,
                 eligible=_eur(assessment.eligible_eur),
                 approved=_eur(assessment.reimbursed_eur),
-                approved_at=now(),
+                approved_at=approved.updated_at,
             )
             await self.claims.save(approved, [outbox.envelope(event, self.source)])
         self.relay.kick()
@@ -246,11 +246,14 @@ class Finance:
             created_at=now(),
         )
         await self.store.add_batch(batch)
+        joined = []
         for claim_id in payable:
             async with self.claims.changing(claim_id) as claim:
                 if claim is not None and claim.payable:
-                    await self.claims.save(claim.into_batch(batch.batch_id, now()), [])
-        return batch, await self.claims.in_batch(batch.batch_id)
+                    joining = claim.into_batch(batch.batch_id, now())
+                    await self.claims.save(joining, [])
+                    joined.append(joining)
+        return batch, sorted(joined, key=lambda c: c.submitted_at)
 
     async def batch(self, batch_id: str) -> tuple[Batch, list[Claim]]:
         batch = await self.store.batch(batch_id)
@@ -266,12 +269,15 @@ class Finance:
         """Record the batch's transfers as made: each claim still approved becomes paid
         (→ ReimbursementPaid) in its own write. Running it again pays nobody twice; it finishes
         what an interrupted run left."""
-        _, claims = await self.batch(batch_id)
-        for member in claims:
+        _, members = await self.batch(batch_id)
+        claims = []
+        for member in members:
             if member.state is not ClaimState.APPROVED:
+                claims.append(member)
                 continue
             async with self.claims.changing(member.claim_id) as claim:
                 if claim is None or claim.state is not ClaimState.APPROVED:
+                    claims.append(claim or member)
                     continue
                 paid = claim.pay(reference, now())
                 assert claim.assessment is not None  # approved claims are assessed
@@ -285,9 +291,10 @@ class Finance:
                     paid_at=paid.updated_at,
                 )
                 await self.claims.save(paid, [outbox.envelope(event, self.source)])
-        await self.store.batch_paid(batch_id, reference, by.subject, now())
+                claims.append(paid)
+        batch = await self.store.batch_paid(batch_id, reference, by.subject, now())
         self.relay.kick()
-        return await self.batch(batch_id)
+        return batch, claims
 
 
 def _eur(amount: Decimal) -> Money:
