@@ -150,5 +150,5 @@ def intake(selection: httpx.AsyncClient, send: Any, eventually: Any) -> Intake:
 
 
 async def _screened(app: Any, application_id: str) -> bool:
-    application = await app.state.store.get(application_id)
+    application = await app.state.commands.applications.get(application_id)
     return application is not None and application.screening is not None

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 async def test_applications_wait_for_their_edition_then_are_screened_with_reasons(
     selection: Any, events: Any, send: Any, received: Any, eventually: Any
 ) -> None:
-    store = selection.app.state.store
+    store = selection.app.state.commands.applications
     fine = events.submitted()
     no_costs = events.submitted(can_advance_costs=False, commits_to_attend=False)
     late = events.submitted(late=True)
@@ -51,7 +51,7 @@ async def test_applications_wait_for_their_edition_then_are_screened_with_reason
 async def test_redelivery_and_a_late_older_update_change_nothing(
     selection: Any, events: Any, send: Any, received: Any, eventually: Any
 ) -> None:
-    store = selection.app.state.store
+    store = selection.app.state.commands.applications
     submitted = events.submitted()
     newest = events.updated(submitted, 3, motivations="The newest motivations.")
     older = events.updated(submitted, 2, motivations="Older motivations, arriving late.")
@@ -67,7 +67,7 @@ async def test_redelivery_and_a_late_older_update_change_nothing(
     assert stored.revision == 4
     assert stored.motivations == "The newest motivations."
     assert stored.submitted_at == submitted.submitted_at
-    assert await store.count(events.edition_id) == 1
+    assert len(await store.of_edition(events.edition_id)) == 1
 
     screened = await received(
         Topic.APPLICATIONS, {submitted.application_id}, expect=2, types={"ApplicationScreened"}

@@ -1,9 +1,10 @@
 """Applications in selection's own database: one document per application at its latest
 revision, embedding the outbox entries (ApplicationScreened) of the write that screened it.
 
-Every update holds the document's lock (:func:`academy_kit.mongo.document_lock`): the relay's
-``$pull`` and the two consumers (applications, and editions screening what waited for them)
-update these documents, and FerretDB 1.x would lose one of two concurrent updates."""
+Every update holds the document's lock (:func:`academy_kit.mongo.document_lock`): the
+consumer (an application's events, and an edition's screening what waited for it) and the
+relay's ``$pull`` update these documents, and FerretDB 1.x would lose one of two concurrent
+updates."""
 
 from __future__ import annotations
 
@@ -110,6 +111,3 @@ class ApplicationStore:
 
     async def done_awaiting(self, application_id: str) -> None:
         await self._awaiting.delete_one({"_id": application_id})
-
-    async def count(self, edition_id: str) -> int:
-        return await self._applications.count_documents({"edition_id": edition_id})

@@ -6,6 +6,7 @@ The edition consumer and staff's requests update one document, so every update h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -14,10 +15,21 @@ from pymongo.errors import DuplicateKeyError
 from academy_kit.mongo import Document, document_lock
 from academy_selection.domain.editions import Edition
 from academy_selection.domain.reviews import ReviewPolicy
+from academy_selection.domain.selection import BalancePolicy
 
 EDITIONS = "editions"
 REVIEW_POLICY = "review_policy"
 BALANCE = "balance"
+
+
+@dataclass(frozen=True)
+class StoredEdition:
+    """What EditionPublished said, and what staff set here: the review policy (the defaults
+    until they set one) and the balance rules they set (none: the defaults throughout)."""
+
+    edition: Edition
+    review_policy: ReviewPolicy
+    balance: BalancePolicy
 
 
 class EditionStore:
@@ -38,29 +50,29 @@ class EditionStore:
             return False
         return True
 
-    async def get(self, edition_id: str) -> Edition | None:
+    async def find(self, edition_id: str) -> StoredEdition | None:
+        """The edition with its review policy and balance rules, in one read."""
         doc = await self._editions.find_one({"_id": edition_id})
-        return None if doc is None else Edition.model_validate({**doc, "edition_id": doc["_id"]})
+        if doc is None:
+            return None
+        policy, balance = doc.get(REVIEW_POLICY), doc.get(BALANCE)
+        return StoredEdition(
+            edition=Edition.model_validate({**doc, "edition_id": doc["_id"]}),
+            review_policy=ReviewPolicy() if policy is None else ReviewPolicy.model_validate(policy),
+            balance=BalancePolicy() if balance is None else BalancePolicy.model_validate(balance),
+        )
 
-    async def review_policy(self, edition_id: str) -> ReviewPolicy:
-        """The edition's review policy, the defaults until staff set one."""
-        doc = await self._editions.find_one({"_id": edition_id}, {REVIEW_POLICY: 1})
-        stored = (doc or {}).get(REVIEW_POLICY)
-        return ReviewPolicy() if stored is None else ReviewPolicy.model_validate(stored)
+    async def get(self, edition_id: str) -> Edition | None:
+        stored = await self.find(edition_id)
+        return None if stored is None else stored.edition
 
     async def set_review_policy(self, edition_id: str, policy: ReviewPolicy) -> bool:
         """False when the edition is unknown."""
         return await self._set(edition_id, REVIEW_POLICY, policy.model_dump(mode="json"))
 
-    async def balance(self, edition_id: str) -> dict[str, Any] | None:
-        """The balance rules staff set for the edition, as stored; None until they set any."""
-        doc = await self._editions.find_one({"_id": edition_id}, {BALANCE: 1})
-        stored: dict[str, Any] | None = (doc or {}).get(BALANCE)
-        return stored
-
-    async def set_balance(self, edition_id: str, rules: dict[str, Any]) -> bool:
+    async def set_balance(self, edition_id: str, policy: BalancePolicy) -> bool:
         """False when the edition is unknown."""
-        return await self._set(edition_id, BALANCE, rules)
+        return await self._set(edition_id, BALANCE, policy.model_dump(mode="json"))
 
     async def _set(self, edition_id: str, field: str, value: dict[str, Any]) -> bool:
         async with document_lock(self._editions, edition_id):

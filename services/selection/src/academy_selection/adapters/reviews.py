@@ -38,10 +38,6 @@ class ReviewStore:
             )
         return result.upserted_id is not None
 
-    async def get(self, application_id: str, reviewer: str) -> Review | None:
-        doc = await self._reviews.find_one({"_id": _key(application_id, reviewer)})
-        return None if doc is None else _review(doc)
-
     async def of_application(self, application_id: str) -> list[Review]:
         cursor = self._reviews.find({"application_id": application_id})
         return [_review(doc) async for doc in cursor.sort("_id", ASCENDING)]

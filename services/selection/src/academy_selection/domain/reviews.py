@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
 from academy_contracts.values import Country, UtcDateTime
 
@@ -154,6 +161,7 @@ class ReviewerProgress:
     to_review: int
     """Eligible applications this reviewer may review (their conflicts left out)."""
 
+    @computed_field  # type: ignore[prop-decorator]  # mypy: no decorator above @property
     @property
     def remaining(self) -> int:
         return max(0, self.to_review - self.reviewed)

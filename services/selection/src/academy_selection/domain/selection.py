@@ -8,8 +8,8 @@ Pure: the handlers supply the clock and the stores.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -51,8 +51,7 @@ class Bound(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.maximum is not None and self.maximum < self.minimum:
-            raise ValueError("maximum must not be below minimum")
+        Bounds(self.minimum, self.maximum)  # refuses a maximum below the minimum
         return self
 
     @classmethod
@@ -180,6 +179,19 @@ class Unranked:
     needed: int
 
 
+def short_of_reviews(
+    eligible: Iterable[str], reviews: Iterable[Review], policy: ReviewPolicy
+) -> list[Unranked]:
+    """The eligible applications (by id, in the order given) with fewer reviews than the
+    policy asks: they cannot be ranked yet."""
+    counts = Counter(review.application_id for review in reviews)
+    return [
+        Unranked(application_id, counts[application_id], policy.min_reviews)
+        for application_id in eligible
+        if counts[application_id] < policy.min_reviews
+    ]
+
+
 @dataclass(frozen=True)
 class Draft:
     """What publishing now would decide; ``rules`` are those the selection keeps to (the
@@ -228,7 +240,7 @@ def _decision(
 
 def draft(
     applications: Iterable[Application],
-    reviews: Iterable[Review],
+    reviews: Collection[Review],
     policy: ReviewPolicy,
     rules: BalanceRules,
     now: datetime,
@@ -246,7 +258,10 @@ def draft(
         for a in applications
         if a.status is ApplicationStatus.ACTIVE and a.screening is not None
     }
-    candidates, unranked, rejected = [], [], []
+    eligible = [a.application_id for a in running.values() if a.eligible]
+    unranked = short_of_reviews(eligible, reviews, policy)
+    waiting = {u.application_id for u in unranked}
+    candidates, rejected = [], []
     for application in running.values():
         if not application.eligible:
             reasons = application.screening.reasons if application.screening else []
@@ -261,10 +276,8 @@ def draft(
                 )
             )
             continue
-        own = by_application[application.application_id]
-        score = mean_score(own)
-        if score is None or len(own) < policy.min_reviews:
-            unranked.append(Unranked(application.application_id, len(own), policy.min_reviews))
+        score = mean_score(by_application[application.application_id])
+        if score is None or application.application_id in waiting:  # None: not reviewed
             continue
         candidates.append(
             Candidate(

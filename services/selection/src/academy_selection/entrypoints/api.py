@@ -15,9 +15,16 @@ from academy_contracts.events import ClusterProfile, OfferActor
 from academy_kit import links
 from academy_kit.auth import Role, StaffMember, StaffOnly
 from academy_kit.problems import Problem
+from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport
-from academy_selection.domain.reviews import Review, ReviewPolicy
-from academy_selection.domain.selection import BalancePolicy, Decision, DecisionStatus, Selection
+from academy_selection.domain.reviews import Review, ReviewerProgress, ReviewPolicy
+from academy_selection.domain.selection import (
+    BalancePolicy,
+    Decision,
+    DecisionStatus,
+    Selection,
+    Unranked,
+)
 from academy_selection.handlers.commands import Commands
 
 router = APIRouter(prefix="/v1")
@@ -169,23 +176,10 @@ async def reviews_of(application_id: str, run: Run, member: Staff) -> list[Revie
     return await run.reviews_of(application_id, member)
 
 
-class ReviewerProgressOut(BaseModel):
-    reviewer: str
-    reviewed: int
-    to_review: int
-    remaining: int
-
-
-class Awaiting(BaseModel):
-    application_id: str
-    reviews: int
-    needed: int
-
-
 class ProgressOut(BaseModel):
     min_reviews: int
-    reviewers: list[ReviewerProgressOut]
-    awaiting: list[Awaiting]
+    reviewers: list[ReviewerProgress]
+    awaiting: list[Unranked]
 
 
 @router.get("/editions/{edition_id}/review-progress", tags=["reviews"])
@@ -193,27 +187,11 @@ async def review_progress(edition_id: str, run: Run, _: Staff) -> ProgressOut:
     """Each reviewer's progress, and the eligible applications still short of reviews."""
     found = await run.progress(edition_id)
     return ProgressOut(
-        min_reviews=found.min_reviews,
-        reviewers=[
-            ReviewerProgressOut(
-                reviewer=p.reviewer,
-                reviewed=p.reviewed,
-                to_review=p.to_review,
-                remaining=p.remaining,
-            )
-            for p in found.reviewers
-        ],
-        awaiting=[Awaiting(**vars(u)) for u in found.awaiting],
+        min_reviews=found.min_reviews, reviewers=found.reviewers, awaiting=found.awaiting
     )
 
 
 # Selection
-
-
-class RelaxationOut(BaseModel):
-    rule: str
-    bound: int
-    relaxed_to: int
 
 
 class Preview(BaseModel):
@@ -221,7 +199,7 @@ class Preview(BaseModel):
     conflicts: list[list[str]] = Field(
         description="Sets of rules that cannot hold together (empty when all can)"
     )
-    relaxations: list[RelaxationOut] = Field(
+    relaxations: list[Relaxation] = Field(
         description="The nearest rules that can hold: each rule moved, and how far"
     )
     objective: Decimal
@@ -230,7 +208,7 @@ class Preview(BaseModel):
     selected: list[Decision]
     waitlist: list[Decision]
     rejected: list[Decision]
-    unranked: list[Awaiting] = Field(description="Eligible applications short of reviews")
+    unranked: list[Unranked] = Field(description="Eligible applications short of reviews")
 
 
 class PublishRequest(BaseModel):
@@ -257,14 +235,14 @@ async def preview(edition_id: str, run: Run, _: Admin) -> Preview:
     return Preview(
         feasible=outcome.feasible,
         conflicts=[list(c) for c in outcome.conflicts],
-        relaxations=[RelaxationOut(**vars(r)) for r in outcome.relaxations],
+        relaxations=list(outcome.relaxations),
         objective=outcome.objective,
         capacity=draft.rules.capacity,
         rules=BalancePolicy.of(draft.rules),
         selected=draft.of_status(DecisionStatus.OFFERED),
         waitlist=draft.of_status(DecisionStatus.WAITLISTED),
         rejected=draft.of_status(DecisionStatus.REJECTED),
-        unranked=[Awaiting(**vars(u)) for u in draft.unranked],
+        unranked=draft.unranked,
     )
 
 
@@ -321,28 +299,21 @@ async def close_waitlist(edition_id: str, run: Run, _: Admin) -> Selection:
 async def offer(application_id: str, run: Run, _: Actor) -> Decision:
     """The cluster's decision: its offer and deadline, its waitlist place, or why it has no
     place."""
-    return _decision(await run.decision(application_id), application_id)
+    return await run.decision(application_id)
 
 
 @router.post("/applications/{application_id}/offer/confirm", tags=["offers"])
 async def confirm_offer(application_id: str, run: Run, actor: Actor) -> Decision:
     """Confirm the cluster's place before the offer deadline (→ OfferConfirmed); confirming
     again changes nothing."""
-    return _decision(await run.confirm(application_id, actor), application_id)
+    return await run.confirm(application_id, actor)
 
 
 @router.post("/applications/{application_id}/offer/decline", tags=["offers"])
 async def decline_offer(application_id: str, run: Run, _: Actor) -> Decision:
     """Give up the cluster's place (→ ClusterRejected offer_declined); the best waitlisted
     cluster that keeps the balance rules is offered it (→ ClusterSelected)."""
-    return _decision(await run.decline(application_id), application_id)
-
-
-def _decision(selection: Selection, application_id: str) -> Decision:
-    decision = selection.decision(application_id)
-    if decision is None:  # the command refuses an application without a decision
-        raise RuntimeError(f"no decision for {application_id}")
-    return decision
+    return await run.decline(application_id)
 
 
 # Report

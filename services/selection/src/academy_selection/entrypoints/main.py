@@ -48,7 +48,6 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
             consumer.subscribe(
                 broker, (Topic.EDITIONS, Topic.APPLICATIONS), settings, handlers.handle
             )
-            app.state.store = applications
             app.state.commands = Commands(
                 applications=applications,
                 editions=editions,

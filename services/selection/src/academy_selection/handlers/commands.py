@@ -7,6 +7,7 @@ an RFC 9457 problem naming what is wrong and what would be accepted.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,12 +20,11 @@ from academy_kit.mongo import now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.problems import Problem
 from academy_selection.adapters.applications import ApplicationStore
-from academy_selection.adapters.editions import EditionStore
+from academy_selection.adapters.editions import EditionStore, StoredEdition
 from academy_selection.adapters.reviews import ReviewStore
 from academy_selection.adapters.selections import SelectionStore
 from academy_selection.domain import selection as selection_domain
 from academy_selection.domain.applications import Application
-from academy_selection.domain.editions import Edition
 from academy_selection.domain.offers import OfferError
 from academy_selection.domain.report import BalanceReport, balance_report
 from academy_selection.domain.reviews import (
@@ -34,7 +34,14 @@ from academy_selection.domain.reviews import (
     ReviewPolicy,
     progress,
 )
-from academy_selection.domain.selection import BalancePolicy, Draft, Selection, Unranked
+from academy_selection.domain.selection import (
+    BalancePolicy,
+    Decision,
+    Draft,
+    Selection,
+    Unranked,
+    short_of_reviews,
+)
 from academy_selection.handlers.offers import NotPublished, Offers
 
 
@@ -65,8 +72,9 @@ class Commands:
     relay: OutboxRelay
     source: str
 
-    async def edition(self, edition_id: str) -> Edition:
-        edition = await self.editions.get(edition_id)
+    async def edition(self, edition_id: str) -> StoredEdition:
+        """The edition with its review policy and balance rules, or 404."""
+        edition = await self.editions.find(edition_id)
         if edition is None:
             raise Problem(
                 404,
@@ -94,8 +102,7 @@ class Commands:
     async def set_review_policy(self, edition_id: str, policy: ReviewPolicy) -> ReviewPolicy:
         """Reviews already given were scored on the current criteria, so the criteria are
         fixed from the first review on; the rest of the policy may still change."""
-        await self.edition(edition_id)
-        current = await self.editions.review_policy(edition_id)
+        current = (await self.edition(edition_id)).review_policy
         if policy.criteria != current.criteria and await self.reviews.exist(edition_id):
             raise Problem(
                 409,
@@ -109,22 +116,17 @@ class Commands:
         return policy
 
     async def review_policy(self, edition_id: str) -> ReviewPolicy:
-        await self.edition(edition_id)
-        return await self.editions.review_policy(edition_id)
+        return (await self.edition(edition_id)).review_policy
 
     async def set_balance(self, edition_id: str, policy: BalancePolicy) -> BalancePolicy:
         """Store staff's rules; answer every rule in force, defaults included."""
-        edition = await self.edition(edition_id)
-        await self.editions.set_balance(edition_id, policy.model_dump(mode="json"))
-        return BalancePolicy.of(policy.rules(edition.capacity))
+        stored = await self.edition(edition_id)
+        await self.editions.set_balance(edition_id, policy)
+        return BalancePolicy.of(policy.rules(stored.edition.capacity))
 
     async def balance(self, edition_id: str) -> BalancePolicy:
-        edition = await self.edition(edition_id)
-        return BalancePolicy.of((await self._balance(edition_id)).rules(edition.capacity))
-
-    async def _balance(self, edition_id: str) -> BalancePolicy:
-        stored = await self.editions.balance(edition_id)
-        return BalancePolicy() if stored is None else BalancePolicy.model_validate(stored)
+        stored = await self.edition(edition_id)
+        return BalancePolicy.of(stored.balance.rules(stored.edition.capacity))
 
     # Reviews
 
@@ -146,7 +148,9 @@ class Commands:
             )
         if await self.selections.exists(application.edition_id):
             raise _published(application.edition_id)
-        policy = await self.editions.review_policy(application.edition_id)
+        stored = await self.editions.find(application.edition_id)
+        # Screened eligible, so its edition is known; the defaults stand in all the same.
+        policy = ReviewPolicy() if stored is None else stored.review_policy
         if policy.conflicted(reviewer, application.cluster.country):
             raise Problem(
                 403,
@@ -192,46 +196,31 @@ class Commands:
 
     async def queue(self, edition_id: str, reviewer: str) -> list[QueueEntry]:
         """The eligible applications the reviewer may review, conflicts left out."""
-        await self.edition(edition_id)
-        policy = await self.editions.review_policy(edition_id)
+        policy = (await self.edition(edition_id)).review_policy
         reviews = await self.reviews.of_edition(edition_id)
+        counts = Counter(r.application_id for r in reviews)
+        mine = {r.application_id: r for r in reviews if r.reviewer == reviewer}
         return [
             QueueEntry(
                 application=a,
-                reviews=sum(r.application_id == a.application_id for r in reviews),
-                mine=next(
-                    (
-                        r
-                        for r in reviews
-                        if r.application_id == a.application_id and r.reviewer == reviewer
-                    ),
-                    None,
-                ),
+                reviews=counts[a.application_id],
+                mine=mine.get(a.application_id),
             )
             for a in await self.applications.of_edition(edition_id)
             if a.eligible and not policy.conflicted(reviewer, a.cluster.country)
         ]
 
     async def progress(self, edition_id: str) -> Progress:
-        await self.edition(edition_id)
-        policy = await self.editions.review_policy(edition_id)
+        policy = (await self.edition(edition_id)).review_policy
         eligible = [a for a in await self.applications.of_edition(edition_id) if a.eligible]
         reviews = await self.reviews.of_edition(edition_id)
-        counts = {a.application_id: 0 for a in eligible}
-        for review in reviews:
-            if review.application_id in counts:
-                counts[review.application_id] += 1
         return Progress(
             reviewers=progress(
                 policy,
                 [Reviewable(a.application_id, a.cluster.country) for a in eligible],
                 reviews,
             ),
-            awaiting=[
-                Unranked(application_id, n, policy.min_reviews)
-                for application_id, n in counts.items()
-                if n < policy.min_reviews
-            ],
+            awaiting=short_of_reviews([a.application_id for a in eligible], reviews, policy),
             min_reviews=policy.min_reviews,
         )
 
@@ -241,13 +230,13 @@ class Commands:
         """What publishing now would decide; nothing is written."""
         return await self._draft(await self.edition(edition_id), now())
 
-    async def _draft(self, edition: Edition, at: datetime) -> Draft:
-        balance = await self._balance(edition.edition_id)
+    async def _draft(self, stored: StoredEdition, at: datetime) -> Draft:
+        edition_id = stored.edition.edition_id
         return selection_domain.draft(
-            await self.applications.of_edition(edition.edition_id),
-            await self.reviews.of_edition(edition.edition_id),
-            await self.editions.review_policy(edition.edition_id),
-            balance.rules(edition.capacity),
+            await self.applications.of_edition(edition_id),
+            await self.reviews.of_edition(edition_id),
+            stored.review_policy,
+            stored.balance.rules(stored.edition.capacity),
             at,
         )
 
@@ -264,18 +253,18 @@ class Commands:
         published = await self.selections.get(edition_id)
         if published is not None:
             return published, False
-        edition = await self.edition(edition_id)
+        stored = await self.edition(edition_id)
         instant = now()
-        if instant <= edition.registration_deadline:
+        if instant <= stored.edition.registration_deadline:
             raise Problem(
                 409,
                 "registration-open",
                 "Registration still open",
                 "The selection is published after the registration deadline, when no more "
                 "applications can arrive.",
-                registration_deadline=edition.registration_deadline.isoformat(),
+                registration_deadline=stored.edition.registration_deadline.isoformat(),
             )
-        proposal = await self._draft(edition, instant)
+        proposal = await self._draft(stored, instant)
         if proposal.unranked:
             raise Problem(
                 409,
@@ -329,36 +318,30 @@ class Commands:
 
     # Offers
 
-    async def decision(self, application_id: str) -> Selection:
-        """The published selection of the application's edition, which holds its decision."""
+    async def decision(self, application_id: str) -> Decision:
+        """The application's decision in its edition's published selection."""
         application = await self.application(application_id)
-        selection = await self._published(application.edition_id)
-        if selection.decision(application_id) is None:
-            raise _offer_problem(
-                OfferError(
-                    "not-in-selection",
-                    f"Application {application_id!r} has no decision in the selection.",
-                )
-            )
-        return selection
+        return _decision(await self._published(application.edition_id), application_id)
 
-    async def confirm(self, application_id: str, by: OfferActor) -> Selection:
+    async def confirm(self, application_id: str, by: OfferActor) -> Decision:
         application = await self.application(application_id)
         try:
-            return await self.offers.confirm(application.edition_id, application_id, by)
+            selection = await self.offers.confirm(application.edition_id, application_id, by)
         except NotPublished:
             raise _not_published(application.edition_id) from None
         except OfferError as exc:
             raise _offer_problem(exc) from None
+        return _decision(selection, application_id)
 
-    async def decline(self, application_id: str) -> Selection:
+    async def decline(self, application_id: str) -> Decision:
         application = await self.application(application_id)
         try:
-            return await self.offers.decline(application.edition_id, application_id)
+            selection = await self.offers.decline(application.edition_id, application_id)
         except NotPublished:
             raise _not_published(application.edition_id) from None
         except OfferError as exc:
             raise _offer_problem(exc) from None
+        return _decision(selection, application_id)
 
     # Report
 
@@ -387,6 +370,20 @@ def _not_published(edition_id: str) -> Problem:
         "Selection not published",
         f"The selection of edition {edition_id!r} is not published yet: there is no offer.",
     )
+
+
+def _decision(selection: Selection, application_id: str) -> Decision:
+    """The application's decision; 404 when the selection has none (it was not screened or
+    reviewed in time). Confirming and declining refuse such an application before this."""
+    decision = selection.decision(application_id)
+    if decision is None:
+        raise _offer_problem(
+            OfferError(
+                "not-in-selection",
+                f"Application {application_id!r} has no decision in the selection.",
+            )
+        )
+    return decision
 
 
 def _offer_problem(exc: OfferError) -> Problem:

@@ -58,11 +58,13 @@ class EventHandlers:
             await self._on_withdrawn(event)
 
     async def _on_edition(self, event: EditionPublished) -> None:
-        kept = await self._editions.record(Edition.from_event(event))
+        edition = Edition.from_event(event)
+        kept = await self._editions.record(edition)
         log.info("edition %s revision %s %s", event.edition_id, event.revision, _kept(kept))
-        edition = await self._editions.get(event.edition_id)
-        if edition is not None:
-            await self._screen_pending(edition)
+        # Not kept: the same or a newer revision is stored, and screens by that one.
+        stored = edition if kept else await self._editions.get(event.edition_id)
+        if stored is not None:
+            await self._screen_pending(stored)
 
     async def _on_content(self, event: ApplicationSubmitted | ApplicationUpdated) -> None:
         application = Application.from_event(event)
