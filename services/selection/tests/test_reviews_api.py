@@ -27,15 +27,14 @@ POLICY = {
 GOOD = {"scores": {"motivations": 4, "expectations": 5}, "comment": "Clear plan."}
 
 
-def _problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"] == f"urn:cluster-academy:problem:{kind}"
-    return body
+async def test_review_rules(
+    selection: Any, events: Any, intake: Any, staff_headers: Any, problem: Any
+) -> None:
+    def _problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
+        body: dict[str, Any] = problem(response, status)
+        assert body["type"] == f"urn:cluster-academy:problem:{kind}"
+        return body
 
-
-async def test_review_rules(selection: Any, events: Any, intake: Any, staff_headers: Any) -> None:
     admin = staff_headers("admin")
     amal, bruno, chloe = (
         staff_headers("committee", subject=f"{name}@committee")

@@ -35,7 +35,7 @@ def _ids(decisions: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_preview_changes_nothing_and_publishing_twice_emits_each_decision_once(
-    selection: Any, events: Any, intake: Any, staff_headers: Any, received: Any
+    selection: Any, events: Any, intake: Any, staff_headers: Any, received: Any, problem: Any
 ) -> None:
     admin, committee = staff_headers("admin"), staff_headers("committee")
     best = events.submitted(country=Country.TUNISIA, sector=Sector.HEALTH)
@@ -59,8 +59,8 @@ async def test_preview_changes_nothing_and_publishing_twice_emits_each_decision_
     assert preview["waitlist"][0]["explanation"]["binding_rules"] == ["country_max:TN"]
     assert preview["waitlist"][0]["explanation"]["rank"] == 2
     assert _ids(preview["rejected"]) == [ineligible.application_id]
-    not_yet = await selection.get(f"{edition}/selection", headers=admin)
-    assert not_yet.status_code == 404
+    not_yet = problem(await selection.get(f"{edition}/selection", headers=admin), 404)
+    assert not_yet["type"].endswith(":not-published")
 
     first = await selection.post(
         f"{edition}/selection", json={"offer_period": "P10D"}, headers=admin
@@ -102,7 +102,7 @@ async def test_preview_changes_nothing_and_publishing_twice_emits_each_decision_
         json={"scores": {"motivations": 5, "expectations": 5}},
         headers=staff_headers("committee", subject="late@committee"),
     )
-    assert late_review.status_code == 409
+    assert problem(late_review, 409)["type"].endswith(":selection-published")
 
     report = (await selection.get(f"{edition}/report", headers=committee)).json()
     assert report["published"] is True
@@ -124,6 +124,7 @@ async def test_rules_that_cannot_hold_are_answered_with_the_conflict_and_the_rel
     staff_headers: Any,
     send: Any,
     eventually: Any,
+    problem: Any,
 ) -> None:
     admin = staff_headers("admin")
     tn = events.submitted(country=Country.TUNISIA, sector=Sector.HEALTH)
@@ -140,9 +141,7 @@ async def test_rules_that_cannot_hold_are_answered_with_the_conflict_and_the_rel
     assert preview["feasible"] is False
     assert preview["conflicts"]
     assert {r["rule"] for r in preview["relaxations"]} == {"country_min:TN", "country_min:LB"}
-    refused = await selection.post(f"{edition}/selection", headers=admin)
-    assert refused.status_code == 409
-    body = refused.json()
+    body = problem(await selection.post(f"{edition}/selection", headers=admin), 409)
     assert body["type"].endswith(":rules-conflict")
     assert body["conflicts"] == preview["conflicts"]
     assert body["relaxations"] == preview["relaxations"]
@@ -165,5 +164,4 @@ async def test_rules_that_cannot_hold_are_answered_with_the_conflict_and_the_rel
     too_early = await selection.post(
         f"/v1/editions/{open_events.edition_id}/selection", headers=admin
     )
-    assert too_early.status_code == 409
-    assert too_early.json()["type"].endswith(":registration-open")
+    assert problem(too_early, 409)["type"].endswith(":registration-open")
