@@ -95,11 +95,21 @@ class ClaimStore:
         return await self.get(claim_id_of(edition_id, participant_id))
 
     async def find(
-        self, query: Document, *, skip: int = 0, limit: int = 0
+        self,
+        *,
+        edition_id: str | None = None,
+        state: ClaimState | None = None,
+        skip: int = 0,
+        limit: int = 0,
     ) -> tuple[list[Claim], int]:
-        """The claims matching ``query``, oldest first, and how many match in all."""
-        cursor = self._claims.find(query, {outbox.OUTBOX: 0}).sort("submitted_at", ASCENDING)
-        claims = [_claim(doc) async for doc in cursor.skip(skip).limit(limit)]
+        """The claims of the edition and in the state (when given), oldest first, from ``skip``
+        on and ``limit`` at most (0: all), and how many match in all."""
+        query: Document = {}
+        if edition_id is not None:
+            query["edition_id"] = edition_id
+        if state is not None:
+            query["state"] = state.value
+        claims = await self._oldest_first(query, skip=skip, limit=limit)
         return claims, await self._claims.count_documents(query)
 
     async def payable(self, edition_id: str | None) -> list[str]:
@@ -110,5 +120,8 @@ class ClaimStore:
         return [doc["_id"] async for doc in self._claims.find(query, {"_id": 1})]
 
     async def in_batch(self, batch_id: str) -> list[Claim]:
-        claims, _ = await self.find({"batch_id": batch_id})
-        return claims
+        return await self._oldest_first({"batch_id": batch_id})
+
+    async def _oldest_first(self, query: Document, *, skip: int = 0, limit: int = 0) -> list[Claim]:
+        cursor = self._claims.find(query, {outbox.OUTBOX: 0}).sort("submitted_at", ASCENDING)
+        return [_claim(doc) async for doc in cursor.skip(skip).limit(limit)]

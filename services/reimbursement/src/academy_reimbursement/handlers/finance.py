@@ -35,7 +35,7 @@ from academy_reimbursement.adapters.finance import (
     VersionTaken,
 )
 from academy_reimbursement.domain.attendance import AttendanceCheck, check_attendance
-from academy_reimbursement.domain.claims import Claim, ClaimState, WrongState
+from academy_reimbursement.domain.claims import Claim, ClaimState, LineDocument, WrongState
 from academy_reimbursement.domain.money import MissingRate, RateTable
 from academy_reimbursement.domain.reimbursement import assess, caps_in_force
 from academy_reimbursement.handlers.participants import wrong_state
@@ -60,8 +60,27 @@ class Finance:
             raise _unknown_claim(claim_id)
         return claim
 
-    async def document_content(self, document_id: str) -> bytes | None:
-        return await self.documents.content(document_id)
+    async def list_claims(
+        self, edition_id: str | None, state: ClaimState | None, offset: int, limit: int
+    ) -> tuple[list[Claim], int]:
+        """A page of the claims, oldest first, and how many there are in all."""
+        return await self.claims.find(edition_id=edition_id, state=state, skip=offset, limit=limit)
+
+    async def claim_document(self, claim_id: str, document_id: str) -> tuple[LineDocument, bytes]:
+        """A supporting document of the claim, and its bytes as uploaded."""
+        claim = await self.claim(claim_id)
+        held = {d.document_id: d for line in claim.lines for d in line.documents}
+        content = await self.documents.content(document_id) if document_id in held else None
+        if content is None:
+            raise Problem(
+                404,
+                "unknown-document",
+                "Unknown document",
+                f"The claim has no document {document_id!r}.",
+                field="document_id",
+                allowed=sorted(held),
+            )
+        return held[document_id], content
 
     # Rates and caps
 

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from academy_contracts.values import ExpenseCategory, Identifier
 from academy_kit import web
 from academy_kit.auth import Role, StaffMember, StaffOnly
-from academy_kit.problems import Problem
 from academy_kit.web import Limit, Offset
 from academy_reimbursement.adapters.cohort import Excuse
 from academy_reimbursement.adapters.finance import Batch, RateEntry, RateTableVersion
@@ -45,12 +44,7 @@ async def list_claims(
     limit: Limit = 100,
 ) -> ClaimPage:
     """Claims, oldest first, by edition and state."""
-    query = {
-        name: str(value)
-        for name, value in (("edition_id", edition_id), ("state", state))
-        if value is not None
-    }
-    items, total = await finance.claims.find(query, skip=offset, limit=limit)
+    items, total = await finance.list_claims(edition_id, state, offset, limit)
     return ClaimPage(items=items, total=total, offset=offset, limit=limit)
 
 
@@ -67,19 +61,7 @@ async def read_claim(claim_id: str, finance: FinanceDep) -> Claim:
 )
 async def download_document(claim_id: str, document_id: str, finance: FinanceDep) -> Response:
     """A supporting document of the claim, as uploaded."""
-    claim = await finance.claim(claim_id)
-    held = {d.document_id: d for line in claim.lines for d in line.documents}
-    content = await finance.document_content(document_id) if document_id in held else None
-    if content is None:
-        raise Problem(
-            404,
-            "unknown-document",
-            "Unknown document",
-            f"The claim has no document {document_id!r}.",
-            field="document_id",
-            allowed=sorted(held),
-        )
-    document = held[document_id]
+    document, content = await finance.claim_document(claim_id, document_id)
     return Response(
         content,
         media_type=document.media_type,
