@@ -275,6 +275,7 @@ def test_each_service_stage_runs_its_console_script_on_its_port(
     assert int(env["ACADEMY_HTTP_PORT"]) == http_port(service)
     assert stage.all("EXPOSE") == [str(http_port(service))]
 
+    assert not by_name["runtime"].all("ENTRYPOINT") + stage.all("ENTRYPOINT"), "CMD runs as is"
     (cmd,) = stage.all("CMD")
     command = _json_list(cmd)
     scripts = project(ROOT / "services" / service / "pyproject.toml")["scripts"]
@@ -282,40 +283,6 @@ def test_each_service_stage_runs_its_console_script_on_its_port(
     assert command[0] in scripts, f"{command[0]} is not in {service}'s [project.scripts]"
     module, _, function = scripts[command[0]].partition(":")
     assert callable(getattr(import_module(module), function))
-
-
-@pytest.mark.parametrize("service", SERVICE_NAMES)
-def test_the_entrypoint_runs_only_the_script_of_the_service_built(
-    service: str, dockerfile: DockerfileParts, tmp_path: Path
-) -> None:
-    """The entrypoint, run for real: with no command it execs ``academy-$SERVICE``, a script of
-    that service's [project.scripts] (the fake bin dir holds every service's script)."""
-    _, by_name, _ = dockerfile
-    runtime = by_name["runtime"]
-    (entrypoint,) = runtime.all("ENTRYPOINT")
-    (script_in_image,) = _json_list(entrypoint)
-    copies = [c.split() for c in runtime.all("COPY") if c.split()[-1] == script_in_image]
-    assert copies, f"{script_in_image} is not copied into the runtime image"
-    source = ROOT / copies[0][-2]
-    assert os.access(source, os.X_OK) or "--chmod=755" in copies[0]
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for other in SERVICE_NAMES:
-        for script in project(ROOT / "services" / other / "pyproject.toml")["scripts"]:
-            fake = bin_dir / script
-            fake.write_text(f'#!/bin/sh\necho "{script} $#"\n')
-            fake.chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", **by_name[f"service-{service}"].env()}
-    ran = subprocess.run(["sh", str(source)], env=env, capture_output=True, text=True, check=True)
-    assert ran.stdout.strip() == f"academy-{service} 0"
-    scripts = project(ROOT / "services" / service / "pyproject.toml")["scripts"]
-    assert ran.stdout.split()[0] in scripts
-
-    del env["SERVICE"]
-    unnamed = subprocess.run(["sh", str(source)], env=env, capture_output=True, text=True)
-    assert unnamed.returncode != 0
-    assert "SERVICE" in unnamed.stderr
 
 
 def test_the_build_installs_one_service_from_the_lock(dockerfile: DockerfileParts) -> None:
