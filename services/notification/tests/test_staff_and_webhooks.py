@@ -9,11 +9,15 @@ import hmac
 import io
 import json
 import threading
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from academy_notification.handlers.dispatch import PermanentFailure
+from academy_notification.handlers.webhooks import WebhookSender
 
 from .conftest import SmtpServer, Story
 
@@ -163,6 +167,13 @@ async def test_staff_list_export_and_read_the_messages(
     assert {r["status"] for r in rows} == {"sent"}
     assert {r["attempts"] for r in rows} == {"1"}
 
+    blank = {"status": "", "template": "", "recipient": "", "application_id": ""}
+    submitted = await notification.get("/staff/messages", params=blank, headers=admin)
+    assert submitted.status_code == 200, "the page's form, submitted with no filter chosen"
+    assert all(story.email(n) in submitted.text for n in range(3))
+    unfiltered = await notification.get("/v1/messages", params=blank, headers=admin)
+    assert unfiltered.json()["total"] == 3
+
     page = await notification.get("/staff/messages", params=query, headers=admin)
     assert page.headers["content-type"].startswith("text/html")
     assert "Pôle &lt;b&gt;Santé&lt;/b&gt; &amp; Co" in page.text
@@ -175,3 +186,36 @@ async def test_staff_list_export_and_read_the_messages(
     missing = await notification.get("/staff/messages/nope", headers=admin)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
+    """urllib would follow a 302 and resend the delivery as a GET elsewhere; the sender refuses
+    redirections, so a 3xx is a permanent failure and the receiver is called once."""
+    paths: list[tuple[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            paths.append((self.command, self.path))
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/elsewhere")
+            else:
+                self.send_response(204)
+            self.end_headers()
+
+        do_GET = do_POST = _answer  # noqa: N815 - http.server's hook names
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/moved"
+        request = urllib.request.Request(url, data=b"{}", method="POST")
+        with pytest.raises(PermanentFailure, match="HTTP 302"):
+            WebhookSender(store=None, timeout=5)._post(request)  # type: ignore[arg-type]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert paths == [("POST", "/moved")]

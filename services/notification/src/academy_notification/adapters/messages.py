@@ -82,11 +82,9 @@ class MessageStore:
         cursor = self._messages.find({"_id": {"$in": ids}}, {"_id": 1})
         return {doc["_id"] async for doc in cursor}
 
-    async def due(self, now: datetime, limit: int) -> list[Document]:
-        cursor = self._messages.find(
-            {"status": Status.PENDING.value, "next_attempt_at": {"$lte": now}},
-            {outbox.OUTBOX: 0},
-        )
+    async def pending(self, limit: int) -> list[Document]:
+        """Up to ``limit`` messages still to send, the earliest ``next_attempt_at`` first."""
+        cursor = self._messages.find({"status": Status.PENDING.value}, {outbox.OUTBOX: 0})
         return [doc async for doc in cursor.sort("next_attempt_at", ASCENDING).limit(limit)]
 
     async def mark(

@@ -25,7 +25,7 @@ from academy_contracts.events import (
     ClusterWaitlisted,
     EditionPublished,
 )
-from academy_contracts.values import Country, Participant, Sector
+from academy_contracts.values import Country, Sector
 from academy_kit.mongo import Document, document_lock
 from academy_notification.domain.digest import ClaimStatus, PendingClaim
 
@@ -45,7 +45,6 @@ class Projections:
         self._claims = db[CLAIMS]
 
     async def ensure_indexes(self) -> None:
-        await self._applications.create_index("participants.participant_id")
         await self._applications.create_index([("edition_id", ASCENDING), ("status", ASCENDING)])
         await self._applications.create_index("submitted_at")
         await self._applications.create_index("decided_at")
@@ -106,16 +105,6 @@ class Projections:
     async def application(self, application_id: str) -> Document | None:
         return await self._applications.find_one({"_id": application_id})
 
-    async def participant(self, participant_id: str) -> tuple[Document, Participant] | None:
-        """The application naming this participant, and the participant."""
-        doc = await self._applications.find_one({"participants.participant_id": participant_id})
-        if doc is None:
-            return None
-        for raw in doc["participants"]:
-            if raw["participant_id"] == participant_id:
-                return doc, Participant.model_validate(raw)
-        return None
-
     async def edition(self, edition: EditionPublished) -> None:
         """Keep the edition's highest revision."""
         doc = edition.model_dump(mode="json", exclude={"edition_id"})
@@ -159,16 +148,15 @@ class Projections:
 
     async def claim(self, claim_id: str, fields: dict[str, Any]) -> None:
         """Record a step of a claim; its ``status`` is that of the latest step (by time)."""
-        at = fields["updated_at"]
         async with document_lock(self._claims, claim_id):
-            await self._claims.update_one(
-                {"_id": claim_id},
-                {"$setOnInsert": {"updated_at": at}},
-                upsert=True,
-            )
-            await self._claims.update_one(
-                {"_id": claim_id, "updated_at": {"$lte": at}}, {"$set": fields}
-            )
+            try:
+                await self._claims.update_one(
+                    {"_id": claim_id, "updated_at": {"$lte": fields["updated_at"]}},
+                    {"$set": fields},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                return  # a later step is already there
 
     async def submitted_between(
         self, since: datetime, until: datetime

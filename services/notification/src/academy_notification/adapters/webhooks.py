@@ -8,9 +8,6 @@ and a log of every attempt (time, HTTP status or error).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -57,10 +54,9 @@ class WebhookStore:
             return False
         return True
 
-    async def due(self, at: datetime, limit: int) -> list[Document]:
-        cursor = self._deliveries.find(
-            {"status": Status.PENDING.value, "next_attempt_at": {"$lte": at}}
-        )
+    async def pending(self, limit: int) -> list[Document]:
+        """Up to ``limit`` deliveries still to make, the earliest ``next_attempt_at`` first."""
+        cursor = self._deliveries.find({"status": Status.PENDING.value})
         return [doc async for doc in cursor.sort("next_attempt_at", ASCENDING).limit(limit)]
 
     async def attempted(self, doc: Document, changes: Document, attempt: Document) -> None:
@@ -71,7 +67,7 @@ class WebhookStore:
                 {"$set": changes, "$push": {"log": attempt}},
             )
 
-    async def deliveries(self, subscription_id: str, **filters: Any) -> list[Document]:
-        query = {"subscription_id": subscription_id, **filters}
+    async def deliveries(self, subscription_id: str) -> list[Document]:
+        query = {"subscription_id": subscription_id}
         cursor = self._deliveries.find(query, {"body": 0}).sort("created_at", ASCENDING)
         return [doc async for doc in cursor]

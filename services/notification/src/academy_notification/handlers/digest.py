@@ -72,9 +72,16 @@ class Digests:
             return 0  # checked first so the sweeps of the rest of the day count nothing again
         since = datetime.combine(day - timedelta(days=1), time(self.settings.digest_hour), zone)
         found = await self.compute(since.astimezone(UTC), due.astimezone(UTC))
-        return await self._record(source_id, found)
+        return await self._record(source_id, found, known=set())
 
-    async def _record(self, source_id: str, found: Digest, language: Language | None = None) -> int:
+    async def _record(
+        self,
+        source_id: str,
+        found: Digest,
+        language: Language | None = None,
+        *,
+        known: set[str] | None = None,
+    ) -> int:
         recipient = self.recipient(language)
         draft = Draft(Template.DIGEST, recipient, {"recipient": recipient, "digest": found})
-        return await self.notifier.record(source_id, SOURCE_TYPE, [draft])
+        return await self.notifier.record(source_id, SOURCE_TYPE, [draft], known=known)

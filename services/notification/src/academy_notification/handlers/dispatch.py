@@ -5,6 +5,13 @@ Items are documents recorded before any attempt (status ``pending``, ``attempts`
 attempt's outcome: delivered, retried later, or failed for good after the last attempt or at a
 permanent error. Everything it needs survives a restart in the documents themselves, so a
 service killed mid-batch resumes where it stopped.
+
+The store is read only when something may be due: the dispatcher keeps in memory the earliest
+instant an item of its store is due (the first pass after a start reads the store to learn it,
+each retry lowers it to its next attempt) and reads again when that instant comes or when
+:meth:`Dispatcher.kick` says new items were recorded; otherwise a poll costs a clock read. A
+pass reads the pending items earliest first, attempts those due and stops at the first that is
+not, whose instant becomes the next due one.
 """
 
 from __future__ import annotations
@@ -50,9 +57,11 @@ class RetryPolicy:
 
 
 class Deliveries(Protocol):
-    """The store side of a channel: what is due, and how each outcome is recorded."""
+    """The store side of a channel: what is pending, and how each outcome is recorded."""
 
-    async def due(self, at: datetime, limit: int) -> list[Document]: ...
+    async def pending(self, limit: int) -> list[Document]:
+        """Up to ``limit`` pending items, the earliest ``next_attempt_at`` first."""
+        ...
 
     async def delivered(self, doc: Document, attempts: int, at: datetime) -> None: ...
 
@@ -81,6 +90,8 @@ class Dispatcher:
         self._poll = poll_seconds
         self._batch = batch
         self._wake = asyncio.Event()
+        self._next_due: datetime | None = now()
+        """When an item is due next; None when nothing is pending (until a kick or a retry)."""
 
     def kick(self) -> None:
         """Look for due items now: called after recording new ones."""
@@ -89,21 +100,41 @@ class Dispatcher:
     async def run(self) -> None:
         """Deliver until cancelled; a database outage only delays delivery."""
         while True:
-            try:
-                while await self.drain() == self._batch:
-                    pass
-            except PyMongoError as exc:
-                log.warning("%s dispatcher cannot read its store yet: %r", self._channel, exc)
+            if self._wake.is_set() or self._due_now():
+                self._wake.clear()
+                try:
+                    await self.drain()
+                except PyMongoError as exc:
+                    self._next_due = now()  # read again at the next poll
+                    log.warning("%s dispatcher cannot read its store yet: %r", self._channel, exc)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            self._wake.clear()
+                # not wait_for: on 3.11 it swallows a cancellation that comes with a kick
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
+
+    def _due_now(self) -> bool:
+        return self._next_due is not None and now() >= self._next_due
 
     async def drain(self) -> int:
-        """Attempt every item due now, once; how many were attempted."""
-        due = await self._deliveries.due(now(), self._batch)
-        for doc in due:
-            await self._attempt(doc)
-        return len(due)
+        """Attempt every item due now, once, and learn when the next one is due; how many were
+        attempted."""
+        self._next_due = None
+        attempted = 0
+        while True:
+            at = now()
+            pending = await self._deliveries.pending(self._batch)
+            for doc in pending:
+                if doc["next_attempt_at"] > at:
+                    self._lower(doc["next_attempt_at"])
+                    return attempted
+                await self._attempt(doc)
+                attempted += 1
+            if len(pending) < self._batch:
+                return attempted
+
+    def _lower(self, at: datetime) -> None:
+        if self._next_due is None or at < self._next_due:
+            self._next_due = at
 
     async def _attempt(self, doc: Document) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
@@ -117,6 +148,7 @@ class Dispatcher:
             else:
                 next_at = at + self._policy.delay(attempts)
                 await self._deliveries.retry(doc, attempts, at, next_at, str(exc))
+                self._lower(next_at)
                 self._count("retried")
             log.warning("%s %s attempt %d failed: %s", self._channel, doc["_id"], attempts, exc)
         except PermanentFailure as exc:

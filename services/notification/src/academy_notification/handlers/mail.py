@@ -7,15 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
-    IntegrationEvent,
     NotificationDelivered,
     NotificationFailed,
 )
-from academy_kit import logs
 from academy_kit.mongo import Document
-from academy_kit.outbox import OutboxRelay
+from academy_kit.outbox import OutboxRelay, envelope
 from academy_notification.adapters.messages import MessageStore
 from academy_notification.domain.messages import Status
 from academy_notification.settings import NotificationSettings
@@ -39,20 +36,15 @@ class MailDeliveries:
     relay: OutboxRelay
     settings: NotificationSettings
 
-    def _envelope(self, event: IntegrationEvent) -> Envelope[IntegrationEvent]:
-        return Envelope(
-            data=event, source=self.settings.source, correlation_id=logs.correlation_id.get()
-        )
-
-    async def due(self, at: datetime, limit: int) -> list[Document]:
-        return await self.messages.due(at, limit)
+    async def pending(self, limit: int) -> list[Document]:
+        return await self.messages.pending(limit)
 
     async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
         event = NotificationDelivered.model_validate(
             {**_outcome_fields(doc, attempts), "delivered_at": at}
         )
         changes = {"status": Status.SENT.value, "attempts": attempts, "sent_at": at}
-        if await self.messages.mark(doc, changes, [self._envelope(event)]):
+        if await self.messages.mark(doc, changes, [envelope(event, self.settings.source)]):
             self.relay.kick()
 
     async def retry(
@@ -77,5 +69,5 @@ class MailDeliveries:
             "last_attempt_at": at,
             "last_error": error,
         }
-        if await self.messages.mark(doc, changes, [self._envelope(event)]):
+        if await self.messages.mark(doc, changes, [envelope(event, self.settings.source)]):
             self.relay.kick()

@@ -51,6 +51,14 @@ from academy_notification.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
 
+ClaimStep = (
+    ExpenseClaimed
+    | DocumentsMissing
+    | ReimbursementApproved
+    | ReimbursementRejected
+    | ReimbursementPaid
+)
+
 unaddressed_total = Counter(
     "academy_notification_unaddressed_total",
     "Events whose recipients the service does not know (no message recorded)",
@@ -70,11 +78,21 @@ class Notifier:
         drafts = await self.learn(envelope.data)
         await self.record(envelope.id, envelope.type, drafts)
 
-    async def record(self, source_id: str, source_type: str, drafts: list[Draft]) -> int:
+    async def record(
+        self,
+        source_id: str,
+        source_type: str,
+        drafts: list[Draft],
+        *,
+        known: set[str] | None = None,
+    ) -> int:
         """Render and record the drafts not recorded yet; how many were new. Drafts already
-        recorded are not even rendered: the scheduler drafts the same messages at every sweep."""
+        recorded are not even rendered: the scheduler drafts the same messages at every sweep.
+        ``known`` is which of their keys are recorded, when the caller has just read it (a key
+        recorded since is still recorded once: the insert skips it)."""
         keys = [message_id(source_id, d.recipient.email, d.template) for d in drafts]
-        known = await self.messages.known(keys)
+        if known is None:
+            known = await self.messages.known(keys)
         created = now()
         docs = [
             self._document(key, source_id, source_type, draft, created)
@@ -198,59 +216,40 @@ class Notifier:
             case SessionAttended():
                 await views.checked_in(event.edition_id, event.session_id, event.participant_id)
             case ExpenseClaimed():
-                await views.claim(
-                    event.claim_id,
-                    {
-                        "status": "claimed",
-                        "participant_id": event.participant_id,
-                        "application_id": event.application_id,
-                        "claimed_at": event.claimed_at,
-                        "updated_at": event.claimed_at,
-                    },
-                )
-                return await self._to_participant(
-                    Template.CLAIM_RECEIVED,
+                return await self._claim_step(
                     event,
-                    event.participant_id,
-                    claim_id=event.claim_id,
+                    "claimed",
+                    event.claimed_at,
+                    Template.CLAIM_RECEIVED,
                     lines=event.lines,
                     totals=_totals([line.amount for line in event.lines]),
                     documents_count=len(event.documents),
                 )
             case DocumentsMissing():
-                await views.claim(
-                    event.claim_id, {"status": "documents_missing", "updated_at": event.noted_at}
-                )
-                return await self._to_participant(
-                    Template.DOCUMENTS_MISSING,
+                return await self._claim_step(
                     event,
-                    event.participant_id,
-                    claim_id=event.claim_id,
+                    "documents_missing",
+                    event.noted_at,
+                    Template.DOCUMENTS_MISSING,
                     missing=event.missing,
                 )
             case ReimbursementApproved():
-                await views.claim(
-                    event.claim_id, {"status": "approved", "updated_at": event.approved_at}
-                )
-                return await self._to_participant(
-                    Template.REIMBURSEMENT_APPROVED,
+                return await self._claim_step(
                     event,
-                    event.participant_id,
-                    claim_id=event.claim_id,
+                    "approved",
+                    event.approved_at,
+                    Template.REIMBURSEMENT_APPROVED,
                     approved=event.approved,
                     eligible=event.eligible,
                 )
             case ReimbursementRejected():
-                await views.claim(
-                    event.claim_id, {"status": "rejected", "updated_at": event.rejected_at}
-                )
+                return await self._claim_step(event, "rejected", event.rejected_at, None)
             case ReimbursementPaid():
-                await views.claim(event.claim_id, {"status": "paid", "updated_at": event.paid_at})
-                return await self._to_participant(
-                    Template.REIMBURSEMENT_PAID,
+                return await self._claim_step(
                     event,
-                    event.participant_id,
-                    claim_id=event.claim_id,
+                    "paid",
+                    event.paid_at,
+                    Template.REIMBURSEMENT_PAID,
                     amount=event.amount,
                     payment_reference=event.payment_reference,
                     paid_at=event.paid_at,
@@ -281,15 +280,46 @@ class Notifier:
             template, event.application_id, participants, cluster=cluster, **context
         )
 
-    async def _to_participant(
-        self, template: Template, event: IntegrationEvent, participant_id: str, **context: Any
+    async def _claim_step(
+        self,
+        event: ClaimStep,
+        status: str,
+        at: datetime,
+        template: Template | None,
+        **context: Any,
     ) -> list[Draft]:
-        found = await self.views.participant(participant_id)
-        if found is None:
+        """Remember a step of a claim (the claim itself records who claimed, for which
+        application and when) and draft the message it causes to the claiming participant."""
+        fields: Document = {"status": status, "updated_at": at}
+        if isinstance(event, ExpenseClaimed):
+            fields |= {
+                "participant_id": event.participant_id,
+                "application_id": event.application_id,
+                "claimed_at": event.claimed_at,
+            }
+        await self.views.claim(event.claim_id, fields)
+        if template is None:
+            return []
+        return await self._to_participant(template, event, claim_id=event.claim_id, **context)
+
+    async def _to_participant(
+        self, template: Template, event: ClaimStep, **context: Any
+    ) -> list[Draft]:
+        """A draft to the event's participant, addressed from the application that names them."""
+        doc = await self.views.application(event.application_id)
+        raw = next(
+            (
+                p
+                for p in (doc or {}).get("participants", [])
+                if p["participant_id"] == event.participant_id
+            ),
+            None,
+        )
+        if raw is None:
             return self._unaddressed(event)
-        doc, participant = found
-        recipient = Recipient.of(participant)
-        return [Draft(template, recipient, {"recipient": recipient, **context}, doc["_id"])]
+        recipient = Recipient.of(Participant.model_validate(raw))
+        context = {"recipient": recipient, **context}
+        return [Draft(template, recipient, context, event.application_id)]
 
     def _unaddressed(self, event: IntegrationEvent) -> list[Draft]:
         """An event about an application or participant the service never heard of: there is

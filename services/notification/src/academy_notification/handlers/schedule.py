@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 SOURCE_TYPE = "schedule.session"
 
+Selected = tuple[Document, Participant]
+"""A participant of a cluster selected for an edition, with the cluster's application."""
+
 
 @dataclass(frozen=True)
 class Scheduler:
@@ -55,26 +58,38 @@ class Scheduler:
         horizon = timedelta(hours=settings.missed_session_horizon_hours)
         new = 0
         for edition in await self.notifier.views.editions():
+            selected: list[Selected] | None = None  # read once per edition, if a session needs it
             for session in edition.sessions:
-                if session.starts_at - lead <= at < session.starts_at:
-                    new += await self._remind(edition, session)
                 warn_from = session.ends_at + grace
-                if settings.program.compulsory_attendance and warn_from <= at < warn_from + horizon:
-                    new += await self._warn_absentees(edition, session)
+                remind = session.starts_at - lead <= at < session.starts_at
+                warn = (
+                    settings.program.compulsory_attendance and warn_from <= at < warn_from + horizon
+                )
+                if not (remind or warn):
+                    continue
+                if selected is None:
+                    selected = await self._selected(edition)
+                if remind:
+                    new += await self._remind(edition, session, selected)
+                if warn:
+                    new += await self._warn_absentees(edition, session, selected)
         if settings.digest_daily:
             new += await self.digests.daily(at)
         return new
 
-    async def _remind(self, edition: EditionPublished, session: EditionSession) -> int:
+    async def _remind(
+        self, edition: EditionPublished, session: EditionSession, selected: list[Selected]
+    ) -> int:
         drafts = [
             self._draft(Template.SESSION_REMINDER, edition, session, doc, participant)
-            for doc, participant in await self._selected(edition)
+            for doc, participant in selected
         ]
         source_id = f"reminder:{edition.edition_id}:{session.session_id}"
         return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
 
-    async def _warn_absentees(self, edition: EditionPublished, session: EditionSession) -> int:
-        selected = await self._selected(edition)
+    async def _warn_absentees(
+        self, edition: EditionPublished, session: EditionSession, selected: list[Selected]
+    ) -> int:
         present = await self.notifier.views.attendees(
             edition.edition_id, session.session_id, [p.participant_id for _, p in selected]
         )
@@ -86,7 +101,7 @@ class Scheduler:
         source_id = f"missed:{edition.edition_id}:{session.session_id}"
         return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
 
-    async def _selected(self, edition: EditionPublished) -> list[tuple[Document, Participant]]:
+    async def _selected(self, edition: EditionPublished) -> list[Selected]:
         """Each participant of the clusters selected for the edition, with their application."""
         return [
             (doc, Participant.model_validate(raw))

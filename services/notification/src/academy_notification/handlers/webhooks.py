@@ -3,8 +3,9 @@ JSON document, signed so the receiver can check it came from the Academy untouch
 
 Signature: ``X-Academy-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`` under the
 subscription's secret, with ``X-Academy-Timestamp`` (Unix seconds) so a receiver can refuse
-old replays. A 2xx answer delivers; 408, 429, 5xx and network errors are retried with backoff;
-any other answer fails the delivery for good.
+old replays. A 2xx answer delivers; 408, 425, 429, 5xx and network errors are retried with
+backoff; any other answer fails the delivery for good, a redirection (3xx) included: it is not
+followed, as following it would resend the signed POST elsewhere, or as a GET.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from academy_contracts.envelope import CONTENT_TYPE, Envelope
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.v1.event import CloudEvent
+
+from academy_contracts.envelope import CONTENT_TYPE, CORRELATION_ATTR, Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.mongo import Document, now
 from academy_notification.adapters.webhooks import WebhookStore
@@ -32,21 +37,23 @@ RETRYABLE = {408, 425, 429}
 
 
 def structured(envelope: Envelope[IntegrationEvent]) -> str:
-    """The event as a CloudEvents 1.0 structured-mode JSON document."""
-    document = {
+    """The event as a CloudEvents 1.0 structured-mode JSON document, written by the CNCF SDK
+    from the same attributes as the Kafka records carry (``time`` in UTC)."""
+    attributes: dict[str, object] = {
         "specversion": "1.0",
         "id": envelope.id,
         "source": envelope.source,
         "type": envelope.type,
-        "time": envelope.time.isoformat(),
+        "time": envelope.time.astimezone(UTC),
         "subject": envelope.subject,
         "datacontenttype": CONTENT_TYPE,
         "dataschema": envelope.spec.dataschema,
-        "data": json.loads(envelope.data.model_dump_json()),
     }
     if envelope.correlation_id:
-        document["correlationid"] = envelope.correlation_id
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        attributes[CORRELATION_ATTR] = envelope.correlation_id
+    data = json.loads(envelope.data.model_dump_json())
+    message = ce_http.to_structured_event(CloudEvent(attributes, data))
+    return message.body.decode()
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -87,8 +94,8 @@ class Webhooks:
 class WebhookDeliveries:
     store: WebhookStore
 
-    async def due(self, at: datetime, limit: int) -> list[Document]:
-        return await self.store.due(at, limit)
+    async def pending(self, limit: int) -> list[Document]:
+        return await self.store.pending(limit)
 
     async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
         await self.store.attempted(
@@ -114,12 +121,20 @@ class WebhookDeliveries:
         )
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow no redirection: urllib then raises the 3xx as an :class:`urllib.error.HTTPError`."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class WebhookSender:
     """POSTs one delivery to its subscription's URL (stdlib HTTP in a worker thread)."""
 
     def __init__(self, store: WebhookStore, timeout: float) -> None:
         self._store = store
         self._timeout = timeout
+        self._opener = urllib.request.build_opener(_RefuseRedirects)
 
     async def __call__(self, doc: Document) -> None:
         subscription = await self._store.subscription(doc["subscription_id"])
@@ -143,7 +158,7 @@ class WebhookSender:
 
     def _post(self, request: urllib.request.Request) -> None:
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+            with self._opener.open(request, timeout=self._timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             if exc.code >= 500 or exc.code in RETRYABLE:

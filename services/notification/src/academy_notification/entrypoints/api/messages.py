@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BeforeValidator
 
 from academy_kit import web
 from academy_kit.auth import Role, StaffOnly
@@ -34,13 +35,21 @@ CSV_COLUMNS = (
 )
 
 
+def _empty_is_none(value: object) -> object:
+    return value if value != "" else None
+
+
+Blank = BeforeValidator(_empty_is_none)
+"""An empty field means no filter: the staff page's form sends every field, chosen or not."""
+
+
 def _filters(
-    status: Status | None = None,
-    template: Template | None = None,
-    recipient: str | None = None,
-    application_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    status: Annotated[Status | None, Blank] = None,
+    template: Annotated[Template | None, Blank] = None,
+    recipient: Annotated[str | None, Blank] = None,
+    application_id: Annotated[str | None, Blank] = None,
+    since: Annotated[datetime | None, Blank] = None,
+    until: Annotated[datetime | None, Blank] = None,
 ) -> MessageFilter:
     return MessageFilter(status, template, recipient, application_id, since, until)
 

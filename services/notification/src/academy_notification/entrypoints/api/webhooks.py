@@ -87,15 +87,19 @@ async def subscriptions(store: Store) -> list[SubscriptionView]:
 async def _existing(store: WebhookStore, subscription_id: str) -> dict[str, Any]:
     doc = await store.subscription(subscription_id)
     if doc is None:
-        raise Problem(404, "not-found", "No such subscription", f"{subscription_id!r}")
+        raise _not_found(subscription_id)
     return doc
+
+
+def _not_found(subscription_id: str) -> Problem:
+    return Problem(404, "not-found", "No such subscription", f"{subscription_id!r}")
 
 
 @router.delete("/{subscription_id}", status_code=204, dependencies=[admin])
 async def unsubscribe(subscription_id: str, store: Store) -> None:
     """Stop deliveries; those still pending fail as 'the subscription was removed'."""
-    await _existing(store, subscription_id)
-    await store.unsubscribe(subscription_id)
+    if not await store.unsubscribe(subscription_id):
+        raise _not_found(subscription_id)
 
 
 @router.get("/{subscription_id}/deliveries", dependencies=[admin])
