@@ -1,12 +1,13 @@
 """Notification's fixtures: a real SMTP server (aiosmtpd) that keeps what it receives, the
-service on the suite's Kafka and FerretDB, and a way to put events on their topics."""
+service on the suite's Kafka and FerretDB (started with the settings a test overrides), and a
+story of one cluster's events to put on the topics with the root ``send`` fixture."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
@@ -52,13 +53,6 @@ from academy_contracts.values import (
 )
 from academy_notification.entrypoints.main import create_app
 from academy_notification.settings import NotificationSettings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Inbox:
@@ -137,7 +131,7 @@ class SmtpServer:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
+def smtp(free_port: Callable[[], int]) -> Iterator[SmtpServer]:
     """A running SMTP server with an empty inbox."""
     server = SmtpServer(free_port(), Inbox())
     server.start()
@@ -174,11 +168,27 @@ async def notification_settings(
 
 
 @pytest.fixture
-async def notification(notification_settings: Any, run_app: Any) -> AsyncIterator[Any]:
+def start_notification(
+    notification_settings: Any, run_app: Any
+) -> Callable[..., AbstractAsyncContextManager[Any]]:
+    """Start the service with settings overrides (``async with start_notification(**overrides)
+    as client``): a client of it, ``.app`` being the app. The same overrides give the same
+    settings, so a test can start the service again on the same database."""
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[Any]:
+        app = create_app(notification_settings(**overrides))
+        async with run_app(app) as client:
+            client.app = app
+            yield client
+
+    return start
+
+
+@pytest.fixture
+async def notification(start_notification: Any) -> AsyncIterator[Any]:
     """A client of a running notification service (``.app`` is the app)."""
-    app = create_app(notification_settings())
-    async with run_app(app) as client:
-        client.app = app
+    async with start_notification() as client:
         yield client
 
 
@@ -201,26 +211,20 @@ class Story:
         )
         self.participants = [
             Participant(
-                participant_id=f"p1-{uid}",
-                role=ParticipantRole.CLUSTER_MANAGER,
-                full_name="Amira Ben Salah",
-                email=f"amira-{uid}@pole-sante.tn",
-                language=Language.FR,
-            ),
-            Participant(
-                participant_id=f"p2-{uid}",
-                role=ParticipantRole.BOARD_MEMBER,
-                full_name="Karim Trabelsi",
-                email=f"karim-{uid}@pole-sante.tn",
-                language=Language.FR,
-            ),
-            Participant(
-                participant_id=f"p3-{uid}",
-                role=ParticipantRole.BOARD_MEMBER,
-                full_name="Sarah Haddad",
-                email=f"sarah-{uid}@pole-sante.tn",
-                language=Language.EN,
-            ),
+                participant_id=f"p{n}-{uid}",
+                role=role,
+                full_name=name,
+                email=f"{name.split()[0].lower()}-{uid}@pole-sante.tn",
+                language=language,
+            )
+            for n, (role, name, language) in enumerate(
+                (
+                    (ParticipantRole.CLUSTER_MANAGER, "Amira Ben Salah", Language.FR),
+                    (ParticipantRole.BOARD_MEMBER, "Karim Trabelsi", Language.FR),
+                    (ParticipantRole.BOARD_MEMBER, "Sarah Haddad", Language.EN),
+                ),
+                start=1,
+            )
         ]
 
     def email(self, n: int) -> str:

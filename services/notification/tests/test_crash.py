@@ -15,19 +15,19 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from academy_kit.mongo import connect
+from academy_kit.mongo import connected
 from academy_notification.adapters.messages import MessageFilter, MessageStore
 from academy_notification.domain.messages import Status
 from academy_notification.settings import NotificationSettings
 
-from .conftest import SmtpServer, Story, free_port
+from .conftest import SmtpServer, Story
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +82,7 @@ async def test_kill_9_mid_batch_then_restart_leaves_one_message_per_key(
     eventually: Any,
     processes: list[subprocess.Popen[bytes]],
     tmp_path: Path,
+    free_port: Callable[[], int],
 ) -> None:
     smtp.inbox.delay = 0.03
     settings = notification_settings(http_port=free_port())
@@ -115,12 +116,9 @@ async def test_kill_9_mid_batch_then_restart_leaves_one_message_per_key(
     assert all(len(message_ids) == 1 for message_ids in ids.values())
     assert len({next(iter(v)) for v in ids.values()}) == expected
     assert smtp.inbox.count(uid) <= expected + 1, "more than the message in flight was resent"
-    client, db = connect(settings)
-    try:
+    async with connected(settings) as db:
         store = MessageStore(db)
         for n in range(APPLICATIONS):
             mine = Story(f"{uid}{n}").application_id
             assert await store.count(MessageFilter(application_id=mine)) == 3
             assert await store.count(MessageFilter(application_id=mine, status=Status.SENT)) == 3
-    finally:
-        await client.close()

@@ -188,8 +188,7 @@ async def test_a_mail_server_down_then_back_receives_every_message(
 
 
 async def test_permanent_failures_are_recorded_and_published(
-    notification_settings: Any,
-    run_app: Any,
+    start_notification: Any,
     send: Any,
     smtp: SmtpServer,
     story: Story,
@@ -198,12 +197,10 @@ async def test_permanent_failures_are_recorded_and_published(
     servers: Any,
 ) -> None:
     """A refused mailbox fails at its first attempt; an unreachable server after the last."""
-    from academy_notification.entrypoints.main import create_app
-
     bounced = story.participants[0].model_copy(update={"email": f"bounce-{story.uid}@x.tn"})
     story.participants[0] = bounced
-    app = create_app(notification_settings(send_max_attempts=2))
-    async with run_app(app):
+    async with start_notification(send_max_attempts=2) as client:
+        app = client.app
         await send(story.submitted())
         messages = app.state.messages
 

@@ -16,7 +16,6 @@ from academy_contracts.events import RejectionReason
 from academy_contracts.values import Country, Language, Sector
 from academy_kit.mongo import now
 from academy_notification.domain.rendering import format_instant
-from academy_notification.entrypoints.main import create_app
 
 from .conftest import SmtpServer, Story, body_of
 
@@ -39,8 +38,7 @@ def _key(message: Any) -> str:
 
 
 async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_language(
-    notification_settings: Any,
-    run_app: Any,
+    start_notification: Any,
     send: Any,
     smtp: SmtpServer,
     story: Story,
@@ -59,9 +57,8 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
             "decided_at": declined.now + timedelta(seconds=1),
         }
     )
-    settings = notification_settings(schedule_poll_seconds=3600)
-    app = create_app(settings)
-    async with run_app(app):
+    async with start_notification(schedule_poll_seconds=3600) as client:
+        app = client.app
         views = app.state.views
         await send(
             story.edition(coming, later),
@@ -100,9 +97,8 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
         assert await app.state.scheduler.sweep(now()) == 0
         assert await app.state.scheduler.sweep(now() + timedelta(minutes=50)) == 0
 
-    restarted = create_app(settings)
-    async with run_app(restarted):
-        assert await restarted.state.scheduler.sweep(now()) == 0
+    async with start_notification(schedule_poll_seconds=3600) as client:
+        assert await client.app.state.scheduler.sweep(now()) == 0
         await asyncio.sleep(0.5)  # a message recorded again would be sent by now
 
     found = reminders()
@@ -122,8 +118,7 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
 
 
 async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_period(
-    notification_settings: Any,
-    run_app: Any,
+    start_notification: Any,
     send: Any,
     smtp: SmtpServer,
     story: Story,
@@ -136,8 +131,8 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
     ended = story.session(1, -timedelta(hours=10))
     just_ended = story.session(2, -timedelta(hours=6, minutes=30))
     long_ago = story.session(3, -timedelta(days=5))
-    app = create_app(notification_settings(schedule_poll_seconds=3600))
-    async with run_app(app):
+    async with start_notification(schedule_poll_seconds=3600) as client:
+        app = client.app
         views = app.state.views
         await send(
             story.edition(ended, just_ended, long_ago),
@@ -185,8 +180,7 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
 
 
 async def test_the_digest_counts_what_happened_and_goes_to_the_project_manager_once_a_day(
-    notification_settings: Any,
-    run_app: Any,
+    start_notification: Any,
     send: Any,
     smtp: SmtpServer,
     story: Story,
@@ -207,9 +201,10 @@ async def test_the_digest_counts_what_happened_and_goes_to_the_project_manager_o
     )
     earlier.now -= timedelta(days=3)
     ineligible = algeria.rejected().model_copy(update={"reason": RejectionReason.NOT_ELIGIBLE})
-    settings = notification_settings(schedule_poll_seconds=3600, digest_daily=True, digest_hour=0)
-    app = create_app(settings)
-    async with run_app(app) as client:
+    async with start_notification(
+        schedule_poll_seconds=3600, digest_daily=True, digest_hour=0
+    ) as client:
+        app = client.app
         await send(
             *(s.submitted() for s in (story, tunisia, morocco, algeria, earlier)),
             story.selected(),
