@@ -83,6 +83,16 @@ def test_envelope_round_trips_in_kafka_binary_mode() -> None:
     assert (back.id, back.data, back.correlation_id) == (envelope.id, envelope.data, "c-1")
 
 
+def test_structured_json_carries_the_same_attributes_and_the_body_as_json() -> None:
+    envelope = Envelope(data=_submitted(), source="/services/registration", correlation_id="c-1")
+    document = json.loads(envelope.to_structured_json())
+    headers = envelope.to_kafka().headers
+    for name in ("id", "source", "type", "subject", "time", "dataschema", "correlationid"):
+        assert document[name] == headers[f"ce_{name}"]
+    assert document["datacontenttype"] == "application/json"
+    assert ApplicationSubmitted.model_validate(document["data"]) == envelope.data
+
+
 @pytest.mark.parametrize(
     ("headers", "value", "reason"),
     [

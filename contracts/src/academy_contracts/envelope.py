@@ -9,11 +9,13 @@ validation of ``data`` against its model.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
+from cloudevents.core.bindings import http as ce_http
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.v1.event import CloudEvent
@@ -65,7 +67,8 @@ class Envelope(Generic[E]):
     def subject(self) -> str:
         return self.data.key
 
-    def to_kafka(self) -> KafkaRecord:
+    def _attributes(self) -> dict[str, object]:
+        """The CloudEvents attributes, the same in every binding."""
         spec = self.spec
         attributes: dict[str, object] = {
             "id": self.id,
@@ -79,12 +82,20 @@ class Envelope(Generic[E]):
         }
         if self.correlation_id:
             attributes[CORRELATION_ATTR] = self.correlation_id
+        return attributes
+
+    def to_structured_json(self) -> str:
+        """The event as one CloudEvents structured-mode JSON document (what webhooks POST)."""
+        data = json.loads(self.data.model_dump_json())
+        return ce_http.to_structured_event(CloudEvent(self._attributes(), data)).body.decode()
+
+    def to_kafka(self) -> KafkaRecord:
         message = ce_kafka.to_binary_event(
-            CloudEvent(attributes, self.data.model_dump_json().encode()),
+            CloudEvent(self._attributes(), self.data.model_dump_json().encode()),
             key_mapper=lambda _: self.subject,
         )
         return KafkaRecord(
-            topic=spec.topic.value,
+            topic=self.spec.topic.value,
             key=self.subject.encode(),
             value=message.value,
             headers={k: v.decode() for k, v in message.headers.items()},

@@ -13,17 +13,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from cloudevents.core.bindings import http as ce_http
-from cloudevents.core.v1.event import CloudEvent
-
-from academy_contracts.envelope import CONTENT_TYPE, CORRELATION_ATTR, Envelope
+from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.mongo import Document, now
 from academy_notification.adapters.webhooks import WebhookStore
@@ -34,26 +30,6 @@ MEDIA_TYPE = "application/cloudevents+json"
 SIGNATURE_HEADER = "X-Academy-Signature"
 TIMESTAMP_HEADER = "X-Academy-Timestamp"
 RETRYABLE = {408, 425, 429}
-
-
-def structured(envelope: Envelope[IntegrationEvent]) -> str:
-    """The event as a CloudEvents 1.0 structured-mode JSON document, written by the CNCF SDK
-    from the same attributes as the Kafka records carry (``time`` in UTC)."""
-    attributes: dict[str, object] = {
-        "specversion": "1.0",
-        "id": envelope.id,
-        "source": envelope.source,
-        "type": envelope.type,
-        "time": envelope.time.astimezone(UTC),
-        "subject": envelope.subject,
-        "datacontenttype": CONTENT_TYPE,
-        "dataschema": envelope.spec.dataschema,
-    }
-    if envelope.correlation_id:
-        attributes[CORRELATION_ATTR] = envelope.correlation_id
-    data = json.loads(envelope.data.model_dump_json())
-    message = ce_http.to_structured_event(CloudEvent(attributes, data))
-    return message.body.decode()
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -78,7 +54,7 @@ class Webhooks:
                     "subscription_id": subscription["_id"],
                     "event_id": envelope.id,
                     "event_type": envelope.type,
-                    "body": structured(envelope),
+                    "body": envelope.to_structured_json(),
                     "status": Status.PENDING.value,
                     "attempts": 0,
                     "next_attempt_at": created,
