@@ -42,13 +42,16 @@ class Scheduler:
     settings: NotificationSettings
 
     async def run(self) -> None:
-        """Sweep until cancelled; a failed sweep (the database away) is retried at the next."""
+        """Sweep every ``schedule_poll_seconds`` until cancelled; a failed sweep (the database
+        away) is retried at the next. The first sweep waits one interval too, so it reads what
+        the consumer has caught up on rather than a half-read backlog (a sweep before a late
+        check-in is consumed would warn someone who was there)."""
         while True:
+            await asyncio.sleep(self.settings.schedule_poll_seconds)
             try:
                 await self.sweep(now())
             except Exception:
                 log.exception("scheduled messages: sweep failed; retrying at the next one")
-            await asyncio.sleep(self.settings.schedule_poll_seconds)
 
     async def sweep(self, at: datetime) -> int:
         """Record every scheduled message due at ``at``; how many were new."""
