@@ -12,8 +12,8 @@ import pytest
 from academy_contracts.events import ClusterProfile, ClusterSelected
 from academy_contracts.registry import Topic
 from academy_contracts.values import Participant
-from academy_kit.probes import kafka_answers
 from academy_local import servers as local
+from academy_local.probes import kafka_answers
 from academy_registration.entrypoints.main import create_app
 from academy_registration.settings import RegistrationSettings
 

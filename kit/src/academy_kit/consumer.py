@@ -137,17 +137,15 @@ async def running(
 ) -> AsyncIterator[None]:
     """Run ``broker``'s subscribers for the duration of the block without making the service's
     start wait for Kafka: HTTP requests are served (and the outbox keeps events) while the
-    broker is unreachable, and the subscribers start once it answers. On exit, a start still
-    under way gets ``stop_timeout`` seconds to finish, since stopping a half-started aiokafka
-    consumer can hang."""
+    broker is unreachable, and the subscribers start once it answers. On exit a start still
+    trying is cancelled; stopping is bounded by ``stop_timeout``, since stopping a half-started
+    aiokafka consumer can hang."""
     start = asyncio.create_task(_start(broker, retry_seconds), name="kafka-consumers")
     try:
         yield
     finally:
-        await asyncio.wait({start}, timeout=stop_timeout)
-        if start.done() and not start.cancelled() and start.exception() is None:
-            await broker.stop()
-        else:
-            start.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await start
+        start.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await start
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(broker.stop(), stop_timeout)

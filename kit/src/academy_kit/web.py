@@ -17,16 +17,18 @@ from typing import Annotated, Any
 import uvicorn
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from academy_contracts.export import asyncapi_document
 from academy_kit import logs, problems
-from academy_kit.probes import kafka_answers, mongo_answers
+from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
-Readiness = Callable[[], Awaitable[dict[str, bool]]]
 
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 """A list's offset; bounded, since MongoDB refuses integers beyond 8 bytes (a 500 otherwise)."""
@@ -46,10 +48,11 @@ def create_app(
     title: str,
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
-    readiness: Readiness,
+    broker: KafkaBroker,
 ) -> FastAPI:
     """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
-    :class:`academy_kit.auth.StaffOnly`."""
+    :class:`academy_kit.auth.StaffOnly`. Readiness asks the service's own ``broker`` and the
+    database its lifespan puts in ``app.state.db``: no client is built per probe."""
     service = settings.service_name
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
@@ -83,7 +86,10 @@ def create_app(
     @app.get("/health/ready", tags=["operations"])
     async def ready() -> JSONResponse:
         """The broker and the database answer; 503 names the one that does not."""
-        checks = await readiness()
+        checks = {
+            "kafka": await broker.ping(timeout=3),
+            "mongodb": await _database_answers(getattr(app.state, "db", None)),
+        }
         ok = all(checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks},
@@ -132,16 +138,14 @@ def csv_response(
     )
 
 
-def servers_readiness(settings: ServiceSettings) -> Readiness:
-    """Readiness of a service that needs its Kafka broker and its database."""
-
-    async def readiness() -> dict[str, bool]:
-        return {
-            "kafka": await kafka_answers(settings.kafka_bootstrap_servers),
-            "mongodb": await mongo_answers(settings.mongodb_uri),
-        }
-
-    return readiness
+async def _database_answers(db: AsyncDatabase[Document] | None) -> bool:
+    if db is None:
+        return False
+    try:
+        await db.command("ping")
+    except PyMongoError:
+        return False
+    return True
 
 
 @contextlib.asynccontextmanager

@@ -12,10 +12,14 @@ from academy_registration.settings import RegistrationSettings
 pytestmark = pytest.mark.integration
 
 
-async def test_operations_endpoints(api: Any) -> None:
+async def test_operations_endpoints(api: Any, eventually: Any) -> None:
     assert (await api.get("/health/live")).json() == {"status": "ok"}
-    ready = await api.get("/health/ready")
-    assert ready.status_code == 200
+
+    async def answered() -> Any:  # ready once the service's Kafka client has connected
+        response = await api.get("/health/ready")
+        return response if response.status_code == 200 else None
+
+    ready = await eventually(answered, timeout=15)
     assert ready.json()["checks"] == {"kafka": True, "mongodb": True}
     assert (await api.get("/asyncapi.json")).json()["asyncapi"] == "3.0.0"
     assert "/v1/applications" in (await api.get("/openapi.json")).json()["paths"]

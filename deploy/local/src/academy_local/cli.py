@@ -16,8 +16,8 @@ import asyncio
 import sys
 import time
 
-from academy_kit.probes import kafka_answers, mongo_answers
 from academy_local import builds, servers, system
+from academy_local.probes import kafka_answers, mongo_answers
 
 
 def main(argv: list[str] | None = None) -> int:

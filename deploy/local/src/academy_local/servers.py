@@ -20,9 +20,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from academy_contracts.registry import all_topics
-from academy_kit.probes import kafka_answers, mongo_answers
 from academy_local import builds, processes
 from academy_local.paths import cache_dir
+from academy_local.probes import kafka_answers, mongo_answers
 
 
 @dataclass(frozen=True)

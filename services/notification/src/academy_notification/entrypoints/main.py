@@ -41,6 +41,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
+            app.state.db = db
             relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
             messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
             for store in (messages, views, hooks):
@@ -94,7 +95,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             "digest) and integrator webhooks. Staff routes need a bearer token with a role."
         ),
         lifespan=lifespan,
-        readiness=web.servers_readiness(settings),
+        broker=broker,
     )
     for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)

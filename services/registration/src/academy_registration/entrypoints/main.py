@@ -32,6 +32,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
+            app.state.db = db
             relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
             store, edition_store = ApplicationStore(db), EditionStore(db)
             company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
@@ -56,7 +57,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             "(`academy-token --role admin`); applicants use their application's link token."
         ),
         lifespan=lifespan,
-        readiness=web.servers_readiness(settings),
+        broker=broker,
     )
     api_errors.install(app)
     for router in (editions.router, applications.router, companies.router, attendance.router):

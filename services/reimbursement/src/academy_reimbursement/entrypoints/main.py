@@ -32,6 +32,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
+            app.state.db = db
             claims, cohort = ClaimStore(db), CohortStore(db)
             documents, store = DocumentStore(db), FinanceStore(db)
             for indexed in (claims, cohort, documents):
@@ -65,7 +66,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         description="Expense claims with their supporting documents, the 90% reimbursement "
         "rule, and payment batches.",
         lifespan=lifespan,
-        readiness=web.servers_readiness(settings),
+        broker=broker,
     )
     app.include_router(participants.router)
     app.include_router(finance.router)

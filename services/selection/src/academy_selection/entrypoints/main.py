@@ -32,6 +32,7 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with connected(settings) as db:
+            app.state.db = db
             applications, editions = ApplicationStore(db), EditionStore(db)
             reviews, selections = ReviewStore(db), SelectionStore(db)
             for store in (applications, reviews, selections):
@@ -70,7 +71,7 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
         description="Eligibility screening, reviews, balanced selection, offers and waitlist "
         "of the clusters that applied.",
         lifespan=lifespan,
-        readiness=web.servers_readiness(settings),
+        broker=broker,
     )
     app.include_router(router)
     return app

@@ -1,4 +1,5 @@
-"""Does a server really answer? Used by readiness endpoints and by the local stack's start."""
+"""Does a server really answer? Used while the local stack starts and by `academy-local status`;
+the services ask their own broker and database client instead (`academy_kit.web`)."""
 
 from __future__ import annotations
 
