@@ -27,11 +27,9 @@ from pydantic_extra_types.country import CountryAlpha2
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from academy_contracts.values import ExpenseCategory, Identifier, Money, UtcDateTime
+from academy_contracts.values import ExpenseCategory, Identifier, Money, ShortText, UtcDateTime
 from academy_reimbursement.domain.documents import DocumentKind, missing_documents
 from academy_reimbursement.domain.reimbursement import Assessment, LineToConvert
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ClaimState(StrEnum):

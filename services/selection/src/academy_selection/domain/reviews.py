@@ -24,11 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from academy_contracts.values import Country, UtcDateTime
+from academy_contracts.values import Country, ShortText, UtcDateTime
 
 CriterionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 """Lower-case words joined by underscores: safe as a field name in documents and in JSON."""
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 """A staff member as their token's ``sub`` names them."""
 CENT = Decimal("0.01")
 
@@ -60,7 +59,7 @@ class CommitteeMember(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    subject: Subject
+    subject: ShortText
     country: Country | None = None
 
 

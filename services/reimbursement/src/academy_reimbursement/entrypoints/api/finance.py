@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from academy_contracts.values import ExpenseCategory, Identifier
+from academy_contracts.values import ExpenseCategory, Identifier, ShortText
 from academy_kit import web
 from academy_kit.auth import Role, StaffMember, StaffOnly
 from academy_kit.web import Limit, Offset
@@ -25,7 +25,6 @@ finance_only = StaffOnly(Role.FINANCE)
 FinanceStaff = Annotated[StaffMember, Depends(finance_only)]
 CapsStaff = Annotated[StaffMember, Depends(StaffOnly(Role.FINANCE, Role.ADMIN))]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class ClaimPage(BaseModel):
@@ -245,7 +244,7 @@ async def export_transfers(batch_id: str, finance: FinanceDep) -> Response:
 
 
 class PaymentForm(BaseModel):
-    payment_reference: Reference
+    payment_reference: ShortText
 
 
 @router.post("/payment-batches/{batch_id}/payment", responses={404: {}})
