@@ -31,7 +31,8 @@ from fastapi import FastAPI
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import spec_for_type
-from academy_kit.auth import Role, mint
+from academy_contracts.roles import Role
+from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
 

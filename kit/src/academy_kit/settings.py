@@ -36,7 +36,7 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
-    """The HMAC key of applicants' link tokens (:mod:`academy_kit.links`)."""
+    """The HMAC key of applicants' link tokens (:mod:`academy_contracts.links`)."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
 
