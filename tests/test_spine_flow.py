@@ -69,7 +69,7 @@ async def test_submitted_application_is_published_and_stored_once(
         assert body["edition_id"] == edition
 
         # Selection stored it in its own database.
-        store = sel_app.state.commands.applications
+        store = sel_app.state.screener.applications
         candidate = await eventually(lambda: store.get(application_id))
         assert candidate.cluster.eccp_id == body["cluster"]["eccp_id"]
         assert [p.email for p in candidate.participants] == [
@@ -126,7 +126,7 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
         await open_edition(registration, f"ed-{uid}")
         response = await registration.post("/v1/applications", json=application_form(f"ed-{uid}"))
         application_id = response.json()["application_id"]
-        await eventually(lambda: sel_app.state.commands.applications.get(application_id))
+        await eventually(lambda: sel_app.state.screener.applications.get(application_id))
 
     # Every service reading the topic dead-letters the poison once, in its own group's name.
     [dead] = await topic_records(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,6 +58,14 @@ def _response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+def _answer(request: Request, problem: Problem) -> JSONResponse:
+    response = _response(
+        request, problem.status, problem.kind, problem.title, problem.detail, **problem.extra
+    )
+    response.headers.update(problem.headers)
+    return response
+
+
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     location = [str(part) for part in error["loc"]]
     if location and location[0] in {"body", "query", "path", "header"}:
@@ -71,9 +80,7 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        response = _response(request, exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
-        response.headers.update(exc.headers)
-        return response
+        return _answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -107,3 +114,18 @@ def install(app: FastAPI) -> None:
             "Internal error",
             "The request could not be completed; nothing was changed.",
         )
+
+
+def install_failures(
+    app: FastAPI,
+    failures: type[Exception] | tuple[type[Exception], ...],
+    to_problem: Callable[[Exception], Problem],
+) -> None:
+    """Answer every exception of ``failures`` (a service's domain failures) with the problem
+    ``to_problem`` makes of it: the one place a service maps its refusals to HTTP."""
+
+    async def on_failure(request: Request, exc: Exception) -> JSONResponse:
+        return _answer(request, to_problem(exc))
+
+    for failure in failures if isinstance(failures, tuple) else (failures,):
+        app.add_exception_handler(failure, on_failure)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 async def test_applications_wait_for_their_edition_then_are_screened_with_reasons(
     selection: Any, events: Any, send: Any, received: Any, eventually: Any
 ) -> None:
-    store = selection.app.state.commands.applications
+    store = selection.app.state.screener.applications
     fine = events.submitted()
     no_costs = events.submitted(can_advance_costs=False, commits_to_attend=False)
     late = events.submitted(late=True)
@@ -51,13 +51,13 @@ async def test_applications_wait_for_their_edition_then_are_screened_with_reason
 async def test_redelivery_and_a_late_older_update_change_nothing(
     selection: Any, events: Any, send: Any, received: Any, eventually: Any
 ) -> None:
-    store = selection.app.state.commands.applications
+    store = selection.app.state.screener.applications
     submitted = events.submitted()
     newest = events.updated(submitted, 3, motivations="The newest motivations.")
     older = events.updated(submitted, 2, motivations="Older motivations, arriving late.")
     await send(events.edition())
-    editions = selection.app.state.commands.editions
-    await eventually(lambda: editions.get(events.edition_id))
+    editions = selection.app.state.screener.editions
+    await eventually(lambda: editions.find(events.edition_id))
     [first] = await send(submitted)
     await send(first, newest, older, events.withdrawn(submitted.application_id, 4))
 

@@ -1,5 +1,5 @@
-"""Reviews through the staff API on the real store: the rubric, conflicts of interest, reviews
-hidden until one's own, progress, and the minimum number of reviews before ranking."""
+"""Reviews through the staff API on the real store: each refusal answered as its problem, a
+review created then revised. The rules' many cases are in the fast tier (test_reviewing.py)."""
 
 from __future__ import annotations
 
@@ -94,22 +94,10 @@ async def test_review_rules(
     assert len((await selection.get(review_of(tn), headers=admin)).json()) == 2
 
     progress = (await selection.get(f"{edition}/review-progress", headers=chloe)).json()
-    assert {(p["reviewer"], p["reviewed"], p["to_review"]) for p in progress["reviewers"]} == {
-        ("amal@committee", 0, 1),
-        ("bruno@committee", 1, 2),  # not the Egyptian cluster
-        ("chloe@committee", 1, 3),
-    }
-    assert {a["application_id"] for a in progress["awaiting"]} == {
-        tn_other.application_id,
-        eg.application_id,
-    }
+    assert progress["min_reviews"] == 2
+    assert ("chloe@committee", 1) in {(p["reviewer"], p["reviewed"]) for p in progress["reviewers"]}
 
-    # Applications short of reviews cannot be ranked: the preview lists them, publish refuses.
-    preview = (await selection.post(f"{edition}/selection/preview", headers=admin)).json()
-    assert {u["application_id"] for u in preview["unranked"]} == {
-        tn_other.application_id,
-        eg.application_id,
-    }
+    # Applications short of reviews cannot be ranked: publishing refuses and names them.
     body = _problem(
         await selection.post(f"{edition}/selection", headers=admin), 409, "reviews-missing"
     )

@@ -21,7 +21,7 @@ from academy_contracts.values import Country, Sector
 from academy_selection.domain import offers
 from academy_selection.domain.applications import Application, ApplicationStatus
 from academy_selection.domain.balance import BalanceRules, Bounds
-from academy_selection.domain.offers import OfferError
+from academy_selection.domain.failures import NoOpenOffer, OfferLapsed
 from academy_selection.domain.report import balance_report
 from academy_selection.domain.reviews import Review, ReviewPolicy
 from academy_selection.domain.screening import Eligibility, screen
@@ -58,6 +58,7 @@ class Edition:
     """Four eligible clusters (two Tunisian), one ineligible, one short of reviews."""
 
     def __init__(self, events: Any) -> None:
+        self.deadline = events.deadline
         self.now = events.deadline + timedelta(days=1)
         self.tn_best = _screened(events, Country.TUNISIA, Sector.HEALTH)
         self.eg = _screened(events, Country.EGYPT, Sector.ENERGY_ENVIRONMENT)
@@ -83,8 +84,18 @@ class Edition:
         self.rules = BalanceRules(2, {Country.TUNISIA: Bounds(0, 1)})
 
     def published(self) -> tuple[Selection, list[Any]]:
-        proposal = draft(self.applications, self.reviews, POLICY, self.rules, self.now)
-        return publish(proposal, edition_id="ed", by="admin", offer_period=WEEK, now=self.now)
+        """Published without the application short of reviews (it would stop publication)."""
+        ranked = [a for a in self.applications if a is not self.unreviewed]
+        proposal = draft(ranked, self.reviews, POLICY, self.rules, self.now)
+        return publish(
+            proposal,
+            edition_id="ed",
+            by="admin",
+            offer_period=WEEK,
+            registration_deadline=self.deadline,
+            accept_relaxations=False,
+            now=self.now,
+        )
 
 
 def _status(selection: Selection, application_id: str) -> DecisionStatus:
@@ -167,12 +178,12 @@ def test_confirming_is_once_and_only_before_the_deadline(edition: Edition) -> No
     again = offers.confirm(done.selection, first, OfferActor.STAFF, edition.now)
     assert again.selection == done.selection
     assert again.events == []
-    with pytest.raises(OfferError) as late:
+    with pytest.raises(OfferLapsed) as late:
         offers.confirm(selection, first, OfferActor.APPLICANT, edition.now + WEEK * 2)
-    assert late.value.kind == "offer-lapsed"
-    with pytest.raises(OfferError) as waiting:
+    assert late.value.deadline == edition.now + WEEK
+    with pytest.raises(NoOpenOffer) as waiting:
         offers.confirm(selection, edition.tn_next.application_id, OfferActor.STAFF, edition.now)
-    assert waiting.value.kind == "no-open-offer"
+    assert waiting.value.status == DecisionStatus.WAITLISTED
 
 
 def test_a_declined_place_goes_to_the_best_waitlisted_cluster_that_keeps_the_rules(

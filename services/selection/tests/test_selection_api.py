@@ -159,8 +159,8 @@ async def test_rules_that_cannot_hold_are_answered_with_the_conflict_and_the_rel
         deadline=datetime.now(UTC) + timedelta(days=1),
     )
     await send(open_events.edition())
-    editions = selection.app.state.commands.editions
-    await eventually(lambda: editions.get(open_events.edition_id))
+    editions = selection.app.state.screener.editions
+    await eventually(lambda: editions.find(open_events.edition_id))
     too_early = await selection.post(
         f"/v1/editions/{open_events.edition_id}/selection", headers=admin
     )

@@ -8,16 +8,13 @@ updates."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import ApplicationScreened
 from academy_kit import outbox
-from academy_kit.mongo import Document, document_lock
+from academy_kit.mongo import Document, document_lock, keep_newer
 from academy_selection.domain.applications import Application, ApplicationStatus, Screening
 
 APPLICATIONS = "applications"
@@ -25,12 +22,6 @@ AWAITING = "awaiting_edition"
 """Applications stored before their edition was known, one small document each: FerretDB 1.x
 answers a query on any field but ``_id`` by reading the whole collection, so the edition's
 arrival looks here rather than through every application."""
-
-
-def _push(screened: Envelope[ApplicationScreened] | None) -> dict[str, Any]:
-    if screened is None:
-        return {}
-    return {"$push": {outbox.OUTBOX: {"$each": outbox.entries([screened])}}}
 
 
 def _application(doc: Document) -> Application:
@@ -50,24 +41,19 @@ class ApplicationStore:
         self, application: Application, screened: Envelope[ApplicationScreened] | None
     ) -> bool:
         """Store this revision with its screening event, in one write, unless the store already
-        holds this revision or a newer one; True if it was stored.
-
-        The filter admits only an older revision, so the upsert of a redelivered, replayed or
-        late older event collides with the stored document's ``_id`` and changes nothing.
-        """
-        doc = application.model_dump(mode="json", exclude={"application_id"})
+        holds this revision or a newer one (a redelivered, replayed or late older event); True
+        if it was stored."""
+        doc = application.model_dump(mode="json", exclude={"application_id", "revision"})
         if application.submitted_at is None:  # an amendment keeps the submission's instant
             del doc["submitted_at"]
-        try:
-            async with document_lock(self._applications, application.application_id):
-                await self._applications.update_one(
-                    {"_id": application.application_id, "revision": {"$lt": application.revision}},
-                    {"$set": doc, **_push(screened)},
-                    upsert=True,
-                )
-        except DuplicateKeyError:
-            return False
-        return True
+        push = None if screened is None else {outbox.OUTBOX: {"$each": outbox.entries([screened])}}
+        return await keep_newer(
+            self._applications,
+            application.application_id,
+            ("revision", application.revision),
+            doc,
+            push=push,
+        )
 
     async def add_screening(
         self, application_id: str, screening: Screening, screened: Envelope[ApplicationScreened]
@@ -77,7 +63,10 @@ class ApplicationStore:
         async with document_lock(self._applications, application_id):
             result = await self._applications.update_one(
                 {"_id": application_id, "revision": screening.revision, "screening": None},
-                {"$set": {"screening": screening.model_dump(mode="json")}, **_push(screened)},
+                {
+                    "$set": {"screening": screening.model_dump(mode="json")},
+                    "$push": {outbox.OUTBOX: {"$each": outbox.entries([screened])}},
+                },
             )
         return result.modified_count == 1
 

@@ -6,14 +6,12 @@ The edition consumer and staff's requests update one document, so every update h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from academy_kit.mongo import Document, document_lock
-from academy_selection.domain.editions import Edition
+from academy_kit.mongo import Document, document_lock, keep_newer
+from academy_selection.domain.editions import Edition, EditionTerms
 from academy_selection.domain.reviews import ReviewPolicy
 from academy_selection.domain.selection import BalancePolicy
 
@@ -22,49 +20,28 @@ REVIEW_POLICY = "review_policy"
 BALANCE = "balance"
 
 
-@dataclass(frozen=True)
-class StoredEdition:
-    """What EditionPublished said, and what staff set here: the review policy (the defaults
-    until they set one) and the balance rules they set (none: the defaults throughout)."""
-
-    edition: Edition
-    review_policy: ReviewPolicy
-    balance: BalancePolicy
-
-
 class EditionStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._editions = db[EDITIONS]
 
     async def record(self, edition: Edition) -> bool:
         """Keep this revision unless the same or a newer one is stored; True if kept."""
-        doc = edition.model_dump(mode="json", exclude={"edition_id"})
-        try:
-            async with document_lock(self._editions, edition.edition_id):
-                await self._editions.update_one(
-                    {"_id": edition.edition_id, "revision": {"$lt": edition.revision}},
-                    {"$set": doc},
-                    upsert=True,
-                )
-        except DuplicateKeyError:
-            return False
-        return True
+        doc = edition.model_dump(mode="json", exclude={"edition_id", "revision"})
+        return await keep_newer(
+            self._editions, edition.edition_id, ("revision", edition.revision), doc
+        )
 
-    async def find(self, edition_id: str) -> StoredEdition | None:
+    async def find(self, edition_id: str) -> EditionTerms | None:
         """The edition with its review policy and balance rules, in one read."""
         doc = await self._editions.find_one({"_id": edition_id})
         if doc is None:
             return None
         policy, balance = doc.get(REVIEW_POLICY), doc.get(BALANCE)
-        return StoredEdition(
+        return EditionTerms(
             edition=Edition.model_validate({**doc, "edition_id": doc["_id"]}),
             review_policy=ReviewPolicy() if policy is None else ReviewPolicy.model_validate(policy),
             balance=BalancePolicy() if balance is None else BalancePolicy.model_validate(balance),
         )
-
-    async def get(self, edition_id: str) -> Edition | None:
-        stored = await self.find(edition_id)
-        return None if stored is None else stored.edition
 
     async def set_review_policy(self, edition_id: str, policy: ReviewPolicy) -> bool:
         """False when the edition is unknown."""

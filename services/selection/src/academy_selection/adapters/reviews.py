@@ -12,7 +12,8 @@ from academy_selection.domain.reviews import Review
 REVIEWS = "reviews"
 
 
-def _key(application_id: str, reviewer: str) -> str:
+def pair_key(application_id: str, reviewer: str) -> str:
+    """The ``_id`` of what one reviewer says of one application (a review, a conflict)."""
     # Application ids hold no ':', so the first one separates the two parts unambiguously.
     return f"{application_id}:{reviewer}"
 
@@ -31,7 +32,7 @@ class ReviewStore:
 
     async def put(self, review: Review) -> bool:
         """Store the reviewer's review of the application; True if it is their first."""
-        key = _key(review.application_id, review.reviewer)
+        key = pair_key(review.application_id, review.reviewer)
         async with document_lock(self._reviews, key):  # a reviewer's double submission
             result = await self._reviews.replace_one(
                 {"_id": key}, review.model_dump(mode="json"), upsert=True

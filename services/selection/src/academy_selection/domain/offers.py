@@ -19,6 +19,12 @@ from academy_contracts.events import (
     RejectionReason,
 )
 from academy_selection.domain.balance import best_replacement
+from academy_selection.domain.failures import (
+    NoOpenOffer,
+    NoPlaceToDecline,
+    NotInSelection,
+    OfferLapsed,
+)
 from academy_selection.domain.selection import (
     HOLDING,
     Decision,
@@ -28,50 +34,29 @@ from academy_selection.domain.selection import (
 )
 
 
-class OfferError(Exception):
-    """The offer cannot change that way; ``kind`` is a stable code, ``status`` the decision's
-    current status."""
-
-    def __init__(self, kind: str, detail: str, status: DecisionStatus | None = None) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.status = status
-
-
 @dataclass(frozen=True)
 class Transition:
     selection: Selection
     events: list[IntegrationEvent] = field(default_factory=list)
 
 
-def _find(selection: Selection, application_id: str) -> Decision:
+def decision_of(selection: Selection, application_id: str) -> Decision:
+    """The application's decision in the selection; it has none when it was not screened or
+    reviewed in time."""
     decision = selection.decision(application_id)
     if decision is None:
-        raise OfferError(
-            "not-in-selection",
-            f"Application {application_id!r} has no decision in the selection of edition "
-            f"{selection.edition_id!r}.",
-        )
+        raise NotInSelection(application_id)
     return decision
 
 
 def confirm(selection: Selection, application_id: str, by: OfferActor, now: datetime) -> Transition:
-    decision = _find(selection, application_id)
+    decision = decision_of(selection, application_id)
     if decision.status is DecisionStatus.CONFIRMED:
         return Transition(selection)
     if decision.status is not DecisionStatus.OFFERED:
-        raise OfferError(
-            "no-open-offer",
-            f"There is no open offer to confirm: the cluster is {decision.status}.",
-            decision.status,
-        )
+        raise NoOpenOffer(application_id, decision.status)
     if decision.offer_deadline is not None and now > decision.offer_deadline:
-        raise OfferError(
-            "offer-lapsed",
-            f"The offer lapsed at {decision.offer_deadline.isoformat()}.",
-            decision.status,
-        )
+        raise OfferLapsed(application_id, decision.status, decision.offer_deadline)
     confirmed = decision.model_copy(update={"status": DecisionStatus.CONFIRMED, "decided_at": now})
     event = OfferConfirmed(
         application_id=application_id,
@@ -84,15 +69,11 @@ def confirm(selection: Selection, application_id: str, by: OfferActor, now: date
 
 def decline(selection: Selection, application_id: str, now: datetime) -> Transition:
     """The cluster gives up its place (an offer or a confirmed one)."""
-    decision = _find(selection, application_id)
+    decision = decision_of(selection, application_id)
     if decision.status is DecisionStatus.DECLINED:
         return Transition(selection)
     if decision.status not in HOLDING:
-        raise OfferError(
-            "no-place-to-decline",
-            f"The cluster holds no place to decline: it is {decision.status}.",
-            decision.status,
-        )
+        raise NoPlaceToDecline(application_id, decision.status)
     gone = _released(
         decision, DecisionStatus.DECLINED, RejectionReason.OFFER_DECLINED, "Declined", now
     )
@@ -195,7 +176,7 @@ def _refill(selection: Selection, released: list[Decision], now: datetime) -> Tr
 
 
 def _promoted(selection: Selection, application_id: str, now: datetime) -> Decision:
-    decision = _find(selection, application_id)
+    decision = decision_of(selection, application_id)
     summary = (
         f"Promoted from waitlist place {decision.waitlist_rank} when a place was given up. "
         f"{decision.explanation.summary or ''}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Self
 
@@ -25,10 +26,18 @@ from pydantic import (
 )
 
 from academy_contracts.values import Country, ShortText, UtcDateTime
+from academy_selection.domain.applications import Application
+from academy_selection.domain.failures import (
+    CountryConflict,
+    InvalidScores,
+    NotReviewable,
+    ReviewFirst,
+    ReviewsClosed,
+    RubricInUse,
+)
 
 CriterionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 """Lower-case words joined by underscores: safe as a field name in documents and in JSON."""
-"""A staff member as their token's ``sub`` names them."""
 CENT = Decimal("0.01")
 
 
@@ -89,6 +98,7 @@ class ReviewPolicy(BaseModel):
         return self
 
     def conflicted(self, reviewer: str, country: Country) -> bool:
+        """The country rule: the reviewer's own country, when the policy gives it."""
         if not self.conflict_of_interest:
             return False
         return any(m.subject == reviewer and m.country == country for m in self.committee)
@@ -182,3 +192,66 @@ def progress(
         )
         for reviewer in reviewers
     ]
+
+
+def change_policy(current: ReviewPolicy, wanted: ReviewPolicy, reviewed: bool) -> ReviewPolicy:
+    """Reviews already given were scored on the current criteria, so the criteria are fixed
+    from the first review on; the rest of the policy may still change."""
+    if reviewed and wanted.criteria != current.criteria:
+        raise RubricInUse([c.model_dump(mode="json") for c in current.criteria])
+    return wanted
+
+
+def may_review(
+    policy: ReviewPolicy, application: Application, reviewer: str, *, published: bool
+) -> None:
+    """Whether ``reviewer`` may review ``application`` now, or the refusal that says why."""
+    if not application.eligible:
+        raise NotReviewable(application)
+    if published:
+        raise ReviewsClosed(application.edition_id)
+    if policy.conflicted(reviewer, application.cluster.country):
+        raise CountryConflict(application.cluster.country)
+
+
+def review(
+    policy: ReviewPolicy,
+    application: Application,
+    reviewer: str,
+    scores: Mapping[str, int],
+    comment: str | None,
+    *,
+    published: bool,
+    now: datetime,
+) -> Review:
+    """The reviewer's review of the application, scored on the rubric, if they may give it."""
+    may_review(policy, application, reviewer, published=published)
+    errors = policy.score_errors(scores)
+    if errors:
+        raise InvalidScores(errors)
+    return Review(
+        application_id=application.application_id,
+        edition_id=application.edition_id,
+        reviewer=reviewer,
+        scores=dict(scores),
+        score=policy.score(scores),
+        comment=comment,
+        submitted_at=now,
+    )
+
+
+def queue(
+    policy: ReviewPolicy, reviewer: str, applications: Iterable[Application]
+) -> list[Application]:
+    """The applications the reviewer may review: eligible, their conflicts left out."""
+    return [
+        a for a in applications if a.eligible and not policy.conflicted(reviewer, a.cluster.country)
+    ]
+
+
+def visible(reviews: list[Review], viewer: str, *, sees_all: bool) -> list[Review]:
+    """Every review of an application, to whom may see them: others' scores are shown to a
+    committee member only once they gave their own, so that those scores cannot sway theirs."""
+    if not sees_all and all(r.reviewer != viewer for r in reviews):
+        raise ReviewFirst()
+    return reviews

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from academy_contracts.events import ScreeningReason, team_problem
+from academy_contracts.events import ApplicationScreened, ScreeningReason, team_problem
 from academy_contracts.values import Country, Sector
 from academy_selection.domain.applications import Application, Screening
 
@@ -52,3 +52,19 @@ def screen(application: Application, rules: Eligibility, now: datetime) -> Scree
     return Screening(
         revision=application.revision, eligible=not broken, reasons=broken, screened_at=now
     )
+
+
+def screen_revision(
+    application: Application, rules: Eligibility, now: datetime
+) -> tuple[Screening, ApplicationScreened]:
+    """The screening of the application's current revision, and the event that says so."""
+    screening = screen(application, rules, now)
+    event = ApplicationScreened(
+        application_id=application.application_id,
+        edition_id=application.edition_id,
+        revision=screening.revision,
+        eligible=screening.eligible,
+        reasons=screening.reasons,
+        screened_at=screening.screened_at,
+    )
+    return screening, event

@@ -37,6 +37,7 @@ from academy_selection.domain.balance import (
     Placement,
     solve,
 )
+from academy_selection.domain.failures import RegistrationOpen, ReviewsMissing, RulesConflict
 from academy_selection.domain.reviews import Review, ReviewPolicy, mean_score
 
 
@@ -311,16 +312,38 @@ def draft(
     )
 
 
+def may_publish(
+    proposal: Draft, *, registration_deadline: datetime, accept_relaxations: bool, now: datetime
+) -> None:
+    """A selection is published once no more applications can arrive, every eligible one is
+    reviewed enough to be ranked, and the balance rules hold (or staff accept the nearest
+    rules that can)."""
+    if now <= registration_deadline:
+        raise RegistrationOpen(registration_deadline)
+    if proposal.unranked:
+        raise ReviewsMissing(proposal.unranked)
+    if not proposal.outcome.feasible and not accept_relaxations:
+        raise RulesConflict(proposal.outcome.conflicts, proposal.outcome.relaxations)
+
+
 def publish(
     proposal: Draft,
     *,
     edition_id: str,
     by: str,
     offer_period: timedelta,
+    registration_deadline: datetime,
+    accept_relaxations: bool,
     now: datetime,
 ) -> tuple[Selection, list[IntegrationEvent]]:
-    """The selection the draft decides, its offers open for ``offer_period``, and the event
-    that tells each cluster its decision."""
+    """The selection the draft decides, if it :func:`may_publish`, its offers open for
+    ``offer_period``, and the event that tells each cluster its decision."""
+    may_publish(
+        proposal,
+        registration_deadline=registration_deadline,
+        accept_relaxations=accept_relaxations,
+        now=now,
+    )
     deadline = now + offer_period
     decisions = [
         d.model_copy(update={"offer_deadline": deadline})

@@ -1,5 +1,7 @@
 """HTTP routes of the selection service: staff (admin, committee) run reviews and the
-selection; an applicant answers their offer with their link token."""
+selection; an applicant answers their offer with their link token. Each route parses,
+authorises, calls one handler and shapes the answer; refusals are the domain's failures, turned
+into problems by ``errors.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -16,6 +18,7 @@ from academy_contracts.events import ClusterProfile, OfferActor
 from academy_contracts.roles import Role
 from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.problems import Problem
+from academy_kit.web import LinkToken
 from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport
 from academy_selection.domain.reviews import Review, ReviewerProgress, ReviewPolicy
@@ -26,7 +29,9 @@ from academy_selection.domain.selection import (
     Selection,
     Unranked,
 )
-from academy_selection.handlers.commands import Commands
+from academy_selection.handlers.offers import Offers
+from academy_selection.handlers.publishing import Publishing
+from academy_selection.handlers.reviews import Reviewing
 
 router = APIRouter(prefix="/v1")
 
@@ -35,12 +40,24 @@ Committee = Annotated[StaffMember, Depends(StaffOnly(Role.COMMITTEE))]
 Staff = Annotated[StaffMember, Depends(StaffOnly(Role.ADMIN, Role.COMMITTEE))]
 
 
-def _commands(request: Request) -> Commands:
-    commands: Commands = request.app.state.commands
-    return commands
+def _reviewing(request: Request) -> Reviewing:
+    reviewing: Reviewing = request.app.state.reviewing
+    return reviewing
 
 
-Run = Annotated[Commands, Depends(_commands)]
+def _publishing(request: Request) -> Publishing:
+    publishing: Publishing = request.app.state.publishing
+    return publishing
+
+
+def _offers(request: Request) -> Offers:
+    offers: Offers = request.app.state.offers
+    return offers
+
+
+Reviews = Annotated[Reviewing, Depends(_reviewing)]
+Selections = Annotated[Publishing, Depends(_publishing)]
+OfferAnswers = Annotated[Offers, Depends(_offers)]
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token: `academy-token --role admin`")
 _admin = StaffOnly(Role.ADMIN)
@@ -50,13 +67,7 @@ async def _offer_actor(
     request: Request,
     application_id: str,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    token: Annotated[
-        str | None,
-        Header(
-            alias=links.TOKEN_HEADER,
-            description="The applicant's link token, instead of a staff token.",
-        ),
-    ] = None,
+    token: LinkToken,
 ) -> OfferActor:
     """The applicant with their application's link token, or an admin acting for them."""
     if token is not None:
@@ -66,7 +77,7 @@ async def _offer_actor(
             403,
             "forbidden",
             "Not your application",
-            f"The {links.TOKEN_HEADER} given does not open application {application_id!r}.",
+            f"The link token given does not open application {application_id!r}.",
         )
     await _admin(request, credentials)
     return OfferActor.STAFF
@@ -80,33 +91,33 @@ Actor = Annotated[OfferActor, Depends(_offer_actor)]
 
 @router.put("/editions/{edition_id}/review-policy", tags=["reviews"])
 async def set_review_policy(
-    edition_id: str, policy: ReviewPolicy, run: Run, _: Admin
+    edition_id: str, policy: ReviewPolicy, reviews: Reviews, _: Admin
 ) -> ReviewPolicy:
     """Set the rubric (named, weighted criteria, each on its scale), the reviews an
     application needs before it can be ranked, and the conflict-of-interest rule. The criteria
     are fixed once the first review is in (409)."""
-    return await run.set_review_policy(edition_id, policy)
+    return await reviews.set_review_policy(edition_id, policy)
 
 
 @router.get("/editions/{edition_id}/review-policy", tags=["reviews"])
-async def review_policy(edition_id: str, run: Run, _: Staff) -> ReviewPolicy:
+async def review_policy(edition_id: str, reviews: Reviews, _: Staff) -> ReviewPolicy:
     """The edition's review policy (the defaults until an admin sets one)."""
-    return await run.review_policy(edition_id)
+    return await reviews.review_policy(edition_id)
 
 
 @router.put("/editions/{edition_id}/balance-rules", tags=["selection"])
 async def set_balance_rules(
-    edition_id: str, rules: BalancePolicy, run: Run, _: Admin
+    edition_id: str, rules: BalancePolicy, selections: Selections, _: Admin
 ) -> BalancePolicy:
     """Set per-country and per-sector minimums and maximums of selected clusters; those left
     out keep the default (half to twice an even share). Answers every rule in force."""
-    return await run.set_balance(edition_id, rules)
+    return await selections.set_balance(edition_id, rules)
 
 
 @router.get("/editions/{edition_id}/balance-rules", tags=["selection"])
-async def balance_rules(edition_id: str, run: Run, _: Staff) -> BalancePolicy:
+async def balance_rules(edition_id: str, selections: Selections, _: Staff) -> BalancePolicy:
     """Every balance rule in force for the edition, defaults included."""
-    return await run.balance(edition_id)
+    return await selections.balance(edition_id)
 
 
 # Reviews
@@ -129,7 +140,7 @@ class QueueItem(BaseModel):
 
 
 @router.get("/editions/{edition_id}/review-queue", tags=["reviews"])
-async def review_queue(edition_id: str, run: Run, member: Committee) -> list[QueueItem]:
+async def review_queue(edition_id: str, reviews: Reviews, member: Committee) -> list[QueueItem]:
     """The eligible applications the calling committee member may review (clusters of their
     own country left out when the conflict-of-interest rule is on), with their own review."""
     return [
@@ -141,7 +152,7 @@ async def review_queue(edition_id: str, run: Run, member: Committee) -> list[Que
             reviews=entry.reviews,
             my_review=entry.mine,
         )
-        for entry in await run.queue(edition_id, member.subject)
+        for entry in await reviews.queue(edition_id, member.subject)
     ]
 
 
@@ -156,11 +167,13 @@ async def review_queue(edition_id: str, run: Run, member: Committee) -> list[Que
     },
 )
 async def put_my_review(
-    application_id: str, form: ReviewForm, response: Response, run: Run, member: Committee
+    application_id: str, form: ReviewForm, response: Response, reviews: Reviews, member: Committee
 ) -> Review:
     """Submit (or revise, until the selection is published) the caller's review: one mark
     within its scale for every criterion of the edition's rubric."""
-    review, created = await run.review(application_id, member.subject, form.scores, form.comment)
+    review, created = await reviews.review(
+        application_id, member.subject, form.scores, form.comment
+    )
     if created:
         response.status_code = status.HTTP_201_CREATED
     return review
@@ -171,10 +184,12 @@ async def put_my_review(
     tags=["reviews"],
     responses={403: {"description": "The committee member has not reviewed it yet"}},
 )
-async def reviews_of(application_id: str, run: Run, member: Staff) -> list[Review]:
+async def reviews_of(application_id: str, reviews: Reviews, member: Staff) -> list[Review]:
     """Every review of the application: to an admin, and to a committee member who has
     submitted their own."""
-    return await run.reviews_of(application_id, member)
+    return await reviews.reviews_of(
+        application_id, member.subject, sees_all=Role.ADMIN in member.roles
+    )
 
 
 class ProgressOut(BaseModel):
@@ -184,9 +199,9 @@ class ProgressOut(BaseModel):
 
 
 @router.get("/editions/{edition_id}/review-progress", tags=["reviews"])
-async def review_progress(edition_id: str, run: Run, _: Staff) -> ProgressOut:
+async def review_progress(edition_id: str, reviews: Reviews, _: Staff) -> ProgressOut:
     """Each reviewer's progress, and the eligible applications still short of reviews."""
-    found = await run.progress(edition_id)
+    found = await reviews.progress(edition_id)
     return ProgressOut(
         min_reviews=found.min_reviews, reviewers=found.reviewers, awaiting=found.awaiting
     )
@@ -229,9 +244,9 @@ class PublishRequest(BaseModel):
 
 
 @router.post("/editions/{edition_id}/selection/preview", tags=["selection"])
-async def preview(edition_id: str, run: Run, _: Admin) -> Preview:
+async def preview(edition_id: str, selections: Selections, _: Admin) -> Preview:
     """A dry run: what publishing now would decide, and why. Changes nothing."""
-    draft = await run.preview(edition_id)
+    draft = await selections.preview(edition_id)
     outcome = draft.outcome
     return Preview(
         feasible=outcome.feasible,
@@ -262,7 +277,7 @@ async def preview(edition_id: str, run: Run, _: Admin) -> Preview:
 async def publish(
     edition_id: str,
     response: Response,
-    run: Run,
+    selections: Selections,
     member: Admin,
     body: PublishRequest | None = None,
 ) -> Selection:
@@ -270,7 +285,7 @@ async def publish(
     ClusterWaitlisted and ClusterRejected go out for every cluster. Publishing again answers
     200 with the selection already published and emits nothing."""
     body = body or PublishRequest()
-    selection, created = await run.publish(
+    selection, created = await selections.publish(
         edition_id,
         member.subject,
         offer_period=body.offer_period,
@@ -282,45 +297,45 @@ async def publish(
 
 
 @router.get("/editions/{edition_id}/selection", tags=["selection"])
-async def published_selection(edition_id: str, run: Run, _: Staff) -> Selection:
+async def published_selection(edition_id: str, selections: Selections, _: Staff) -> Selection:
     """The published selection as it stands: offers, confirmations, waitlist, rejections."""
-    return await run.selection(edition_id)
+    return await selections.selection(edition_id)
 
 
 @router.post("/editions/{edition_id}/selection/close-waitlist", tags=["selection"])
-async def close_waitlist(edition_id: str, run: Run, _: Admin) -> Selection:
+async def close_waitlist(edition_id: str, offers: OfferAnswers, _: Admin) -> Selection:
     """End promotions: every cluster still waitlisted gets ClusterRejected (not_selected)."""
-    return await run.close_waitlist(edition_id)
+    return await offers.close_waitlist(edition_id)
 
 
 # Offers
 
 
 @router.get("/applications/{application_id}/offer", tags=["offers"])
-async def offer(application_id: str, run: Run, _: Actor) -> Decision:
+async def offer(application_id: str, offers: OfferAnswers, _: Actor) -> Decision:
     """The cluster's decision: its offer and deadline, its waitlist place, or why it has no
     place."""
-    return await run.decision(application_id)
+    return await offers.decision(application_id)
 
 
 @router.post("/applications/{application_id}/offer/confirm", tags=["offers"])
-async def confirm_offer(application_id: str, run: Run, actor: Actor) -> Decision:
+async def confirm_offer(application_id: str, offers: OfferAnswers, actor: Actor) -> Decision:
     """Confirm the cluster's place before the offer deadline (→ OfferConfirmed); confirming
     again changes nothing."""
-    return await run.confirm(application_id, actor)
+    return await offers.confirm(application_id, actor)
 
 
 @router.post("/applications/{application_id}/offer/decline", tags=["offers"])
-async def decline_offer(application_id: str, run: Run, _: Actor) -> Decision:
+async def decline_offer(application_id: str, offers: OfferAnswers, _: Actor) -> Decision:
     """Give up the cluster's place (→ ClusterRejected offer_declined); the best waitlisted
     cluster that keeps the balance rules is offered it (→ ClusterSelected)."""
-    return await run.decline(application_id)
+    return await offers.decline(application_id)
 
 
 # Report
 
 
 @router.get("/editions/{edition_id}/report", tags=["selection"])
-async def report(edition_id: str, run: Run, _: Staff) -> BalanceReport:
+async def report(edition_id: str, selections: Selections, _: Staff) -> BalanceReport:
     """Applications, eligible, selected and waitlisted clusters per country and sector."""
-    return await run.report(edition_id)
+    return await selections.report(edition_id)

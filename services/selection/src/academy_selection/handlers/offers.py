@@ -1,61 +1,80 @@
-"""Changing a published selection: offers confirmed, declined, withdrawn or lapsed, and the
-promotions they cause. Each change is read, decided by the pure domain, and written with its
-events in one conditional write; another replica's change in between makes it decide again."""
+"""Changing a published selection: offers confirmed, declined, withdrawn or lapsed, the
+waitlist closed, and the promotions they cause. Each change is read, decided by the pure domain,
+and written with its events in one conditional write; another replica's change in between makes
+it decide again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from academy_contracts.envelope import Envelope
-from academy_contracts.events import OfferActor
+from academy_contracts.events import ApplicationWithdrawn, OfferActor
 from academy_kit import outbox
 from academy_kit.clock import now
-from academy_kit.outbox import OutboxRelay
-from academy_selection.adapters.selections import SelectionStore
 from academy_selection.domain import offers
-from academy_selection.domain.offers import Transition
-from academy_selection.domain.selection import Selection
+from academy_selection.domain.failures import NotPublished
+from academy_selection.domain.offers import Transition, decision_of
+from academy_selection.domain.selection import Decision, Selection
+from academy_selection.handlers import lookup
+from academy_selection.handlers.ports import Applications, Editions, Relay, Selections
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 10
 
 
-class NotPublished(Exception):
-    """The edition's selection is not published yet."""
-
-
+@dataclass(frozen=True)
 class Offers:
-    def __init__(self, store: SelectionStore, relay: OutboxRelay, source: str) -> None:
-        self._store = store
-        self._relay = relay
-        self._source = source
+    applications: Applications
+    editions: Editions
+    selections: Selections
+    relay: Relay
+    source: str
 
-    async def confirm(self, edition_id: str, application_id: str, by: OfferActor) -> Selection:
-        return await self._change(
-            edition_id, lambda s, now: offers.confirm(s, application_id, by, now)
+    async def decision(self, application_id: str) -> Decision:
+        """The application's decision in its edition's published selection."""
+        application = await lookup.application(self.applications, application_id)
+        selection = await self.selections.get(application.edition_id)
+        if selection is None:
+            raise NotPublished(application.edition_id)
+        return decision_of(selection, application_id)
+
+    async def confirm(self, application_id: str, by: OfferActor) -> Decision:
+        application = await lookup.application(self.applications, application_id)
+        selection = await self._change(
+            application.edition_id, lambda s, at: offers.confirm(s, application_id, by, at)
         )
+        return decision_of(selection, application_id)
 
-    async def decline(self, edition_id: str, application_id: str) -> Selection:
-        return await self._change(edition_id, lambda s, now: offers.decline(s, application_id, now))
+    async def decline(self, application_id: str) -> Decision:
+        application = await lookup.application(self.applications, application_id)
+        selection = await self._change(
+            application.edition_id, lambda s, at: offers.decline(s, application_id, at)
+        )
+        return decision_of(selection, application_id)
 
     async def close_waitlist(self, edition_id: str) -> Selection:
+        await lookup.edition_terms(self.editions, edition_id)
         return await self._change(edition_id, offers.close_waitlist)
 
-    async def withdraw(self, edition_id: str, application_id: str) -> None:
+    async def release_withdrawn(self, envelope: Envelope[ApplicationWithdrawn]) -> None:
         """Release what a withdrawn application held, if the selection is published."""
+        event = envelope.data
         try:
-            await self._change(edition_id, lambda s, now: offers.withdraw(s, application_id, now))
+            await self._change(
+                event.edition_id, lambda s, at: offers.withdraw(s, event.application_id, at)
+            )
         except NotPublished:
             return
 
     async def sweep(self) -> None:
         """Lapse the offers past their deadline, and promote into the places they held."""
-        for edition_id in await self._store.with_offers_due(now()):
+        for edition_id in await self.selections.with_offers_due(now()):
             await self._change(edition_id, offers.lapse)
 
     async def run_sweeps(self, interval: float) -> None:
@@ -71,8 +90,8 @@ class Offers:
         self, edition_id: str, decide: Callable[[Selection, datetime], Transition]
     ) -> Selection:
         for _ in range(ATTEMPTS):
-            async with self._store.lock(edition_id):
-                current = await self._store.get(edition_id)
+            async with self.selections.lock(edition_id):
+                current = await self.selections.get(edition_id)
                 if current is None:
                     raise NotPublished(edition_id)
                 transition = decide(current, now())
@@ -80,13 +99,13 @@ class Offers:
                     return current
                 changed = transition.selection.model_copy(update={"version": current.version + 1})
                 envelopes: list[Envelope[Any]] = [
-                    outbox.envelope(e, self._source) for e in transition.events
+                    outbox.envelope(e, self.source) for e in transition.events
                 ]
-                written = await self._store.change(changed, current.version, envelopes)
+                written = await self.selections.change(changed, current.version, envelopes)
             if written:
                 for event in transition.events:
                     log.info("%s %s", type(event).__name__, event.key)
                 if envelopes:
-                    self._relay.kick()
+                    self.relay.kick()
                 return changed
         raise RuntimeError(f"the selection of {edition_id} kept changing under {ATTEMPTS} tries")

@@ -1,0 +1,162 @@
+"""Each refusal of the selection service as an RFC 9457 problem naming what is wrong and what
+would be accepted: the one place the service's failures meet HTTP."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from academy_kit.problems import Problem, install_failures
+from academy_selection.domain.failures import (
+    CountryConflict,
+    InvalidScores,
+    NoOpenOffer,
+    NoPlaceToDecline,
+    NotInSelection,
+    NotPublished,
+    NotReviewable,
+    OfferFailure,
+    OfferLapsed,
+    RegistrationOpen,
+    ReviewFirst,
+    ReviewsClosed,
+    ReviewsMissing,
+    RubricInUse,
+    RulesConflict,
+    SelectionFailure,
+    UnknownApplication,
+    UnknownEdition,
+)
+
+
+def problem(exc: Exception) -> Problem:
+    match exc:
+        case UnknownEdition():
+            return Problem(
+                404,
+                "unknown-edition",
+                "Unknown edition",
+                f"No edition {exc.edition_id!r} has been published to the selection service.",
+                edition_id=exc.edition_id,
+            )
+        case UnknownApplication():
+            return Problem(
+                404,
+                "unknown-application",
+                "Unknown application",
+                f"No application {exc.application_id!r} has reached the selection service.",
+                application_id=exc.application_id,
+            )
+        case RubricInUse():
+            return Problem(
+                409,
+                "rubric-in-use",
+                "Rubric already in use",
+                "Reviews were submitted on the current criteria; send them unchanged.",
+                field="criteria",
+                criteria=exc.criteria,
+            )
+        case NotReviewable():
+            screening = exc.application.screening
+            return Problem(
+                409,
+                "not-reviewable",
+                "Application not open to review",
+                "Only eligible applications still in the running are reviewed.",
+                application_status=exc.application.status,
+                screening=None if screening is None else screening.model_dump(mode="json"),
+            )
+        case ReviewsClosed():
+            return Problem(
+                409,
+                "selection-published",
+                "Selection already published",
+                f"The selection of edition {exc.edition_id!r} is published; reviews are closed.",
+            )
+        case CountryConflict():
+            return Problem(
+                403,
+                "conflict-of-interest",
+                "Conflict of interest",
+                f"Reviewers do not review clusters of their own country ({exc.country}).",
+            )
+        case InvalidScores():
+            return Problem(
+                422,
+                "validation",
+                "Invalid request",
+                "Invalid value for: " + ", ".join(str(e["field"]) for e in exc.errors),
+                errors=exc.errors,
+            )
+        case ReviewFirst():
+            return Problem(
+                403,
+                "review-first",
+                "Review first",
+                "Other reviews are shown once you have submitted your own review of this "
+                "application.",
+            )
+        case RegistrationOpen():
+            return Problem(
+                409,
+                "registration-open",
+                "Registration still open",
+                "The selection is published after the registration deadline, when no more "
+                "applications can arrive.",
+                registration_deadline=exc.deadline.isoformat(),
+            )
+        case ReviewsMissing():
+            return Problem(
+                409,
+                "reviews-missing",
+                "Applications not reviewed enough",
+                f"{len(exc.unranked)} eligible application(s) have fewer reviews than the "
+                "policy asks; they cannot be ranked yet.",
+                unranked=[vars(u) for u in exc.unranked],
+            )
+        case RulesConflict():
+            return Problem(
+                409,
+                "rules-conflict",
+                "Balance rules cannot all hold",
+                "Change the rules, or publish with accept_relaxations to keep to the nearest "
+                "rules that can hold.",
+                conflicts=exc.conflicts,
+                relaxations=[vars(r) for r in exc.relaxations],
+            )
+        case NotPublished():
+            return Problem(
+                404,
+                "not-published",
+                "Selection not published",
+                f"The selection of edition {exc.edition_id!r} is not published yet: there is "
+                "no offer.",
+            )
+        case OfferFailure():
+            return _offer_problem(exc)
+    raise exc
+
+
+def _offer_problem(exc: OfferFailure) -> Problem:
+    match exc:
+        case NotInSelection():
+            return Problem(
+                404,
+                "not-in-selection",
+                "Offer cannot change",
+                f"Application {exc.application_id!r} has no decision in the selection.",
+            )
+        case NoOpenOffer():
+            kind = "no-open-offer"
+            detail = f"There is no open offer to confirm: the cluster is {exc.status}."
+        case OfferLapsed():
+            kind, detail = "offer-lapsed", f"The offer lapsed at {exc.deadline.isoformat()}."
+        case NoPlaceToDecline():
+            kind = "no-place-to-decline"
+            detail = f"The cluster holds no place to decline: it is {exc.status}."
+        case _:
+            raise exc
+    return Problem(409, kind, "Offer cannot change", detail, decision_status=exc.status)
+
+
+def install(app: FastAPI) -> None:
+    install_failures(app, SelectionFailure, problem)
