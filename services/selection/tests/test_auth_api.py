@@ -20,6 +20,8 @@ ROLES = {
     ("GET", f"{EDITION}/review-queue"): COMMITTEE,
     ("PUT", f"{APPLICATION}/reviews/mine"): COMMITTEE,
     ("GET", f"{APPLICATION}/reviews"): BOTH,
+    ("PUT", f"{APPLICATION}/recusal"): COMMITTEE,
+    ("PUT", f"{APPLICATION}/conflicts/{{reviewer}}"): ADMIN,
     ("GET", f"{EDITION}/review-progress"): BOTH,
     ("POST", f"{EDITION}/selection/preview"): ADMIN,
     ("POST", f"{EDITION}/selection"): ADMIN,
@@ -37,7 +39,7 @@ async def test_every_route_admits_exactly_its_roles(
 ) -> None:
     assert operations(selection.app) == set(ROLES) | PUBLIC
     for (method, path), allowed in sorted(ROLES.items()):
-        url = path.format(edition_id="ed-unknown", application_id="app-unknown")
+        url = path.format(edition_id="ed-unknown", application_id="app-unknown", reviewer="someone")
         anonymous = await selection.request(method, url)
         assert problem(anonymous, 401), (method, path)
         assert anonymous.headers["www-authenticate"].startswith("Bearer")

@@ -15,7 +15,12 @@ from academy_contracts.values import Country, Sector
 
 pytestmark = pytest.mark.integration
 
-ONE_REVIEW = {"criteria": [{"name": "motivations"}, {"name": "expectations"}], "min_reviews": 1}
+ONE_REVIEW = {
+    "criteria": [{"name": "motivations"}, {"name": "expectations"}],
+    "min_reviews": 1,
+    "committee": [{"subject": "staff@test"}],
+}
+"""One review each, by the committee: ``staff_headers("committee")`` names staff@test."""
 
 
 async def _published(

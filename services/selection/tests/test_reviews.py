@@ -83,7 +83,7 @@ def test_progress_counts_what_each_reviewer_may_and_did_review() -> None:
     ]
     found = {
         p.reviewer: (p.reviewed, p.to_review, p.remaining)
-        for p in progress(POLICY, eligible, reviews)
+        for p in progress(POLICY, eligible, reviews, frozenset())
     }
     assert found == {
         "amal@committee": (1, 1, 0),

@@ -22,6 +22,7 @@ POLICY = {
     "committee": [
         {"subject": "amal@committee", "country": "TN"},
         {"subject": "bruno@committee", "country": "EG"},
+        {"subject": "chloe@committee"},
     ],
 }
 GOOD = {"scores": {"motivations": 4, "expectations": 5}, "comment": "Clear plan."}

@@ -16,7 +16,12 @@ from academy_contracts.values import Country, Sector
 
 pytestmark = pytest.mark.integration
 
-ONE_REVIEW = {"criteria": [{"name": "motivations"}, {"name": "expectations"}], "min_reviews": 1}
+ONE_REVIEW = {
+    "criteria": [{"name": "motivations"}, {"name": "expectations"}],
+    "min_reviews": 1,
+    "committee": [{"subject": "staff@test"}, {"subject": "late@committee"}],
+}
+"""One review each, by the committee: ``staff_headers("committee")`` names staff@test."""
 
 
 async def _review(client: httpx.AsyncClient, headers: Any, *marks: tuple[Any, int]) -> None:

@@ -14,7 +14,7 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import ApplicationScreened, IntegrationEvent
 from academy_selection.domain.applications import Application, ApplicationStatus, Screening
 from academy_selection.domain.editions import Edition, EditionTerms
-from academy_selection.domain.reviews import Review, ReviewPolicy
+from academy_selection.domain.reviews import Conflict, Review, ReviewPolicy
 from academy_selection.domain.selection import BalancePolicy, Selection
 from academy_selection.handlers.offers import Offers
 from academy_selection.handlers.publishing import Publishing
@@ -143,6 +143,24 @@ class MemoryReviews:
 
 
 @dataclass
+class MemoryConflicts:
+    stored: dict[tuple[str, str], Conflict] = field(default_factory=dict)
+
+    async def add(self, conflict: Conflict) -> bool:
+        key = (conflict.application_id, conflict.reviewer)
+        if key in self.stored:
+            return False
+        self.stored[key] = conflict
+        return True
+
+    async def get(self, application_id: str, reviewer: str) -> Conflict | None:
+        return self.stored.get((application_id, reviewer))
+
+    async def of_edition(self, edition_id: str) -> list[Conflict]:
+        return [c for _, c in sorted(self.stored.items()) if c.edition_id == edition_id]
+
+
+@dataclass
 class MemorySelections:
     outbox: Outbox
     stored: dict[str, Selection] = field(default_factory=dict)
@@ -190,6 +208,7 @@ class Service:
     applications: MemoryApplications
     editions: MemoryEditions
     reviews: MemoryReviews
+    conflicts: MemoryConflicts
     selections: MemorySelections
     screener: Screener
     reviewing: Reviewing
@@ -200,16 +219,19 @@ class Service:
 def service(source: str = "selection-test") -> Service:
     outbox = Outbox()
     applications, editions = MemoryApplications(outbox), MemoryEditions()
-    reviews = MemoryReviews()
+    reviews, conflicts = MemoryReviews(), MemoryConflicts()
     selections = MemorySelections(outbox)
     return Service(
         outbox=outbox,
         applications=applications,
         editions=editions,
         reviews=reviews,
+        conflicts=conflicts,
         selections=selections,
         screener=Screener(applications, editions, outbox, source),
-        reviewing=Reviewing(applications, editions, reviews, selections),
-        publishing=Publishing(applications, editions, reviews, selections, outbox, source),
+        reviewing=Reviewing(applications, editions, reviews, conflicts, selections),
+        publishing=Publishing(
+            applications, editions, reviews, conflicts, selections, outbox, source
+        ),
         offers=Offers(applications, editions, selections, outbox, source),
     )

@@ -57,12 +57,28 @@ class ReviewsClosed(SelectionFailure):
         self.edition_id = edition_id
 
 
+class NotOnCommittee(SelectionFailure):
+    """The reviewer is not on the committee the edition's review policy lists."""
+
+    def __init__(self, reviewer: str, edition_id: str, committee: Sequence[str]) -> None:
+        super().__init__(reviewer)
+        self.reviewer, self.edition_id, self.committee = reviewer, edition_id, list(committee)
+
+
 class CountryConflict(SelectionFailure):
     """The reviewer belongs to the cluster's country (the policy's conflict-of-interest rule)."""
 
     def __init__(self, country: Country) -> None:
         super().__init__(country)
         self.country = country
+
+
+class DeclaredConflict(SelectionFailure):
+    """The reviewer recused themselves from the application, or an admin recorded a conflict."""
+
+    def __init__(self, reviewer: str, application_id: str) -> None:
+        super().__init__(reviewer)
+        self.reviewer, self.application_id = reviewer, application_id
 
 
 class InvalidScores(SelectionFailure):

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
@@ -29,7 +30,9 @@ from academy_contracts.values import Country, ShortText, UtcDateTime
 from academy_selection.domain.applications import Application
 from academy_selection.domain.failures import (
     CountryConflict,
+    DeclaredConflict,
     InvalidScores,
+    NotOnCommittee,
     NotReviewable,
     ReviewFirst,
     ReviewsClosed,
@@ -85,6 +88,8 @@ class ReviewPolicy(BaseModel):
     conflict_of_interest: bool = True
     """A reviewer does not review clusters of their own country (as ``committee`` gives it)."""
     committee: list[CommitteeMember] = Field(default_factory=list, max_length=200)
+    """Who reviews this edition: a staff token's subject (``academy-token --subject``) that is
+    not listed here reviews nothing, whatever its role."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -96,6 +101,9 @@ class ReviewPolicy(BaseModel):
             if repeated:
                 raise ValueError(f"each {label} appears once; repeated: {', '.join(repeated)}")
         return self
+
+    def on_committee(self, reviewer: str) -> bool:
+        return any(m.subject == reviewer for m in self.committee)
 
     def conflicted(self, reviewer: str, country: Country) -> bool:
         """The country rule: the reviewer's own country, when the policy gives it."""
@@ -177,21 +185,66 @@ class ReviewerProgress:
 
 
 def progress(
-    policy: ReviewPolicy, applications: Collection[Reviewable], reviews: Iterable[Review]
+    policy: ReviewPolicy,
+    applications: Collection[Reviewable],
+    reviews: Iterable[Review],
+    declared: Declared,
 ) -> list[ReviewerProgress]:
     """Each reviewer's progress over the eligible applications: the committee as the policy
-    lists it, and anyone else who has reviewed."""
+    lists it, and anyone else who has reviewed. Reviews a declared conflict voids are not
+    counted, and conflicted applications are not to be reviewed."""
     eligible = {a.application_id for a in applications}
-    done: Counter[str] = Counter(r.reviewer for r in reviews if r.application_id in eligible)
+    done: Counter[str] = Counter(
+        r.reviewer for r in counted(reviews, declared) if r.application_id in eligible
+    )
     reviewers = sorted({m.subject for m in policy.committee} | set(done))
     return [
         ReviewerProgress(
             reviewer=reviewer,
             reviewed=done[reviewer],
-            to_review=sum(not policy.conflicted(reviewer, a.country) for a in applications),
+            to_review=sum(
+                not policy.conflicted(reviewer, a.country)
+                and (a.application_id, reviewer) not in declared
+                for a in applications
+            ),
         )
         for reviewer in reviewers
     ]
+
+
+class ConflictSource(StrEnum):
+    RECUSAL = "recusal"
+    """The reviewer declared it: they recused themselves from the application."""
+    ADMIN = "admin"
+    """An admin recorded it for the reviewer."""
+
+
+class Conflict(BaseModel):
+    """A declared conflict of interest between one reviewer and one application (its cluster):
+    the reviewer does not review it, and a review they gave before no longer counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    application_id: str
+    edition_id: str
+    reviewer: ShortText
+    source: ConflictSource
+    declared_by: str
+    reason: str | None = None
+    declared_at: UtcDateTime
+
+
+Declared = Collection[tuple[str, str]]
+"""The declared conflicts as (application id, reviewer) pairs."""
+
+
+def declared(conflicts: Iterable[Conflict]) -> frozenset[tuple[str, str]]:
+    return frozenset((c.application_id, c.reviewer) for c in conflicts)
+
+
+def counted(reviews: Iterable[Review], conflicts: Declared) -> list[Review]:
+    """The reviews that count toward a score: those under a declared conflict do not."""
+    return [r for r in reviews if (r.application_id, r.reviewer) not in conflicts]
 
 
 def change_policy(current: ReviewPolicy, wanted: ReviewPolicy, reviewed: bool) -> ReviewPolicy:
@@ -202,16 +255,31 @@ def change_policy(current: ReviewPolicy, wanted: ReviewPolicy, reviewed: bool) -
     return wanted
 
 
+def may_take_part(policy: ReviewPolicy, reviewer: str, edition_id: str) -> None:
+    """Only the committee the edition's policy lists reviews, recuses or sees a queue: the
+    committee role alone opens every edition to anyone holding it."""
+    if not policy.on_committee(reviewer):
+        raise NotOnCommittee(reviewer, edition_id, [m.subject for m in policy.committee])
+
+
 def may_review(
-    policy: ReviewPolicy, application: Application, reviewer: str, *, published: bool
+    policy: ReviewPolicy,
+    application: Application,
+    reviewer: str,
+    *,
+    conflicts: Declared,
+    published: bool,
 ) -> None:
     """Whether ``reviewer`` may review ``application`` now, or the refusal that says why."""
+    may_take_part(policy, reviewer, application.edition_id)
     if not application.eligible:
         raise NotReviewable(application)
     if published:
         raise ReviewsClosed(application.edition_id)
     if policy.conflicted(reviewer, application.cluster.country):
         raise CountryConflict(application.cluster.country)
+    if (application.application_id, reviewer) in conflicts:
+        raise DeclaredConflict(reviewer, application.application_id)
 
 
 def review(
@@ -221,11 +289,12 @@ def review(
     scores: Mapping[str, int],
     comment: str | None,
     *,
+    conflicts: Declared,
     published: bool,
     now: datetime,
 ) -> Review:
     """The reviewer's review of the application, scored on the rubric, if they may give it."""
-    may_review(policy, application, reviewer, published=published)
+    may_review(policy, application, reviewer, conflicts=conflicts, published=published)
     errors = policy.score_errors(scores)
     if errors:
         raise InvalidScores(errors)
@@ -240,12 +309,68 @@ def review(
     )
 
 
+def recuse(
+    policy: ReviewPolicy,
+    application: Application,
+    reviewer: str,
+    reason: str | None,
+    *,
+    published: bool,
+    now: datetime,
+) -> Conflict:
+    """A committee member declares a conflict with the application themselves."""
+    may_take_part(policy, reviewer, application.edition_id)
+    return declare_conflict(
+        application,
+        reviewer,
+        ConflictSource.RECUSAL,
+        reviewer,
+        reason,
+        published=published,
+        now=now,
+    )
+
+
+def declare_conflict(
+    application: Application,
+    reviewer: str,
+    source: ConflictSource,
+    by: str,
+    reason: str | None,
+    *,
+    published: bool,
+    now: datetime,
+) -> Conflict:
+    """A conflict between the reviewer and the application's cluster, declared by ``by`` (the
+    reviewer recusing, or an admin), while reviews can still change the selection."""
+    if published:
+        raise ReviewsClosed(application.edition_id)
+    return Conflict(
+        application_id=application.application_id,
+        edition_id=application.edition_id,
+        reviewer=reviewer,
+        source=source,
+        declared_by=by,
+        reason=reason,
+        declared_at=now,
+    )
+
+
 def queue(
-    policy: ReviewPolicy, reviewer: str, applications: Iterable[Application]
+    policy: ReviewPolicy,
+    reviewer: str,
+    edition_id: str,
+    applications: Iterable[Application],
+    conflicts: Declared,
 ) -> list[Application]:
     """The applications the reviewer may review: eligible, their conflicts left out."""
+    may_take_part(policy, reviewer, edition_id)
     return [
-        a for a in applications if a.eligible and not policy.conflicted(reviewer, a.cluster.country)
+        a
+        for a in applications
+        if a.eligible
+        and not policy.conflicted(reviewer, a.cluster.country)
+        and (a.application_id, reviewer) not in conflicts
     ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,7 +21,7 @@ from academy_kit.problems import Problem
 from academy_kit.web import LinkToken
 from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport
-from academy_selection.domain.reviews import Review, ReviewerProgress, ReviewPolicy
+from academy_selection.domain.reviews import Conflict, Review, ReviewerProgress, ReviewPolicy
 from academy_selection.domain.selection import (
     BalancePolicy,
     Decision,
@@ -141,8 +141,10 @@ class QueueItem(BaseModel):
 
 @router.get("/editions/{edition_id}/review-queue", tags=["reviews"])
 async def review_queue(edition_id: str, reviews: Reviews, member: Committee) -> list[QueueItem]:
-    """The eligible applications the calling committee member may review (clusters of their
-    own country left out when the conflict-of-interest rule is on), with their own review."""
+    """The eligible applications the calling committee member may review, with their own
+    review: clusters of their own country (when the conflict-of-interest rule is on) and
+    applications under a declared conflict left out. Only the edition's committee has a
+    queue (403 otherwise)."""
     return [
         QueueItem(
             application_id=entry.application.application_id,
@@ -161,7 +163,7 @@ async def review_queue(edition_id: str, reviews: Reviews, member: Committee) -> 
     tags=["reviews"],
     responses={
         201: {"description": "The caller's first review of the application"},
-        403: {"description": "Conflict of interest"},
+        403: {"description": "Not on the edition's committee, or a conflict of interest"},
         409: {"description": "Not open to review, or the selection is published"},
         422: {"description": "Scores that do not fit the rubric"},
     },
@@ -190,6 +192,68 @@ async def reviews_of(application_id: str, reviews: Reviews, member: Staff) -> li
     return await reviews.reviews_of(
         application_id, member.subject, sees_all=Role.ADMIN in member.roles
     )
+
+
+class ConflictForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+_DECLARED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Declared before: the first declaration, unchanged"},
+    201: {"description": "The conflict, now declared"},
+    409: {"description": "The selection is published"},
+}
+
+
+@router.put(
+    "/applications/{application_id}/recusal",
+    tags=["reviews"],
+    status_code=status.HTTP_201_CREATED,
+    responses={**_DECLARED, 403: {"description": "Not on the edition's committee"}},
+)
+async def recuse(
+    application_id: str,
+    response: Response,
+    reviews: Reviews,
+    member: Committee,
+    form: ConflictForm | None = None,
+) -> Conflict:
+    """The caller recuses themselves from the application (a conflict of interest they
+    declare): it leaves their review queue, they cannot review it, and a review they gave it
+    no longer counts."""
+    reason = None if form is None else form.reason
+    conflict, created = await reviews.recuse(application_id, member.subject, reason)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return conflict
+
+
+@router.put(
+    "/applications/{application_id}/conflicts/{reviewer}",
+    tags=["reviews"],
+    status_code=status.HTTP_201_CREATED,
+    responses=_DECLARED,
+)
+async def record_conflict(
+    application_id: str,
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)],
+    response: Response,
+    reviews: Reviews,
+    member: Admin,
+    form: ConflictForm | None = None,
+) -> Conflict:
+    """Record a conflict of interest between a reviewer (their token's subject) and the
+    application's cluster: the reviewer no longer sees it, cannot review it, and a review they
+    gave it no longer counts."""
+    reason = None if form is None else form.reason
+    conflict, created = await reviews.record_conflict(
+        application_id, reviewer, member.subject, reason
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return conflict
 
 
 class ProgressOut(BaseModel):

@@ -8,10 +8,12 @@ from fastapi import FastAPI
 from academy_kit.problems import Problem, install_failures
 from academy_selection.domain.failures import (
     CountryConflict,
+    DeclaredConflict,
     InvalidScores,
     NoOpenOffer,
     NoPlaceToDecline,
     NotInSelection,
+    NotOnCommittee,
     NotPublished,
     NotReviewable,
     OfferFailure,
@@ -72,12 +74,30 @@ def problem(exc: Exception) -> Problem:
                 "Selection already published",
                 f"The selection of edition {exc.edition_id!r} is published; reviews are closed.",
             )
+        case NotOnCommittee():
+            return Problem(
+                403,
+                "not-on-committee",
+                "Not on the edition's committee",
+                f"{exc.reviewer!r} is not on the committee of edition {exc.edition_id!r}: an "
+                "admin lists the reviewers in the edition's review policy.",
+                reviewer=exc.reviewer,
+                committee=exc.committee,
+            )
         case CountryConflict():
             return Problem(
                 403,
                 "conflict-of-interest",
                 "Conflict of interest",
                 f"Reviewers do not review clusters of their own country ({exc.country}).",
+            )
+        case DeclaredConflict():
+            return Problem(
+                403,
+                "conflict-of-interest",
+                "Conflict of interest",
+                f"A conflict of interest between {exc.reviewer!r} and application "
+                f"{exc.application_id!r} is declared: they do not review it.",
             )
         case InvalidScores():
             return Problem(

@@ -11,6 +11,7 @@ from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
 from academy_kit.service import Wiring, lifespan
 from academy_selection.adapters.applications import APPLICATIONS, ApplicationStore
+from academy_selection.adapters.conflicts import ConflictStore
 from academy_selection.adapters.editions import EditionStore
 from academy_selection.adapters.reviews import ReviewStore
 from academy_selection.adapters.selections import SELECTIONS, SelectionStore
@@ -32,16 +33,16 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
 
     async def wire(app: FastAPI, db: AsyncDatabase[Document], relay: OutboxRelay) -> Wiring:
         applications, editions = ApplicationStore(db), EditionStore(db)
-        reviews, selections = ReviewStore(db), SelectionStore(db)
-        for store in (applications, reviews, selections):
+        reviews, conflicts, selections = ReviewStore(db), ConflictStore(db), SelectionStore(db)
+        for store in (applications, reviews, conflicts, selections):
             await store.ensure_indexes()
         source = settings.source
         screener = Screener(applications, editions, relay, source)
         offers = Offers(applications, editions, selections, relay, source)
         app.state.screener = screener
-        app.state.reviewing = Reviewing(applications, editions, reviews, selections)
+        app.state.reviewing = Reviewing(applications, editions, reviews, conflicts, selections)
         app.state.publishing = Publishing(
-            applications, editions, reviews, selections, relay, source
+            applications, editions, reviews, conflicts, selections, relay, source
         )
         app.state.offers = offers
         return Wiring(

@@ -13,7 +13,7 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import ApplicationScreened
 from academy_selection.domain.applications import Application, Screening
 from academy_selection.domain.editions import Edition, EditionTerms
-from academy_selection.domain.reviews import Review, ReviewPolicy
+from academy_selection.domain.reviews import Conflict, Review, ReviewPolicy
 from academy_selection.domain.selection import BalancePolicy, Selection
 
 
@@ -49,6 +49,12 @@ class Reviews(Protocol):
     async def of_application(self, application_id: str) -> list[Review]: ...
     async def of_edition(self, edition_id: str) -> list[Review]: ...
     async def exist(self, edition_id: str) -> bool: ...
+
+
+class Conflicts(Protocol):
+    async def add(self, conflict: Conflict) -> bool: ...
+    async def get(self, application_id: str, reviewer: str) -> Conflict | None: ...
+    async def of_edition(self, edition_id: str) -> list[Conflict]: ...
 
 
 class Selections(Protocol):

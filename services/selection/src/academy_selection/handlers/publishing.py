@@ -15,10 +15,12 @@ from academy_selection.domain import selection as rules
 from academy_selection.domain.editions import EditionTerms
 from academy_selection.domain.failures import NotPublished
 from academy_selection.domain.report import BalanceReport, balance_report
+from academy_selection.domain.reviews import counted, declared
 from academy_selection.domain.selection import BalancePolicy, Draft, Selection
 from academy_selection.handlers import lookup
 from academy_selection.handlers.ports import (
     Applications,
+    Conflicts,
     Editions,
     Relay,
     Reviews,
@@ -31,6 +33,7 @@ class Publishing:
     applications: Applications
     editions: Editions
     reviews: Reviews
+    conflicts: Conflicts
     selections: Selections
     relay: Relay
     source: str
@@ -90,10 +93,12 @@ class Publishing:
         )
 
     async def _draft(self, terms: EditionTerms, at: datetime) -> Draft:
+        """The draft from the reviews that count: declared conflicts void a reviewer's review."""
         edition_id = terms.edition.edition_id
+        conflicts = declared(await self.conflicts.of_edition(edition_id))
         return rules.draft(
             await self.applications.of_edition(edition_id),
-            await self.reviews.of_edition(edition_id),
+            counted(await self.reviews.of_edition(edition_id), conflicts),
             terms.review_policy,
             terms.balance.rules(terms.edition.capacity),
             at,
