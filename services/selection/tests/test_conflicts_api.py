@@ -62,5 +62,9 @@ async def test_only_the_committee_reviews_and_declared_conflicts_hold(
         f"/v1/applications/{eg.application_id}/conflicts/bruno@committee", headers=admin
     )
     assert (again.status_code, again.json()) == (200, recorded.json())
+    blank = await selection.put(
+        f"/v1/applications/{eg.application_id}/conflicts/%20", headers=admin
+    )
+    assert problem(blank, 422)["errors"][0]["field"] == "reviewer"
     problem(await selection.put(mine(eg), json=GOOD, headers=bruno), 403)
     assert (await selection.put(mine(tn), json=GOOD, headers=bruno)).status_code == 201

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from academy_contracts import links
 from academy_contracts.events import ClusterProfile, OfferActor
 from academy_contracts.roles import Role
+from academy_contracts.values import ShortText
 from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.problems import Problem
 from academy_kit.web import LinkToken
@@ -238,7 +239,7 @@ async def recuse(
 )
 async def record_conflict(
     application_id: str,
-    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)],
+    reviewer: ShortText,
     response: Response,
     reviews: Reviews,
     member: Admin,
