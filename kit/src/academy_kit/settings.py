@@ -32,6 +32,12 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    consumer_attempts: int = Field(default=4, ge=1)
+    """Tries of a handler that fails on one event before the event is dead-lettered."""
+    consumer_retry_seconds: float = Field(default=0.5, gt=0)
+    """First delay before a consumer tries again; it doubles up to the longest delay."""
+    consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
+    """Longest delay between a consumer's tries while the store or the broker is unreachable."""
     log_level: str = "INFO"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
