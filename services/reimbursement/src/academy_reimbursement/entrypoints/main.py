@@ -57,7 +57,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
                 source=settings.source,
                 default_caps=settings.default_caps_eur,
             )
-            async with web.background(outbox_relay=relay.run()), consumer.running(broker):
+            async with web.background(outbox_relay=relay.run), consumer.running(broker):
                 yield
 
     app = web.create_app(
