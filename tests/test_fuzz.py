@@ -44,6 +44,7 @@ def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen
         "ACADEMY_CONSUMER_GROUP": f"t-fuzz-{service}-{port}",
         "ACADEMY_HTTP_PORT": str(port),
         "ACADEMY_LOG_LEVEL": "WARNING",
+        "ACADEMY_ENV": "development",
     }
     code = f"from academy_{service}.entrypoints.main import main; main()"
     process = subprocess.Popen([sys.executable, "-c", code], env=env)

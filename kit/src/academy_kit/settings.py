@@ -8,6 +8,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "cluster-academy-local-development-secret"  # noqa: S105 - local stack only
 """Signs staff tokens on the local stack only; deployments set ``ACADEMY_JWT_SECRET``."""
 DEV_LINK_SECRET = "cluster-academy-local-link-secret"  # noqa: S105 - local stack only
+MIN_SECRET_BYTES = 32
+"""A secret shorter than this is refused outside development: HS256 and HMAC-SHA256 keys should
+be at least as long as the hash (RFC 7518, section 3.2)."""
+DEVELOPMENT = "development"
+
+
+class InsecureSecrets(RuntimeError):
+    """A service outside development was given a development, placeholder or short secret."""
 
 
 class ServiceSettings(BaseSettings):
@@ -45,6 +53,38 @@ class ServiceSettings(BaseSettings):
     """The HMAC key of applicants' link tokens (:mod:`academy_kit.links`)."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
+    env: str = "production"
+    """``development`` (the local stack, the tests) lets a service start with the built-in or
+    weak secrets; anywhere else a service refuses to (:meth:`refuse_weak_secrets`)."""
+
+    def weak_secrets(self) -> list[str]:
+        """Why each secret is unfit for a deployment; empty when both are fit."""
+        found = []
+        for name, secret, built_in in (
+            ("ACADEMY_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+            ("ACADEMY_LINK_SECRET", self.link_secret, DEV_LINK_SECRET),
+        ):
+            value = secret.get_secret_value()
+            if value == built_in:
+                found.append(f"{name} is the built-in development secret")
+            elif "change-me" in value.lower():
+                found.append(f"{name} is still the example's placeholder")
+            elif len(value.encode()) < MIN_SECRET_BYTES:
+                found.append(
+                    f"{name} has {len(value.encode())} bytes, fewer than {MIN_SECRET_BYTES}"
+                )
+        return found
+
+    def refuse_weak_secrets(self) -> None:
+        """Raise :class:`InsecureSecrets` unless the secrets are fit or this is development: a
+        service that starts with a known secret lets anyone mint staff tokens and links."""
+        found = self.weak_secrets()
+        if found and self.env != DEVELOPMENT:
+            raise InsecureSecrets(
+                f"{self.service_name} refuses to start: {'; '.join(found)}. Set each to a random "
+                f"value of at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`), or "
+                f"ACADEMY_ENV={DEVELOPMENT} on a developer's machine."
+            )
 
     @property
     def database_name(self) -> str:

@@ -51,13 +51,15 @@ def create_app(
     broker: KafkaBroker,
 ) -> FastAPI:
     """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
-    :class:`academy_kit.auth.StaffOnly`. Readiness asks the service's own ``broker`` and the
-    database its lifespan puts in ``app.state.db``: no client is built per probe."""
+    :class:`academy_kit.auth.StaffOnly`. Its start refuses weak secrets outside development
+    (:meth:`ServiceSettings.refuse_weak_secrets`). Readiness asks the service's own ``broker``
+    and the database its lifespan puts in ``app.state.db``: no client is built per probe."""
     service = settings.service_name
     status = health.Health(service)
 
     @contextlib.asynccontextmanager
     async def reporting_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_weak_secrets()
         with health.scope(status):
             async with lifespan(app):
                 yield
