@@ -47,6 +47,10 @@ class ServiceSettings(BaseSettings):
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
     """Longest delay between a consumer's tries while the store or the broker is unreachable."""
     log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    """Largest request body a route takes unless the service gives it a larger limit."""
+    anonymous_writes_per_minute: int = Field(default=60, ge=0)
+    """Writes without an ``Authorization`` header per client address and minute; 0 for none."""
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)

@@ -9,7 +9,7 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,7 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from academy_contracts.export import asyncapi_document
-from academy_kit import health, logs, problems, supervision
+from academy_kit import health, logs, problems, protection, supervision
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
@@ -49,11 +49,14 @@ def create_app(
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     broker: KafkaBroker,
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
     :class:`academy_kit.auth.StaffOnly`. Its start refuses weak secrets outside development
     (:meth:`ServiceSettings.refuse_weak_secrets`). Readiness asks the service's own ``broker``
-    and the database its lifespan puts in ``app.state.db``: no client is built per probe."""
+    and the database its lifespan puts in ``app.state.db``: no client is built per probe.
+    Requests pass :mod:`academy_kit.protection` first; ``larger_bodies`` maps a path pattern
+    (a regular expression of the whole path, e.g. an upload route) to its own body limit."""
     service = settings.service_name
     status = health.Health(service)
 
@@ -70,6 +73,7 @@ def create_app(
     app.state.settings = settings
     app.state.health = status
     problems.install(app)
+    protection.install(app, settings, larger_bodies or {})
     asyncapi = asyncapi_document()
 
     @app.middleware("http")
