@@ -102,6 +102,8 @@ def service_settings(servers: Servers, uid: str) -> Callable[..., Any]:
             "database": f"t_{cls.__name__[:3].lower()}_{uid}",
             "consumer_group": f"t-{cls.__name__[:3].lower()}-{uid}",
             "outbox_poll_seconds": 0.2,
+            "env": "development",
+            "anonymous_writes_per_minute": 0,
         }
         return cls(**{**fields, **overrides})
 
