@@ -56,7 +56,8 @@ class MailSink:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         at = time.time()
-        message: Message = BytesParser().parsebytes(bytes(envelope.content or b""))
+        raw = envelope.content or b""
+        message: Message = BytesParser().parsebytes(raw.encode() if isinstance(raw, str) else raw)
         template = str(message.get("X-Academy-Template", ""))
         with self._lock:
             self.arrivals += [(at, rcpt.lower(), template) for rcpt in envelope.rcpt_tos]
