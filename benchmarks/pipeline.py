@@ -38,7 +38,6 @@ from aiokafka.structs import TopicPartition
 from pymongo import AsyncMongoClient
 from stack import (
     BENCH,
-    SMTP_PORT,
     MailSink,
     System,
     application_form,
@@ -360,7 +359,7 @@ def report(result: dict[str, Any], bare: dict[str, float]) -> str:
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     bare = await baselines(args.baseline_records, args.record_size)
-    with MailSink(SMTP_PORT) as sink:
+    with MailSink(BENCH.smtp_port) as sink:
         async with services() as system:
             result = await run_pipeline(
                 system,
@@ -385,8 +384,8 @@ def main() -> None:
     parser.add_argument("--record-size", type=int, default=1400, help="bytes, as an event")
     parser.add_argument("--keep-servers", action="store_true", help="leave the stack running")
     args = parser.parse_args()
-    start_servers(wipe=True)
     try:
+        start_servers(wipe=True)
         figures = asyncio.run(measure(args))
     finally:
         if not args.keep_servers:

@@ -31,9 +31,44 @@ from academy_kit.auth import Role, mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers
 
-BENCH = servers.Stack("bench", kafka_port=39092, controller_port=39093, mongo_port=37017)
-SMTP_PORT = 39100
-SERVICES = {"registration": 39101, "selection": 39102, "notification": 39103}
+
+@dataclass
+class Bench:
+    """Where one benchmark's system runs: its servers, its SMTP sink and its services' ports."""
+
+    stack: servers.Stack
+    smtp_port: int
+    services: dict[str, int]
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.stack.kafka_bootstrap
+
+    @property
+    def mongodb_uri(self) -> str:
+        return self.stack.mongodb_uri
+
+    @property
+    def partitions(self) -> int:
+        return self.stack.partitions
+
+    def use(self, other: Bench) -> None:
+        """Run on ``other``'s ports instead (a second benchmark beside a running one)."""
+        self.stack, self.smtp_port, self.services = other.stack, other.smtp_port, other.services
+
+
+PIPELINE = Bench(
+    servers.Stack("bench", kafka_port=39092, controller_port=39093, mongo_port=37017),
+    smtp_port=39100,
+    services={"registration": 39101, "selection": 39102, "notification": 39103},
+)
+SCALE = Bench(
+    servers.Stack("bench-scale", kafka_port=39192, controller_port=39193, mongo_port=39194),
+    smtp_port=39120,
+    services={"registration": 39121, "selection": 39122, "notification": 39123},
+)
+BENCH = Bench(PIPELINE.stack, PIPELINE.smtp_port, PIPELINE.services)
+"""The ports in use: the pipeline's unless a benchmark chose others with ``BENCH.use``."""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -90,11 +125,13 @@ class System:
         return BENCH.mongodb_uri
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{SERVICES[service]}"
+        return f"http://127.0.0.1:{BENCH.services[service]}"
 
     def pids(self) -> dict[str, int]:
         found = {
-            server: pid for server, pid in servers.is_running(BENCH).items() if pid is not None
+            server: pid
+            for server, pid in servers.is_running(BENCH.stack).items()
+            if pid is not None
         }
         found |= {name: child.pid for name, child in self.children.items()}
         found["benchmark"] = os.getpid()
@@ -112,12 +149,12 @@ def staff_headers(*roles: Role) -> dict[str, str]:
 def start_servers(*, wipe: bool) -> None:
     """The bench stack, fresh unless ``wipe`` is False."""
     if wipe:
-        servers.down(BENCH, wipe=True)
-    asyncio.run(servers.up(BENCH))
+        servers.down(BENCH.stack, wipe=True)
+    asyncio.run(servers.up(BENCH.stack))
 
 
 def stop_servers() -> None:
-    servers.down(BENCH, wipe=True)
+    servers.down(BENCH.stack, wipe=True)
 
 
 async def _ready(client: httpx.AsyncClient, url: str) -> bool:
@@ -133,20 +170,20 @@ async def services(env: dict[str, str] | None = None) -> AsyncIterator[System]:
     ends; their logs go to the bench stack's state folder."""
     system = System()
     bin_dir = Path(sys.executable).parent
-    logs = BENCH.state_dir / "services"
+    logs = BENCH.stack.state_dir / "services"
     logs.mkdir(parents=True, exist_ok=True)
     base = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": BENCH.kafka_bootstrap,
         "MONGODB_URI": BENCH.mongodb_uri,
         "ACADEMY_SMTP_HOST": "127.0.0.1",
-        "ACADEMY_SMTP_PORT": str(SMTP_PORT),
+        "ACADEMY_SMTP_PORT": str(BENCH.smtp_port),
         "ACADEMY_LOG_LEVEL": "WARNING",
         "ACADEMY_SEED_FIRST_EDITION": "false",
         **(env or {}),
     }
     try:
-        for name, port in SERVICES.items():
+        for name, port in BENCH.services.items():
             with (logs / f"{name}.log").open("ab") as log:
                 system.children[name] = subprocess.Popen(  # noqa: S603, ASYNC220 - our own entry points, at setup
                     [str(bin_dir / f"academy-{name}")],
@@ -156,7 +193,7 @@ async def services(env: dict[str, str] | None = None) -> AsyncIterator[System]:
                 )
         async with httpx.AsyncClient() as client:
             deadline = time.monotonic() + 120
-            for name in SERVICES:
+            for name in BENCH.services:
                 while not await _ready(client, system.url(name)):
                     if system.children[name].poll() is not None:
                         raise RuntimeError(f"{name} exited; see {logs / name}.log")
