@@ -38,6 +38,11 @@ from academy_local import servers as local
 
 T = TypeVar("T")
 
+# Every service built in this process runs as on a developer's machine (development secrets
+# accepted, no rate limit on anonymous writes) unless a test says otherwise.
+os.environ.setdefault("ACADEMY_ENV", "development")
+os.environ.setdefault("ACADEMY_ANONYMOUS_WRITES_PER_MINUTE", "0")
+
 
 @dataclass(frozen=True)
 class Servers:
