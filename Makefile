@@ -27,7 +27,7 @@ status: bootstrap  ## are the dev servers running and answering?
 test: lint pytest  ## everything CI runs: lint, types, then all tests on the real servers
 
 test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
-	$(UV) run pytest -m "not integration"
+	HYPOTHESIS_PROFILE=fast $(UV) run pytest -m "not integration"
 
 pytest: bootstrap  ## all tests (starts the test servers itself)
 	$(UV) run pytest

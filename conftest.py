@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
@@ -42,6 +43,12 @@ T = TypeVar("T")
 # accepted, no rate limit on anonymous writes) unless a test says otherwise.
 os.environ.setdefault("ACADEMY_ENV", "development")
 os.environ.setdefault("ACADEMY_ANONYMOUS_WRITES_PER_MINUTE", "0")
+
+# Property tests draw many examples in the full suite and a few in the fast tier
+# (`make test-fast` sets HYPOTHESIS_PROFILE=fast), which must stay within seconds.
+hypothesis_settings.register_profile("full", max_examples=150)
+hypothesis_settings.register_profile("fast", max_examples=10)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ DZ, EG, TN = Country.ALGERIA, Country.EGYPT, Country.TUNISIA
 HEALTH, ENERGY = Sector.HEALTH, Sector.ENERGY_ENVIRONMENT
 MONDAY = datetime(2023, 10, 2, 9, tzinfo=UTC)
 
-PROPERTIES = settings(max_examples=150, deadline=None)
+PROPERTIES = settings(deadline=None)
+"""Examples per property come from the Hypothesis profile (root conftest): many in the full
+suite, a few in the fast tier."""
 
 
 def candidate(
