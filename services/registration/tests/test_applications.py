@@ -10,12 +10,13 @@ import pytest
 
 from academy_contracts.envelope import from_kafka
 from academy_contracts.registry import Topic
+from academy_registration.domain.applications import ApplicationFilter
 
 pytestmark = pytest.mark.integration
 
 
 async def _count(api: Any) -> int:
-    count: int = await api.app.state.applications.store.count()
+    count: int = await api.app.state.applications.store.count(ApplicationFilter())
     return count
 
 
