@@ -53,21 +53,6 @@ async def test_editions_are_created_and_changed_by_admins_with_their_events(
     assert [_data(r).revision for r in records] == [1, 2]
 
 
-async def test_edition_input_is_checked(
-    api: Any, uid: str, edition_form: Any, admin: Any, problem: Any
-) -> None:
-    bad_zone = edition_form(f"ed-{uid}", time_zone="Mars/Olympus")
-    body = problem(await api.post("/v1/editions", json=bad_zone, headers=admin), 422)
-    assert body["errors"][0]["field"] == "time_zone"
-    form = edition_form(f"ed-{uid}")
-    form["sessions"][1]["session_id"] = "s1"
-    problem(await api.post("/v1/editions", json=form, headers=admin), 422)
-    form = edition_form(f"ed-{uid}")
-    form["sessions"][0]["ends_at"] = form["sessions"][0]["starts_at"]
-    problem(await api.post("/v1/editions", json=form, headers=admin), 422)
-    assert (await api.get(f"/v1/editions/ed-{uid}")).status_code == 404
-
-
 async def test_staff_list_filter_and_export_applications(
     api: Any, edition: str, application_form: Any, staff_headers: Any
 ) -> None:

@@ -148,29 +148,15 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Application(BaseModel):
+class Application(ApplicationContent):
     """An application as it stands: its latest content, where it is, and when it changed."""
 
-    application_id: str
-    edition_id: str
     status: Status
     revision: int
-    cluster: ClusterProfile
-    participants: list[Participant]
-    motivations: str
-    expectations: str
-    can_advance_costs: bool
-    commits_to_attend: bool
     submitted_at: UtcDateTime
     updated_at: UtcDateTime
     withdrawn_at: UtcDateTime | None = None
     withdrawal_reason: str | None = None
-
-    def content(self) -> ApplicationContent:
-        """What the application says, as its events carry it."""
-        return ApplicationContent.model_validate(
-            self.model_dump(include=set(ApplicationContent.model_fields))
-        )
 
 
 class ApplicationFilter(BaseModel):
@@ -257,7 +243,7 @@ def amend(
         updated_at=now,
     )
     content = set(ApplicationContent.model_fields)
-    if updated.model_dump(include=content) == current.content().model_dump(include=content):
+    if updated.model_dump(include=content) == current.model_dump(include=content):
         return None
     amended = {**updated.model_dump(include=content), "updated_at": now}
     return _changed(current, amended, updated.revision), updated
