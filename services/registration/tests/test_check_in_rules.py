@@ -12,15 +12,17 @@ from faststream.kafka import TestKafkaBroker
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import ClusterWaitlisted, IntegrationEvent, SessionAttended
-from academy_kit import consumer, subscriptions
+from academy_kit import clock, consumer, subscriptions
 from academy_registration.domain.attendance import admission, check_in
-from academy_registration.domain.failures import NotSelected, UnknownSession
+from academy_registration.domain.failures import CheckInClosed, NotSelected, UnknownSession
 from academy_registration.handlers.subscriptions import subscriptions as table
 from academy_registration.settings import RegistrationSettings
 from services.registration.tests.support.memory import Registration
 from services.registration.tests.support.selection import NOW, edition, rejected, selected
 
-EDITION = edition("ed", NOW + timedelta(days=1), NOW + timedelta(days=2))
+EDITION = edition("ed", NOW - timedelta(minutes=30), NOW + timedelta(days=1))
+"""s1 started half an hour ago (the desk is checking in), s2 starts tomorrow."""
+HOUR = timedelta(hours=1)
 
 
 def test_a_selected_clusters_participants_are_admitted_and_no_one_else() -> None:
@@ -35,11 +37,12 @@ def test_a_selected_clusters_participants_are_admitted_and_no_one_else() -> None
 
 
 def test_a_check_in_records_the_participants_attendance_of_the_session() -> None:
-    attended = check_in(EDITION, "s2", "a1-p1", admission(selected("a1", "ed", NOW)), now=NOW)
+    admitted = admission(selected("a1", "ed", NOW))
+    attended = check_in(EDITION, "s1", "a1-p1", admitted, now=NOW, opens_before=HOUR)
     assert attended == SessionAttended(
         application_id="a1",
         edition_id="ed",
-        session_id="s2",
+        session_id="s1",
         participant_id="a1-p1",
         attended_at=NOW,
     )
@@ -59,14 +62,44 @@ def test_only_a_participant_of_a_selected_cluster_is_checked_in(
 ) -> None:
     decided = None if decision is None else admission(decision)
     with pytest.raises(NotSelected) as refused:
-        check_in(EDITION, "s1", participant, decided, now=NOW)
+        check_in(EDITION, "s1", participant, decided, now=NOW, opens_before=HOUR)
     assert (refused.value.edition_id, refused.value.participant_id) == ("ed", participant)
 
 
 def test_a_check_in_at_an_unknown_session_names_the_editions_sessions() -> None:
+    admitted = admission(selected("a1", "ed", NOW))
     with pytest.raises(UnknownSession) as refused:
-        check_in(EDITION, "s9", "a1-p0", admission(selected("a1", "ed", NOW)), now=NOW)
+        check_in(EDITION, "s9", "a1-p0", admitted, now=NOW, opens_before=HOUR)
     assert refused.value.known == ["s1", "s2"]
+
+
+@pytest.mark.parametrize(
+    ("before_start", "opens_before", "open"),
+    [
+        (timedelta(hours=20), HOUR, False),  # the defect: accepted the day before
+        (HOUR + timedelta(milliseconds=1), HOUR, False),
+        (HOUR, HOUR, True),
+        (timedelta(0), HOUR, True),
+        (-timedelta(hours=6), HOUR, True),  # the session's last instant
+        (-timedelta(hours=6, milliseconds=1), HOUR, False),
+        (-timedelta(days=1), HOUR, False),
+        (timedelta(hours=20), timedelta(days=1), True),
+        (timedelta(minutes=1), timedelta(0), False),
+    ],
+)
+def test_the_desk_checks_in_from_the_set_time_before_a_session_until_its_end(
+    before_start: timedelta, opens_before: timedelta, open: bool
+) -> None:
+    session = EDITION.sessions[1]
+    admitted = admission(selected("a1", "ed", NOW))
+    now = session.starts_at - before_start
+    if open:
+        check_in(EDITION, "s2", "a1-p0", admitted, now=now, opens_before=opens_before)
+        return
+    with pytest.raises(CheckInClosed) as refused:
+        check_in(EDITION, "s2", "a1-p0", admitted, now=now, opens_before=opens_before)
+    assert refused.value.session == session
+    assert refused.value.opens_at == session.starts_at - opens_before
 
 
 async def test_the_latest_decision_wins_whatever_the_order_they_arrive_in() -> None:
@@ -112,7 +145,9 @@ async def test_the_desk_checks_a_participant_in_once_per_session(
     staff_headers: Any, problem: Any
 ) -> None:
     registration = Registration()
-    registration.edition_store.editions["ed"] = EDITION
+    started = clock.now() - timedelta(minutes=30)  # the handlers read the real clock
+    live = edition("ed", started, started + timedelta(days=1))
+    registration.edition_store.editions["ed"] = live
     await registration.admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/t"))
     desk = staff_headers("checkin")
     async with registration.client() as api:
@@ -126,6 +161,15 @@ async def test_the_desk_checks_a_participant_in_once_per_session(
         unknown = "/v1/editions/ed/sessions/s9/check-ins"
         body = problem(await api.post(unknown, json={"participant_id": "a1-p1"}, headers=desk), 404)
         assert body["allowed"] == ["s1", "s2"]
+        tomorrow = "/v1/editions/ed/sessions/s2/check-ins"
+        body = problem(
+            await api.post(tomorrow, json={"participant_id": "a1-p1"}, headers=desk), 422
+        )
+        assert (body["type"].split(":")[-1], body["field"]) == ("check-in-closed", "session_id")
+        s2 = live.sessions[1]
+        assert body["opens_at"] == (s2.starts_at - HOUR).isoformat()
+        assert body["closes_at"] == s2.ends_at.isoformat()
+        assert body["time_zone"] == "Europe/Paris"
         listed = await api.get(url, headers=desk)
         assert [c["participant_id"] for c in listed.json()] == ["a1-p1"]
         expected = (await api.get("/v1/editions/ed/participants", headers=desk)).json()

@@ -315,7 +315,12 @@ class Registration:
         )
         self.companies = Companies(self.company_store, self.edition_store, self.outbox, source)
         self.check_ins = CheckIns(
-            self.check_in_store, self.admission_store, self.edition_store, self.outbox, source
+            self.check_in_store,
+            self.admission_store,
+            self.edition_store,
+            self.outbox,
+            source,
+            self.settings.check_in_opens_before,
         )
         self.admissions = Admissions(self.admission_store)
 

@@ -2,12 +2,14 @@
 
 Registration learns selection's decisions from its events (an :class:`Admission` per
 application: the latest decision wins) and records each participant's presence at a session as
-a :class:`CheckIn`, once per participant and session.
+a :class:`CheckIn`, once per participant and session. The desk checks in from a set time before
+a session starts until it ends: a check-in the day before would count as attendance of a
+session the participant may never come to.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -15,11 +17,12 @@ from academy_contracts.events import (
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
+    EditionSession,
     SessionAttended,
 )
 from academy_contracts.values import Participant, UtcDateTime
 from academy_registration.domain.editions import session_of
-from academy_registration.domain.failures import NotSelected
+from academy_registration.domain.failures import CheckInClosed, NotSelected
 
 
 class Admission(BaseModel):
@@ -65,6 +68,10 @@ def check_in_id(edition_id: str, session_id: str, participant_id: str) -> str:
     return f"{edition_id}:{session_id}:{participant_id}"
 
 
+def check_in_opens(session: EditionSession, opens_before: timedelta) -> datetime:
+    return session.starts_at - opens_before
+
+
 def check_in(
     edition: EditionPublished,
     session_id: str,
@@ -72,12 +79,17 @@ def check_in(
     admission: Admission | None,
     *,
     now: datetime,
+    opens_before: timedelta,
 ) -> SessionAttended:
-    """The attendance that checking ``participant_id`` in at a session of the edition records:
-    only a participant of a selected cluster."""
-    session_of(edition, session_id)
+    """The attendance that checking ``participant_id`` in at the session records: only a
+    participant of a selected cluster, from ``opens_before`` the start until the end (both
+    included) of a session of the edition."""
+    session = session_of(edition, session_id)
     if admission is None or not admission.admits(participant_id):
         raise NotSelected(edition.edition_id, participant_id)
+    opens_at = check_in_opens(session, opens_before)
+    if not opens_at <= now <= session.ends_at:
+        raise CheckInClosed(edition, session, opens_at)
     return SessionAttended(
         application_id=admission.application_id,
         edition_id=edition.edition_id,

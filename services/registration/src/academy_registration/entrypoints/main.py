@@ -44,7 +44,12 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
         )
         app.state.companies = Companies(company_store, edition_store, relay, source)
         app.state.check_ins = CheckIns(
-            check_in_store, admission_store, edition_store, relay, source
+            check_in_store,
+            admission_store,
+            edition_store,
+            relay,
+            source,
+            settings.check_in_opens_before,
         )
         if settings.seed_first_edition:
             await app.state.editions.seed_first_edition()

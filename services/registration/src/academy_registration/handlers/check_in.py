@@ -4,6 +4,7 @@ session (→ SessionAttended, once per participant and session)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from academy_kit import outbox
 from academy_kit.clock import now
@@ -21,6 +22,8 @@ class CheckIns:
     editions: EditionStore
     relay: Relay
     source: str
+    opens_before: timedelta
+    """How long before a session starts its check-in opens."""
 
     async def check_in(
         self, edition_id: str, session_id: str, participant_id: str
@@ -32,7 +35,14 @@ class CheckIns:
         if earlier is not None:
             return earlier, False
         admission = await self.admissions.admitting(edition_id, participant_id)
-        event = attendance.check_in(edition, session_id, participant_id, admission, now=now())
+        event = attendance.check_in(
+            edition,
+            session_id,
+            participant_id,
+            admission,
+            now=now(),
+            opens_before=self.opens_before,
+        )
         check_in, created = await self.store.add(outbox.envelope(event, self.source))
         if created:
             self.relay.kick()

@@ -45,7 +45,10 @@ async def expected_participants(edition_id: str, check_ins: CheckInsDep) -> list
     responses={
         200: {"description": "Already checked in: the first check-in"},
         404: {"description": "Unknown edition or session"},
-        422: {"description": "Not a participant of a selected cluster"},
+        422: {
+            "description": "Not a participant of a selected cluster, or the session's check-in "
+            "is not open (from ACADEMY_CHECK_IN_OPENS_BEFORE before its start until its end)"
+        },
     },
 )
 async def check_in(
@@ -55,7 +58,8 @@ async def check_in(
     check_ins: CheckInsDep,
     response: Response,
 ) -> CheckIn:
-    """Record a participant present (→ SessionAttended, once per participant and session)."""
+    """Record a participant present (→ SessionAttended, once per participant and session),
+    from a set time before the session starts (1 hour by default) until it ends."""
     recorded, created = await check_ins.check_in(edition_id, session_id, form.participant_id)
     if not created:
         response.status_code = status.HTTP_200_OK
