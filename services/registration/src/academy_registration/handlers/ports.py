@@ -3,7 +3,7 @@ real stores (``adapters/``) and on the in-memory ones of the fast tests (``tests
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -22,18 +22,24 @@ from academy_registration.domain.companies import CompanyFilter
 
 
 class Relay(Protocol):
-    def kick(self) -> None:
-        """Publish what was just written without waiting for the next poll."""
+    def kick(self, collection: str | None = None, document_id: Any = None) -> None:
+        """Publish the events just written in this document without waiting for a sweep."""
 
 
-class EditionStore(Protocol):
+class Store(Protocol):
+    @property
+    def collection(self) -> str:
+        """The collection whose documents carry this store's outbox entries."""
+
+
+class EditionStore(Store, Protocol):
     async def create(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def replace(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def get(self, edition_id: str) -> EditionPublished | None: ...
     async def all(self) -> list[EditionPublished]: ...
 
 
-class ApplicationStore(Protocol):
+class ApplicationStore(Store, Protocol):
     async def first_under(self, key: str, request: BaseModel) -> Application | None: ...
     async def add(
         self, envelope: Envelope[ApplicationSubmitted], key: str | None, request: BaseModel
@@ -47,7 +53,7 @@ class ApplicationStore(Protocol):
     async def count(self, filters: ApplicationFilter) -> int: ...
 
 
-class CompanyStore(Protocol):
+class CompanyStore(Store, Protocol):
     async def first_under(self, key: str, request: BaseModel) -> CompanyRegistered | None: ...
     async def add(
         self, envelope: Envelope[CompanyRegistered], key: str | None, request: BaseModel
@@ -64,7 +70,7 @@ class AdmissionStore(Protocol):
     async def selected(self, edition_id: str) -> list[Admission]: ...
 
 
-class CheckInStore(Protocol):
+class CheckInStore(Store, Protocol):
     async def get(
         self, edition_id: str, session_id: str, participant_id: str
     ) -> CheckIn | None: ...
