@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -54,13 +54,13 @@ E = TypeVar("E", bound=IntegrationEvent)
 
 @dataclass
 class Outbox:
-    """The events the stores were given, in order, and the documents the relay was told of."""
+    """The events the stores were given, in order, and how often the relay was woken."""
 
     events: list[IntegrationEvent] = field(default_factory=list)
-    kicks: list[tuple[str | None, Any]] = field(default_factory=list)
+    kicks: int = 0
 
-    def kick(self, collection: str | None = None, document_id: Any = None) -> None:
-        self.kicks.append((collection, document_id))
+    def kick(self) -> None:
+        self.kicks += 1
 
     def of_type(self, kind: type[E]) -> list[E]:
         return [event for event in self.events if isinstance(event, kind)]
@@ -89,7 +89,6 @@ class Keyed:
 @dataclass
 class EditionMemory:
     outbox: Outbox
-    collection: str = "editions"
     editions: dict[str, EditionPublished] = field(default_factory=dict)
 
     async def create(self, envelope: Envelope[EditionPublished]) -> None:
@@ -117,7 +116,6 @@ class EditionMemory:
 @dataclass
 class ApplicationMemory:
     outbox: Outbox
-    collection: str = "applications"
     applications: dict[str, Application] = field(default_factory=dict)
     keyed: Keyed = field(default_factory=Keyed)
 
@@ -213,7 +211,6 @@ class ApplicationMemory:
 @dataclass
 class CompanyMemory:
     outbox: Outbox
-    collection: str = "companies"
     companies: dict[str, CompanyRegistered] = field(default_factory=dict)
     keyed: Keyed = field(default_factory=Keyed)
 
@@ -271,7 +268,6 @@ class AdmissionMemory:
 @dataclass
 class CheckInMemory:
     outbox: Outbox
-    collection: str = "check_ins"
     check_ins: dict[str, CheckIn] = field(default_factory=dict)
 
     async def get(self, edition_id: str, session_id: str, participant_id: str) -> CheckIn | None:

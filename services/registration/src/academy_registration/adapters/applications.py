@@ -40,7 +40,6 @@ def cluster_key(edition_id: str, eccp_id: str) -> str:
 class ApplicationStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._applications = db[APPLICATIONS]
-        self.collection = APPLICATIONS
 
     async def ensure_indexes(self) -> None:
         await self._applications.create_index(

@@ -19,7 +19,6 @@ CHECK_INS = "check_ins"
 class CheckInStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._check_ins = db[CHECK_INS]
-        self.collection = CHECK_INS
 
     async def ensure_indexes(self) -> None:
         await self._check_ins.create_index([("edition_id", ASCENDING), ("session_id", 1)])

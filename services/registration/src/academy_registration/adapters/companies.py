@@ -18,7 +18,6 @@ COMPANIES = "companies"
 class CompanyStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._companies = db[COMPANIES]
-        self.collection = COMPANIES
 
     async def ensure_indexes(self) -> None:
         await self._companies.create_index(idempotency.KEY, unique=True)

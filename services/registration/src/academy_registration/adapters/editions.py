@@ -18,7 +18,6 @@ EDITIONS = "editions"
 class EditionStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._editions = db[EDITIONS]
-        self.collection = EDITIONS
 
     async def create(self, envelope: Envelope[EditionPublished]) -> None:
         edition = envelope.data

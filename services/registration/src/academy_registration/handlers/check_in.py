@@ -9,7 +9,7 @@ from datetime import timedelta
 from academy_kit import outbox
 from academy_kit.clock import now
 from academy_registration.domain import attendance
-from academy_registration.domain.attendance import Admission, CheckIn, check_in_id
+from academy_registration.domain.attendance import Admission, CheckIn
 from academy_registration.domain.editions import session_of
 from academy_registration.handlers.editions import find_edition
 from academy_registration.handlers.ports import AdmissionStore, CheckInStore, EditionStore, Relay
@@ -45,9 +45,7 @@ class CheckIns:
         )
         check_in, created = await self.store.add(outbox.envelope(event, self.source))
         if created:
-            self.relay.kick(
-                self.store.collection, check_in_id(edition_id, session_id, participant_id)
-            )
+            self.relay.kick()
         return check_in, created
 
     async def expected(self, edition_id: str) -> list[Admission]:

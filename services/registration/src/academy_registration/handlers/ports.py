@@ -3,7 +3,7 @@ real stores (``adapters/``) and on the in-memory ones of the fast tests (``tests
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -22,24 +22,18 @@ from academy_registration.domain.companies import CompanyFilter
 
 
 class Relay(Protocol):
-    def kick(self, collection: str | None = None, document_id: Any = None) -> None:
-        """Publish the events just written in this document without waiting for a sweep."""
+    def kick(self) -> None:
+        """Publish what was just written without waiting for the next poll."""
 
 
-class Store(Protocol):
-    @property
-    def collection(self) -> str:
-        """The collection whose documents carry this store's outbox entries."""
-
-
-class EditionStore(Store, Protocol):
+class EditionStore(Protocol):
     async def create(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def replace(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def get(self, edition_id: str) -> EditionPublished | None: ...
     async def all(self) -> list[EditionPublished]: ...
 
 
-class ApplicationStore(Store, Protocol):
+class ApplicationStore(Protocol):
     async def first_under(self, key: str, request: BaseModel) -> Application | None: ...
     async def add(
         self, envelope: Envelope[ApplicationSubmitted], key: str | None, request: BaseModel
@@ -53,7 +47,7 @@ class ApplicationStore(Store, Protocol):
     async def count(self, filters: ApplicationFilter) -> int: ...
 
 
-class CompanyStore(Store, Protocol):
+class CompanyStore(Protocol):
     async def first_under(self, key: str, request: BaseModel) -> CompanyRegistered | None: ...
     async def add(
         self, envelope: Envelope[CompanyRegistered], key: str | None, request: BaseModel
@@ -70,7 +64,7 @@ class AdmissionStore(Protocol):
     async def selected(self, edition_id: str) -> list[Admission]: ...
 
 
-class CheckInStore(Store, Protocol):
+class CheckInStore(Protocol):
     async def get(
         self, edition_id: str, session_id: str, participant_id: str
     ) -> CheckIn | None: ...
