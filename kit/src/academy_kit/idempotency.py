@@ -12,7 +12,10 @@ from __future__ import annotations
 import hashlib
 
 from pydantic import BaseModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
+from academy_kit import outbox
 from academy_kit.mongo import Document
 
 KEY = "idempotency_key"
@@ -40,3 +43,29 @@ def check_replay(document: Document, request: BaseModel) -> Document:
     if document.get(FINGERPRINT) != fingerprint(request):
         raise KeyReused
     return document
+
+
+async def first_result(
+    collection: AsyncCollection[Document], key: str, request: BaseModel
+) -> Document | None:
+    """The document first created under ``key``, if any, provided ``request`` is the same as
+    the one that created it (:class:`KeyReused` otherwise); without its outbox entries."""
+    first = await collection.find_one(lookup(key), {outbox.OUTBOX: 0})
+    return None if first is None else check_replay(first, request)
+
+
+async def insert_once(
+    collection: AsyncCollection[Document], document: Document, key: str | None, request: BaseModel
+) -> tuple[Document, bool]:
+    """Insert ``document`` recording ``key`` and ``request``'s fingerprint in it; when a
+    concurrent retry under the same key got there first, its document and False. Any other
+    unique-key conflict is raised for the caller to name."""
+    keyed = {**document, **fields(key, request, document["_id"])}
+    try:
+        await collection.insert_one(keyed)
+    except DuplicateKeyError:
+        first = await first_result(collection, key, request) if key else None
+        if first is None:
+            raise
+        return first, False
+    return keyed, True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -24,6 +25,7 @@ from academy_contracts.events import (
 )
 from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, document_lock
+from academy_registration.domain.applications import Application, ApplicationFilter, Status
 from academy_registration.domain.failures import ConcurrentChange, DuplicateApplication
 
 APPLICATIONS = "applications"
@@ -46,34 +48,37 @@ class ApplicationStore:
         await self._applications.create_index(idempotency.KEY, unique=True)
         await self._applications.create_index([("edition_id", ASCENDING), ("submitted_at", 1)])
 
-    async def add(self, envelope: Envelope[ApplicationSubmitted], keyed: Document) -> Document:
-        """Insert the application with its ApplicationSubmitted event in one write. Returns the
-        document, or the one already created under the same idempotency key; raises
-        :class:`DuplicateApplication` when the cluster already applied to the edition."""
+    async def first_under(self, key: str, request: BaseModel) -> Application | None:
+        """The application first submitted under this idempotency key by the same request."""
+        first = await idempotency.first_result(self._applications, key, request)
+        return None if first is None else _application(first)
+
+    async def add(
+        self, envelope: Envelope[ApplicationSubmitted], key: str | None, request: BaseModel
+    ) -> tuple[Application, bool]:
+        """Insert the application with its ApplicationSubmitted event in one write: the
+        application and True, or the one already created under the same idempotency key and
+        False; :class:`DuplicateApplication` when the cluster already applied to the edition."""
         event = envelope.data
         doc = {
             "_id": event.application_id,
             "edition_id": event.edition_id,
-            "status": "submitted",
+            "status": Status.SUBMITTED.value,
             "revision": 1,
             CLUSTER_KEY: cluster_key(event.edition_id, event.cluster.eccp_id),
             **event.model_dump(mode="json", include=CONTENT),
             "submitted_at": event.submitted_at,
             "updated_at": event.submitted_at,
-            **keyed,
             outbox.OUTBOX: outbox.entries([envelope]),
         }
         try:
-            await self._applications.insert_one(doc)
+            stored, created = await idempotency.insert_once(self._applications, doc, key, request)
         except DuplicateKeyError:
-            same_key = await self._applications.find_one({idempotency.KEY: keyed[idempotency.KEY]})
-            if same_key is not None:
-                return same_key
             await self._raise_duplicate(doc[CLUSTER_KEY])
             raise
-        return doc
+        return _application(stored), created
 
-    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> Document:
+    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None:
         event = envelope.data
         changes = {
             **event.model_dump(mode="json", include=CONTENT),
@@ -81,19 +86,19 @@ class ApplicationStore:
             "revision": event.revision,
             "updated_at": event.updated_at,
         }
-        return await self._change(event.application_id, event.revision, changes, envelope)
+        await self._change(event.application_id, event.revision, changes, envelope)
 
-    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> Document:
+    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None:
         event = envelope.data
         changes = {
-            "status": "withdrawn",
+            "status": Status.WITHDRAWN.value,
             CLUSTER_KEY: f"withdrawn/{event.application_id}",
             "revision": event.revision,
             "withdrawal_reason": event.reason,
             "withdrawn_at": event.withdrawn_at,
             "updated_at": event.withdrawn_at,
         }
-        return await self._change(event.application_id, event.revision, changes, envelope)
+        await self._change(event.application_id, event.revision, changes, envelope)
 
     async def _change(
         self,
@@ -101,9 +106,9 @@ class ApplicationStore:
         revision: int,
         changes: Document,
         envelope: Envelope[Any],
-    ) -> Document:
+    ) -> None:
         """Apply ``changes`` with the change's events, if the application is still at the
-        revision before; returns ``changes`` (what the stored document now also holds)."""
+        revision before."""
         try:
             async with document_lock(self._applications, application_id):
                 result = await self._applications.update_one(
@@ -118,30 +123,30 @@ class ApplicationStore:
             raise
         if result.modified_count != 1:
             raise ConcurrentChange(application_id)
-        return changes
 
     async def _raise_duplicate(self, key: str) -> None:
         existing = await self._applications.find_one({CLUSTER_KEY: key}, {"_id": 1})
         if existing is not None:
             raise DuplicateApplication(existing["_id"]) from None
 
-    async def get(self, application_id: str) -> Document | None:
-        return await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 0})
+    async def get(self, application_id: str) -> Application | None:
+        doc = await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 0})
+        return None if doc is None else _application(doc)
 
-    async def by_idempotency_key(self, key: str) -> Document | None:
-        return await self._applications.find_one(idempotency.lookup(key), {outbox.OUTBOX: 0})
-
-    async def find(self, filters: dict[str, Any], *, skip: int, limit: int) -> list[Document]:
+    async def find(
+        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
+    ) -> list[Application]:
+        """The matching applications, oldest first (``limit`` 0: all of them)."""
         cursor = (
-            self._applications.find(filters, {outbox.OUTBOX: 0})
+            self._applications.find(filters.criteria(), {outbox.OUTBOX: 0})
             .sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
             .skip(skip)
             .limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [_application(doc) async for doc in cursor]
 
-    async def count(self, filters: dict[str, Any] | None = None) -> int:
-        return await self._applications.count_documents(filters or {})
+    async def count(self, filters: ApplicationFilter) -> int:
+        return await self._applications.count_documents(filters.criteria())
 
     async def pending_events(self, application_id: str) -> int | None:
         """How many of the application's events the relay has not published yet."""
@@ -149,6 +154,5 @@ class ApplicationStore:
         return None if doc is None else len(doc[outbox.OUTBOX])
 
 
-def content(doc: Document) -> ApplicationContent:
-    """The application's current content as the events carry it."""
-    return ApplicationContent.model_validate({"application_id": doc["_id"], **doc})
+def _application(doc: Document) -> Application:
+    return Application.model_validate({"application_id": doc["_id"], **doc})

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import CompanyRegistered
 from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document
+from academy_registration.domain.companies import CompanyFilter
 
 COMPANIES = "companies"
 
@@ -24,37 +23,40 @@ class CompanyStore:
         await self._companies.create_index(idempotency.KEY, unique=True)
         await self._companies.create_index([("registered_at", ASCENDING)])
 
-    async def add(self, envelope: Envelope[CompanyRegistered], keyed: Document) -> Document:
-        """Insert the company with its event; the existing document when ``keyed`` names an
-        idempotency key already used (a concurrent retry)."""
+    async def first_under(self, key: str, request: BaseModel) -> CompanyRegistered | None:
+        """The company first registered under this idempotency key by the same request."""
+        first = await idempotency.first_result(self._companies, key, request)
+        return None if first is None else _company(first)
+
+    async def add(
+        self, envelope: Envelope[CompanyRegistered], key: str | None, request: BaseModel
+    ) -> tuple[CompanyRegistered, bool]:
+        """Insert the company with its event: the company and True, or the one a concurrent
+        retry under the same idempotency key created and False."""
         company = envelope.data
         doc = {
             "_id": company.company_id,
             **company.model_dump(mode="json", exclude={"company_id", "registered_at"}),
             "registered_at": company.registered_at,
-            **keyed,
             outbox.OUTBOX: outbox.entries([envelope]),
         }
-        try:
-            await self._companies.insert_one(doc)
-        except DuplicateKeyError:
-            existing = await self._companies.find_one({idempotency.KEY: keyed[idempotency.KEY]})
-            if existing is None:
-                raise
-            return existing
-        return doc
+        stored, created = await idempotency.insert_once(self._companies, doc, key, request)
+        return _company(stored), created
 
-    async def by_idempotency_key(self, key: str) -> Document | None:
-        return await self._companies.find_one(idempotency.lookup(key), {outbox.OUTBOX: 0})
-
-    async def find(self, filters: dict[str, Any], *, skip: int, limit: int) -> list[Document]:
+    async def find(
+        self, filters: CompanyFilter, *, skip: int, limit: int
+    ) -> list[CompanyRegistered]:
         cursor = (
-            self._companies.find(filters, {outbox.OUTBOX: 0})
+            self._companies.find(filters.criteria(), {outbox.OUTBOX: 0})
             .sort("registered_at", ASCENDING)
             .skip(skip)
             .limit(limit)
         )
-        return [doc async for doc in cursor]
+        return [_company(doc) async for doc in cursor]
 
-    async def count(self, filters: dict[str, Any]) -> int:
-        return await self._companies.count_documents(filters)
+    async def count(self, filters: CompanyFilter) -> int:
+        return await self._companies.count_documents(filters.criteria())
+
+
+def _company(doc: Document) -> CompanyRegistered:
+    return CompanyRegistered.model_validate({"company_id": doc["_id"], **doc})

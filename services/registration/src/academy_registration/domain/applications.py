@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Self
+from enum import StrEnum
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -25,7 +26,9 @@ from academy_contracts.events import (
     ApplicationContent,
     ApplicationSubmitted,
     ApplicationUpdated,
+    ApplicationWithdrawn,
     ClusterProfile,
+    EditionPublished,
     team_problem,
 )
 from academy_contracts.values import (
@@ -38,7 +41,10 @@ from academy_contracts.values import (
     Phone,
     Sector,
     ShortText,
+    UtcDateTime,
 )
+from academy_registration.domain.editions import check_open
+from academy_registration.domain.failures import ApplicationWithdrawnAlready
 
 
 class ParticipantForm(BaseModel):
@@ -137,10 +143,51 @@ class WithdrawalForm(BaseModel):
     reason: BoundedText | None = None
 
 
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class Application(ApplicationContent):
+    """An application as it stands: its latest content, where it is, and when it changed."""
+
+    status: Status
+    revision: int
+    submitted_at: UtcDateTime
+    updated_at: UtcDateTime
+    withdrawn_at: UtcDateTime | None = None
+    withdrawal_reason: str | None = None
+
+
+class ApplicationFilter(BaseModel):
+    """What staff narrow the list of applications by; an unset criterion matches all."""
+
+    edition_id: str | None = None
+    country: Country | None = None
+    sector: Sector | None = None
+    status: Status | None = None
+
+    def criteria(self) -> dict[str, Any]:
+        """The set criteria by the stored field they constrain."""
+        fields = {
+            "edition_id": self.edition_id,
+            "cluster.country": self.country,
+            "cluster.sector": self.sector,
+            "status": self.status,
+        }
+        return {name: str(value) for name, value in fields.items() if value is not None}
+
+
 def submit(
-    form: ApplicationForm, *, application_id: str, participant_ids: list[str], now: datetime
+    form: ApplicationForm,
+    edition: EditionPublished,
+    *,
+    application_id: str,
+    participant_ids: list[str],
+    now: datetime,
 ) -> ApplicationSubmitted:
-    """The event that submitting ``form`` records."""
+    """The event that submitting ``form`` records, while the edition takes applications."""
+    check_open(edition, now)
     return ApplicationSubmitted(
         application_id=application_id,
         edition_id=form.edition_id,
@@ -157,16 +204,25 @@ def submit(
     )
 
 
+def check_changeable(application: Application, edition: EditionPublished, now: datetime) -> None:
+    """An application changes only while it is live and its edition takes applications."""
+    if application.status == Status.WITHDRAWN:
+        raise ApplicationWithdrawnAlready(application.application_id)
+    check_open(edition, now)
+
+
 def amend(
-    current: ApplicationContent,
+    current: Application,
     changes: ApplicationContentForm,
+    edition: EditionPublished,
     *,
-    revision: int,
     new_participant_id: Callable[[], str],
     now: datetime,
-) -> ApplicationUpdated | None:
-    """The event recording ``changes``, or None when they change nothing. A participant keeps
-    their id while their email stays the same, so attendance and claims stay linked."""
+) -> tuple[Application, ApplicationUpdated] | None:
+    """The amended application and the event recording ``changes``, or None when they change
+    nothing. A participant keeps their id while their email stays the same, so attendance and
+    claims stay linked."""
+    check_changeable(current, edition, now)
     ids_by_email = {p.email.lower(): p.participant_id for p in current.participants}
     updated = ApplicationUpdated(
         application_id=current.application_id,
@@ -183,10 +239,39 @@ def amend(
         expectations=changes.expectations,
         can_advance_costs=changes.can_advance_costs,
         commits_to_attend=changes.commits_to_attend,
-        revision=revision,
+        revision=current.revision + 1,
         updated_at=now,
     )
     content = set(ApplicationContent.model_fields)
     if updated.model_dump(include=content) == current.model_dump(include=content):
         return None
-    return updated
+    amended = {**updated.model_dump(include=content), "updated_at": now}
+    return _changed(current, amended, updated.revision), updated
+
+
+def withdraw(
+    current: Application, form: WithdrawalForm, edition: EditionPublished, *, now: datetime
+) -> tuple[Application, ApplicationWithdrawn] | None:
+    """The withdrawn application and the event recording it, or None when the application is
+    withdrawn already (withdrawing twice changes nothing)."""
+    if current.status == Status.WITHDRAWN:
+        return None
+    check_changeable(current, edition, now)
+    withdrawn = ApplicationWithdrawn(
+        application_id=current.application_id,
+        edition_id=current.edition_id,
+        revision=current.revision + 1,
+        reason=form.reason,
+        withdrawn_at=now,
+    )
+    changes = {
+        "status": Status.WITHDRAWN,
+        "withdrawal_reason": form.reason,
+        "withdrawn_at": now,
+        "updated_at": now,
+    }
+    return _changed(current, changes, withdrawn.revision), withdrawn
+
+
+def _changed(current: Application, changes: dict[str, Any], revision: int) -> Application:
+    return Application.model_validate({**current.model_dump(), **changes, "revision": revision})

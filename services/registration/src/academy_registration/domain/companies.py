@@ -4,6 +4,7 @@ metropolis, or anywhere) register to network with the clusters."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_extra_types.country import CountryAlpha2
@@ -28,3 +29,15 @@ class CompanyForm(BaseModel):
 
 def register(form: CompanyForm, *, company_id: str, now: datetime) -> CompanyRegistered:
     return CompanyRegistered(company_id=company_id, registered_at=now, **form.model_dump())
+
+
+class CompanyFilter(BaseModel):
+    """What staff narrow the list of companies by; an unset criterion matches all."""
+
+    edition_id: str | None = None
+    country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
+    sector: Sector | None = None
+
+    def criteria(self) -> dict[str, Any]:
+        """The set criteria by the stored field they constrain."""
+        return {k: str(v) for k, v in self.model_dump().items() if v is not None}

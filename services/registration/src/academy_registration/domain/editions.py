@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from academy_contracts.events import EditionPublished, EditionSession, LocalizedText
 from academy_contracts.values import Identifier, Language
+from academy_registration.domain.failures import RegistrationClosed, UnknownSession
 
 
 def _known_zone(name: str) -> str:
@@ -79,17 +80,32 @@ def is_open(edition: EditionPublished, now: datetime) -> bool:
     return now <= edition.registration_deadline
 
 
+def check_open(edition: EditionPublished, now: datetime) -> None:
+    """Applications are submitted, amended and withdrawn up to and including the deadline."""
+    if not is_open(edition, now):
+        raise RegistrationClosed(edition)
+
+
+def quote_instant(instant: datetime, time_zone: str) -> str:
+    """An instant in an edition's own time zone, then in UTC, as refusals quote it."""
+    local = instant.astimezone(ZoneInfo(time_zone))
+    return f"{local:%d %B %Y, %H:%M} {time_zone} ({instant.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ})"
+
+
 def quote_deadline(edition: EditionPublished) -> str:
-    """The deadline in the edition's own time zone, then in UTC."""
-    local = edition.registration_deadline.astimezone(ZoneInfo(edition.time_zone))
-    return (
-        f"{local:%d %B %Y, %H:%M} {edition.time_zone} "
-        f"({edition.registration_deadline:%Y-%m-%dT%H:%M:%SZ})"
-    )
+    return quote_instant(edition.registration_deadline, edition.time_zone)
 
 
 def session_ids(edition: EditionPublished) -> list[str]:
     return [session.session_id for session in edition.sessions]
+
+
+def session_of(edition: EditionPublished, session_id: str) -> EditionSession:
+    """The edition's session of this id; :class:`UnknownSession` naming the others."""
+    for session in edition.sessions:
+        if session.session_id == session_id:
+            return session
+    raise UnknownSession(session_id, session_ids(edition))
 
 
 FIRST_EDITION_ID = "2023"

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from academy_contracts.events import EditionPublished
+from datetime import datetime
+
+from academy_contracts.events import EditionPublished, EditionSession
 
 
 class Failure(Exception):
@@ -42,6 +44,17 @@ class NotSelected(Failure):
     def __init__(self, edition_id: str, participant_id: str) -> None:
         super().__init__(participant_id)
         self.edition_id, self.participant_id = edition_id, participant_id
+
+
+class CheckInClosed(Failure):
+    """The session's check-in is not open at this moment: the desk checks participants in from
+    a set time before the session starts until it ends."""
+
+    def __init__(
+        self, edition: EditionPublished, session: EditionSession, opens_at: datetime
+    ) -> None:
+        super().__init__(session.session_id)
+        self.edition, self.session, self.opens_at = edition, session, opens_at
 
 
 class DuplicateApplication(Failure):

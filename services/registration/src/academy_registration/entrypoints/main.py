@@ -1,25 +1,27 @@
-"""Bootstrap: wire settings, stores, the outbox relay, the selection-events consumer and the
-routes into the ASGI app, and run it."""
+"""Composition root: the stores and handlers on the service's database, its subscription table,
+and the routes, in the ASGI app."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
-from academy_contracts.registry import Topic
-from academy_kit import consumer, web
-from academy_kit.mongo import connected
+from academy_kit import consumer, service, web
+from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_registration.adapters.admissions import AdmissionStore
 from academy_registration.adapters.applications import APPLICATIONS, ApplicationStore
-from academy_registration.adapters.attendance import CHECK_INS, AttendanceStore
+from academy_registration.adapters.check_ins import CHECK_INS, CheckInStore
 from academy_registration.adapters.companies import COMPANIES, CompanyStore
 from academy_registration.adapters.editions import EDITIONS, EditionStore
-from academy_registration.entrypoints.api import applications, attendance, companies, editions
+from academy_registration.entrypoints.api import applications, check_in, companies, editions
 from academy_registration.entrypoints.api import errors as api_errors
+from academy_registration.handlers.admissions import Admissions
 from academy_registration.handlers.applications import Applications
-from academy_registration.handlers.staff import Staff
+from academy_registration.handlers.check_in import CheckIns
+from academy_registration.handlers.companies import Companies
+from academy_registration.handlers.editions import Editions
+from academy_registration.handlers.subscriptions import subscriptions
 from academy_registration.settings import RegistrationSettings
 
 OUTBOX_COLLECTIONS = (EDITIONS, APPLICATIONS, COMPANIES, CHECK_INS)
@@ -29,24 +31,29 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     settings = settings or RegistrationSettings()
     broker = consumer.broker_for(settings)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with connected(settings) as db:
-            app.state.db = db
-            relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
-            store, edition_store = ApplicationStore(db), EditionStore(db)
-            company_store, attendance_store = CompanyStore(db), AttendanceStore(db)
-            for indexed in (store, company_store, attendance_store):
-                await indexed.ensure_indexes()
-            app.state.applications = Applications(store, edition_store, relay, settings)
-            app.state.staff = staff = Staff(
-                edition_store, company_store, attendance_store, relay, settings
-            )
-            if settings.seed_first_edition:
-                await staff.seed_first_edition()
-            consumer.subscribe(broker, Topic.SELECTION, settings, staff.on_event)
-            async with web.background(outbox_relay=relay.run), consumer.running(broker):
-                yield
+    async def wire(app: FastAPI, db: AsyncDatabase[Document], relay: OutboxRelay) -> service.Wiring:
+        source = settings.source
+        edition_store, application_store = EditionStore(db), ApplicationStore(db)
+        company_store, admission_store = CompanyStore(db), AdmissionStore(db)
+        check_in_store = CheckInStore(db)
+        for indexed in (application_store, company_store, admission_store, check_in_store):
+            await indexed.ensure_indexes()
+        app.state.editions = Editions(edition_store, relay, source)
+        app.state.applications = Applications(
+            application_store, edition_store, relay, source, settings.link_secret
+        )
+        app.state.companies = Companies(company_store, edition_store, relay, source)
+        app.state.check_ins = CheckIns(
+            check_in_store,
+            admission_store,
+            edition_store,
+            relay,
+            source,
+            settings.check_in_opens_before,
+        )
+        if settings.seed_first_edition:
+            await app.state.editions.seed_first_edition()
+        return service.Wiring(subscriptions(Admissions(admission_store)))
 
     app = web.create_app(
         settings,
@@ -56,11 +63,11 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             "the Euromed Cluster Academy. Staff routes need a bearer token with a role "
             "(`academy-token --role admin`); applicants use their application's link token."
         ),
-        lifespan=lifespan,
+        lifespan=service.lifespan(settings, broker, OUTBOX_COLLECTIONS, wire),
         broker=broker,
     )
     api_errors.install(app)
-    for router in (editions.router, applications.router, companies.router, attendance.router):
+    for router in (editions.router, applications.router, companies.router, check_in.router):
         app.include_router(router)
     return app
 

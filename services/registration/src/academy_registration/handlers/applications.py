@@ -1,32 +1,32 @@
-"""Applicants' commands: submit, amend and withdraw an application before the deadline.
+"""Applications: a cluster submits, then amends and withdraws its application through its link
+token before the deadline; staff list them.
 
-Each records the change and its event in one write, then wakes the relay. Retries are safe: a
-submission repeated under its ``Idempotency-Key`` returns the first document, and an amendment
-that changes nothing or a second withdrawal writes nothing.
+Each change records the application and its event in one write, then wakes the relay. Retries
+are safe: a submission repeated under its ``Idempotency-Key`` returns the first application, and
+an amendment that changes nothing or a second withdrawal writes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+
+from pydantic import SecretStr
 
 from academy_contracts import links
-from academy_contracts.events import ApplicationWithdrawn, EditionPublished
-from academy_kit import idempotency, outbox
+from academy_kit import outbox
 from academy_kit.clock import now
-from academy_kit.mongo import Document
-from academy_kit.outbox import OutboxRelay
-from academy_kit.settings import ServiceSettings
-from academy_registration.adapters.applications import ApplicationStore, content
-from academy_registration.adapters.editions import EditionStore
-from academy_registration.domain import applications, editions
-from academy_registration.domain.failures import (
-    ApplicationNotFound,
-    ApplicationWithdrawnAlready,
-    RegistrationClosed,
-    UnknownEdition,
+from academy_registration.domain import applications
+from academy_registration.domain.applications import (
+    Application,
+    ApplicationContentForm,
+    ApplicationFilter,
+    ApplicationForm,
+    WithdrawalForm,
 )
+from academy_registration.domain.failures import ApplicationNotFound
+from academy_registration.handlers.editions import find_edition
+from academy_registration.handlers.ports import ApplicationStore, EditionStore, Relay
 
 
 def new_id() -> str:
@@ -37,90 +37,76 @@ def new_id() -> str:
 class Applications:
     store: ApplicationStore
     editions: EditionStore
-    relay: OutboxRelay
-    settings: ServiceSettings
-
-    async def open_edition(self, edition_id: str, at: datetime) -> EditionPublished:
-        edition = await self.editions.get(edition_id)
-        if edition is None:
-            known = [e.edition_id for e in await self.editions.all() if editions.is_open(e, at)]
-            raise UnknownEdition(edition_id, known)
-        if not editions.is_open(edition, at):
-            raise RegistrationClosed(edition)
-        return edition
+    relay: Relay
+    source: str
+    link_secret: SecretStr
 
     async def submit(
-        self, form: applications.ApplicationForm, idempotency_key: str | None
-    ) -> tuple[Document, bool]:
-        """The application document, and whether this call created it."""
+        self, form: ApplicationForm, idempotency_key: str | None
+    ) -> tuple[Application, bool]:
+        """The application, and whether this call created it."""
         if idempotency_key:
-            first = await self.store.by_idempotency_key(idempotency_key)
+            first = await self.store.first_under(idempotency_key, form)
             if first is not None:
-                return idempotency.check_replay(first, form), False
+                return first, False
         submitted_at = now()
-        await self.open_edition(form.edition_id, submitted_at)
+        edition = await find_edition(self.editions, form.edition_id, open_at=submitted_at)
         event = applications.submit(
             form,
+            edition,
             application_id=new_id(),
             participant_ids=[new_id() for _ in form.participants],
             now=submitted_at,
         )
-        keyed = idempotency.fields(idempotency_key, form, event.application_id)
-        doc = await self.store.add(outbox.envelope(event, self.settings.source), keyed)
-        created = doc["_id"] == event.application_id
+        envelope = outbox.envelope(event, self.source)
+        application, created = await self.store.add(envelope, idempotency_key, form)
         if created:
             self.relay.kick()
-        return (doc if created else idempotency.check_replay(doc, form)), created
+        return application, created
 
-    async def read(self, application_id: str, token: str | None) -> Document:
+    async def read(self, application_id: str, token: str | None) -> Application:
         """The application its link token opens; not found for any other token."""
-        if not links.matches(self.settings.link_secret, application_id, token):
+        if not links.matches(self.link_secret, application_id, token):
             raise ApplicationNotFound(application_id)
-        doc = await self.store.get(application_id)
-        if doc is None:
+        application = await self.store.get(application_id)
+        if application is None:
             raise ApplicationNotFound(application_id)
-        return doc
-
-    async def _check_changeable(self, doc: Document) -> None:
-        if doc["status"] == "withdrawn":
-            raise ApplicationWithdrawnAlready(doc["_id"])
-        await self.open_edition(doc["edition_id"], now())
+        return application
 
     async def amend(
-        self,
-        application_id: str,
-        token: str | None,
-        changes: applications.ApplicationContentForm,
-    ) -> Document:
-        doc = await self.read(application_id, token)
-        await self._check_changeable(doc)
-        event = applications.amend(
-            content(doc),
-            changes,
-            revision=doc["revision"] + 1,
-            new_participant_id=new_id,
-            now=now(),
+        self, application_id: str, token: str | None, changes: ApplicationContentForm
+    ) -> Application:
+        current = await self.read(application_id, token)
+        edition = await find_edition(self.editions, current.edition_id)
+        amended = applications.amend(
+            current, changes, edition, new_participant_id=new_id, now=now()
         )
-        if event is None:
-            return doc
-        amended = await self.store.amend(outbox.envelope(event, self.settings.source))
+        if amended is None:
+            return current
+        application, event = amended
+        await self.store.amend(outbox.envelope(event, self.source))
         self.relay.kick()
-        return {**doc, **amended}
+        return application
 
     async def withdraw(
-        self, application_id: str, token: str | None, form: applications.WithdrawalForm
-    ) -> Document:
-        doc = await self.read(application_id, token)
-        if doc["status"] == "withdrawn":
-            return doc
-        await self._check_changeable(doc)
-        event = ApplicationWithdrawn(
-            application_id=application_id,
-            edition_id=doc["edition_id"],
-            revision=doc["revision"] + 1,
-            reason=form.reason,
-            withdrawn_at=now(),
-        )
-        withdrawn = await self.store.withdraw(outbox.envelope(event, self.settings.source))
+        self, application_id: str, token: str | None, form: WithdrawalForm
+    ) -> Application:
+        current = await self.read(application_id, token)
+        edition = await find_edition(self.editions, current.edition_id)
+        withdrawn = applications.withdraw(current, form, edition, now=now())
+        if withdrawn is None:
+            return current
+        application, event = withdrawn
+        await self.store.withdraw(outbox.envelope(event, self.source))
         self.relay.kick()
-        return {**doc, **withdrawn}
+        return application
+
+    async def page(
+        self, filters: ApplicationFilter, *, offset: int, limit: int
+    ) -> tuple[list[Application], int]:
+        """One page of the matching applications, oldest first, and how many match."""
+        items = await self.store.find(filters, skip=offset, limit=limit)
+        return items, await self.store.count(filters)
+
+    async def export(self, filters: ApplicationFilter) -> list[Application]:
+        return await self.store.find(filters)

@@ -3,84 +3,40 @@ and the staff's list and CSV export."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from academy_contracts import links
-from academy_contracts.events import ClusterProfile
 from academy_contracts.roles import Role
-from academy_contracts.values import Country, Participant, Sector, UtcDateTime
 from academy_kit import web
 from academy_kit.auth import StaffOnly
-from academy_kit.mongo import Document
-from academy_kit.web import Limit, Offset
+from academy_kit.web import Limit, LinkToken, Offset
 from academy_registration.domain.applications import (
+    Application,
     ApplicationContentForm,
+    ApplicationFilter,
     ApplicationForm,
     WithdrawalForm,
 )
-from academy_registration.entrypoints.api.deps import (
-    ApplicationsDep,
-    IdempotencyKey,
-    LinkToken,
-)
+from academy_registration.entrypoints.api.deps import ApplicationsDep, IdempotencyKey
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 staff_readers = StaffOnly(Role.ADMIN, Role.COMMITTEE)
 
 
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    WITHDRAWN = "withdrawn"
-
-
-class ApplicationView(BaseModel):
-    application_id: str
-    edition_id: str
-    status: Status
-    revision: int
-    cluster: ClusterProfile
-    participants: list[Participant]
-    motivations: str
-    expectations: str
-    can_advance_costs: bool
-    commits_to_attend: bool
-    submitted_at: UtcDateTime
-    updated_at: UtcDateTime
-    withdrawn_at: UtcDateTime | None = None
-    withdrawal_reason: str | None = None
-
-    @classmethod
-    def of(cls, doc: Document) -> ApplicationView:
-        return cls.model_validate({"application_id": doc["_id"], **doc})
-
-
-class ApplicationReceipt(ApplicationView):
+class ApplicationReceipt(Application):
     access_token: str
     """The secret that opens this application: keep it, it is shown here only."""
     link: str
 
 
 class ApplicationPage(BaseModel):
-    items: list[ApplicationView]
+    items: list[Application]
     total: int
     offset: int
     limit: int
-
-
-def _receipt(doc: Document, secret: Any) -> ApplicationReceipt:
-    token = links.token_for(secret, doc["_id"])
-    return ApplicationReceipt.model_validate(
-        {
-            "application_id": doc["_id"],
-            **doc,
-            "access_token": token,
-            "link": f"/v1/applications/{doc['_id']}?token={token}",
-        }
-    )
 
 
 @router.post(
@@ -101,20 +57,26 @@ async def submit_application(
 ) -> ApplicationReceipt:
     """Apply to an edition on behalf of a cluster (→ ApplicationSubmitted). The answer holds
     the link token the applicant reads, amends and withdraws the application with."""
-    doc, created = await applications.submit(form, idempotency_key)
+    application, created = await applications.submit(form, idempotency_key)
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/v1/applications/{doc['_id']}"
-    return _receipt(doc, applications.settings.link_secret)
+    application_id = application.application_id
+    response.headers["Location"] = f"/v1/applications/{application_id}"
+    token = links.token_for(applications.link_secret, application_id)
+    return ApplicationReceipt(
+        **application.model_dump(),
+        access_token=token,
+        link=f"/v1/applications/{application_id}?token={token}",
+    )
 
 
 @router.get("/applications/{application_id}", responses={404: {"description": "Not found"}})
 async def read_application(
     application_id: str, applications: ApplicationsDep, token: LinkToken
-) -> ApplicationView:
+) -> Application:
     """The applicant's own application, opened by its link token."""
-    return ApplicationView.of(await applications.read(application_id, token))
+    return await applications.read(application_id, token)
 
 
 @router.put(
@@ -126,10 +88,10 @@ async def amend_application(
     changes: ApplicationContentForm,
     applications: ApplicationsDep,
     token: LinkToken,
-) -> ApplicationView:
+) -> Application:
     """Replace the application's content before the deadline (→ ApplicationUpdated, unless
     nothing changed)."""
-    return ApplicationView.of(await applications.amend(application_id, token, changes))
+    return await applications.amend(application_id, token, changes)
 
 
 @router.post("/applications/{application_id}/withdrawal", responses={404: {}})
@@ -138,27 +100,10 @@ async def withdraw_application(
     applications: ApplicationsDep,
     token: LinkToken,
     form: WithdrawalForm | None = None,
-) -> ApplicationView:
+) -> Application:
     """Withdraw before the deadline (→ ApplicationWithdrawn); withdrawing again changes
     nothing."""
-    doc = await applications.withdraw(application_id, token, form or WithdrawalForm())
-    return ApplicationView.of(doc)
-
-
-class ApplicationFilter(BaseModel):
-    edition_id: str | None = None
-    country: Country | None = None
-    sector: Sector | None = None
-    status: Status | None = None
-
-    def query(self) -> dict[str, Any]:
-        fields = {
-            "edition_id": self.edition_id,
-            "cluster.country": self.country,
-            "cluster.sector": self.sector,
-            "status": self.status,
-        }
-        return {name: str(value) for name, value in fields.items() if value is not None}
+    return await applications.withdraw(application_id, token, form or WithdrawalForm())
 
 
 FilterDep = Annotated[ApplicationFilter, Query()]
@@ -172,14 +117,8 @@ async def list_applications(
     limit: Limit = 100,
 ) -> ApplicationPage:
     """Applications, oldest first, filtered by edition, country, sector and status."""
-    query = filters.query()
-    docs = await applications.store.find(query, skip=offset, limit=limit)
-    return ApplicationPage(
-        items=[ApplicationView.of(doc) for doc in docs],
-        total=await applications.store.count(query),
-        offset=offset,
-        limit=limit,
-    )
+    items, total = await applications.page(filters, offset=offset, limit=limit)
+    return ApplicationPage(items=items, total=total, offset=offset, limit=limit)
 
 
 CSV_COLUMNS = (
@@ -208,7 +147,7 @@ CSV_COLUMNS = (
 )
 
 
-def _row(view: ApplicationView) -> list[object]:
+def _row(view: Application) -> list[object]:
     manager = next(p for p in view.participants if p.role == "cluster_manager")
     board = [p for p in view.participants if p.role == "board_member"]
     return [
@@ -245,6 +184,5 @@ def _row(view: ApplicationView) -> list[object]:
 )
 async def export_applications(filters: FilterDep, applications: ApplicationsDep) -> Response:
     """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
-    docs = await applications.store.find(filters.query(), skip=0, limit=0)
-    rows = (_row(ApplicationView.of(doc)) for doc in docs)
+    rows = (_row(application) for application in await applications.export(filters))
     return web.csv_response("applications.csv", CSV_COLUMNS, rows, bom=True)

@@ -1,14 +1,16 @@
-"""Request-scoped access to what the lifespan wired, and the request headers the API reads."""
+"""Request-scoped access to the handlers the lifespan wired, and the request headers the API
+reads."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Request
 
-from academy_contracts.links import TOKEN_HEADER
 from academy_registration.handlers.applications import Applications
-from academy_registration.handlers.staff import Staff
+from academy_registration.handlers.check_in import CheckIns
+from academy_registration.handlers.companies import Companies
+from academy_registration.handlers.editions import Editions
 
 
 def _applications(request: Request) -> Applications:
@@ -16,26 +18,25 @@ def _applications(request: Request) -> Applications:
     return applications
 
 
-def _staff(request: Request) -> Staff:
-    staff: Staff = request.app.state.staff
-    return staff
+def _editions(request: Request) -> Editions:
+    editions: Editions = request.app.state.editions
+    return editions
 
 
-def _link_token(
-    header: Annotated[
-        str | None,
-        Header(alias=TOKEN_HEADER, description="The application's secret link token."),
-    ] = None,
-    token: Annotated[
-        str | None, Query(description="The link token, as in the link sent to the applicant.")
-    ] = None,
-) -> str | None:
-    return header or token
+def _companies(request: Request) -> Companies:
+    companies: Companies = request.app.state.companies
+    return companies
+
+
+def _check_ins(request: Request) -> CheckIns:
+    check_ins: CheckIns = request.app.state.check_ins
+    return check_ins
 
 
 ApplicationsDep = Annotated[Applications, Depends(_applications)]
-StaffDep = Annotated[Staff, Depends(_staff)]
-LinkToken = Annotated[str | None, Depends(_link_token)]
+EditionsDep = Annotated[Editions, Depends(_editions)]
+CompaniesDep = Annotated[Companies, Depends(_companies)]
+CheckInsDep = Annotated[CheckIns, Depends(_check_ins)]
 IdempotencyKey = Annotated[
     str | None,
     Header(

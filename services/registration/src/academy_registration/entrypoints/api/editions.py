@@ -8,20 +8,20 @@ from academy_contracts.events import EditionPublished
 from academy_contracts.roles import Role
 from academy_kit.auth import StaffOnly
 from academy_registration.domain.editions import EditionForm, NewEdition
-from academy_registration.entrypoints.api.deps import StaffDep
+from academy_registration.entrypoints.api.deps import EditionsDep
 
 router = APIRouter(prefix="/v1/editions", tags=["editions"])
 admin = StaffOnly(Role.ADMIN)
 
 
 @router.get("")
-async def list_editions(staff: StaffDep) -> list[EditionPublished]:
-    return await staff.editions.all()
+async def list_editions(editions: EditionsDep) -> list[EditionPublished]:
+    return await editions.all()
 
 
 @router.get("/{edition_id}", responses={404: {"description": "Unknown edition"}})
-async def read_edition(edition_id: str, staff: StaffDep) -> EditionPublished:
-    return await staff.edition(edition_id)
+async def read_edition(edition_id: str, editions: EditionsDep) -> EditionPublished:
+    return await editions.get(edition_id)
 
 
 @router.post(
@@ -30,9 +30,11 @@ async def read_edition(edition_id: str, staff: StaffDep) -> EditionPublished:
     dependencies=[Depends(admin)],
     responses={409: {"description": "The edition exists"}},
 )
-async def create_edition(form: NewEdition, staff: StaffDep, response: Response) -> EditionPublished:
+async def create_edition(
+    form: NewEdition, editions: EditionsDep, response: Response
+) -> EditionPublished:
     """Create an edition (→ EditionPublished, revision 1)."""
-    edition = await staff.create_edition(form)
+    edition = await editions.create(form)
     response.headers["Location"] = f"/v1/editions/{edition.edition_id}"
     return edition
 
@@ -42,6 +44,8 @@ async def create_edition(form: NewEdition, staff: StaffDep, response: Response) 
     dependencies=[Depends(admin)],
     responses={404: {"description": "Unknown edition"}, 409: {"description": "Changed meanwhile"}},
 )
-async def change_edition(edition_id: str, form: EditionForm, staff: StaffDep) -> EditionPublished:
+async def change_edition(
+    edition_id: str, form: EditionForm, editions: EditionsDep
+) -> EditionPublished:
     """Replace the edition's settings (→ EditionPublished with the next revision)."""
-    return await staff.change_edition(edition_id, form)
+    return await editions.change(edition_id, form)

@@ -7,10 +7,11 @@ from fastapi.responses import JSONResponse
 
 from academy_kit.idempotency import KeyReused
 from academy_kit.problems import Problem
-from academy_registration.domain.editions import quote_deadline
+from academy_registration.domain.editions import quote_deadline, quote_instant
 from academy_registration.domain.failures import (
     ApplicationNotFound,
     ApplicationWithdrawnAlready,
+    CheckInClosed,
     ConcurrentChange,
     DuplicateApplication,
     EditionExists,
@@ -108,6 +109,19 @@ def problem(exc: Exception) -> Problem:
                 f"Participant {exc.participant_id!r} is not in a cluster selected for edition "
                 f"{exc.edition_id!r}.",
                 field="participant_id",
+            )
+        case CheckInClosed():
+            zone, session = exc.edition.time_zone, exc.session
+            opens, closes = quote_instant(exc.opens_at, zone), quote_instant(session.ends_at, zone)
+            return Problem(
+                422,
+                "check-in-closed",
+                "Check-in is not open",
+                f"Check-in for session {session.session_id!r} is open from {opens} until {closes}.",
+                field="session_id",
+                opens_at=exc.opens_at.isoformat(),
+                closes_at=session.ends_at.isoformat(),
+                time_zone=zone,
             )
     raise exc
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from academy_contracts.roles import Role
-from academy_contracts.values import Identifier, Participant, UtcDateTime
+from academy_contracts.values import Identifier, Participant
 from academy_kit.auth import StaffOnly
-from academy_kit.mongo import Document
-from academy_registration.entrypoints.api.deps import StaffDep
+from academy_registration.domain.attendance import CheckIn
+from academy_registration.entrypoints.api.deps import CheckInsDep
 
 router = APIRouter(
     prefix="/v1/editions/{edition_id}",
@@ -24,18 +24,6 @@ class CheckInForm(BaseModel):
     participant_id: Identifier
 
 
-class CheckIn(BaseModel):
-    edition_id: str
-    session_id: str
-    application_id: str
-    participant_id: str
-    attended_at: UtcDateTime
-
-    @classmethod
-    def of(cls, doc: Document) -> CheckIn:
-        return cls.model_validate(doc)
-
-
 class ExpectedCluster(BaseModel):
     application_id: str
     cluster_name: str
@@ -43,12 +31,11 @@ class ExpectedCluster(BaseModel):
 
 
 @router.get("/participants", responses={404: {"description": "Unknown edition"}})
-async def expected_participants(edition_id: str, staff: StaffDep) -> list[ExpectedCluster]:
+async def expected_participants(edition_id: str, check_ins: CheckInsDep) -> list[ExpectedCluster]:
     """The selected clusters' participants, whom the desk checks in."""
-    await staff.edition(edition_id)
     return [
-        ExpectedCluster.model_validate({"application_id": doc["_id"], **doc})
-        for doc in await staff.attendance.selected(edition_id)
+        ExpectedCluster.model_validate(admission.model_dump())
+        for admission in await check_ins.expected(edition_id)
     ]
 
 
@@ -58,20 +45,27 @@ async def expected_participants(edition_id: str, staff: StaffDep) -> list[Expect
     responses={
         200: {"description": "Already checked in: the first check-in"},
         404: {"description": "Unknown edition or session"},
-        422: {"description": "Not a participant of a selected cluster"},
+        422: {
+            "description": "Not a participant of a selected cluster, or the session's check-in "
+            "is not open (from ACADEMY_CHECK_IN_OPENS_BEFORE before its start until its end)"
+        },
     },
 )
 async def check_in(
-    edition_id: str, session_id: str, form: CheckInForm, staff: StaffDep, response: Response
+    edition_id: str,
+    session_id: str,
+    form: CheckInForm,
+    check_ins: CheckInsDep,
+    response: Response,
 ) -> CheckIn:
-    """Record a participant present (→ SessionAttended, once per participant and session)."""
-    doc, created = await staff.check_in(edition_id, session_id, form.participant_id)
+    """Record a participant present (→ SessionAttended, once per participant and session),
+    from a set time before the session starts (1 hour by default) until it ends."""
+    recorded, created = await check_ins.check_in(edition_id, session_id, form.participant_id)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return CheckIn.of(doc)
+    return recorded
 
 
 @router.get("/sessions/{session_id}/check-ins", responses={404: {"description": "Unknown session"}})
-async def list_check_ins(edition_id: str, session_id: str, staff: StaffDep) -> list[CheckIn]:
-    await staff.session(edition_id, session_id)
-    return [CheckIn.of(doc) for doc in await staff.attendance.check_ins(edition_id, session_id)]
+async def list_check_ins(edition_id: str, session_id: str, check_ins: CheckInsDep) -> list[CheckIn]:
+    return await check_ins.of_session(edition_id, session_id)

@@ -1,0 +1,55 @@
+"""Check-ins: one document per (edition, session, participant), its id that natural key, so the
+same check-in twice is one document and one SessionAttended event."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import SessionAttended
+from academy_kit import outbox
+from academy_kit.mongo import Document
+from academy_registration.domain.attendance import CheckIn, check_in_id
+
+CHECK_INS = "check_ins"
+
+
+class CheckInStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._check_ins = db[CHECK_INS]
+
+    async def ensure_indexes(self) -> None:
+        await self._check_ins.create_index([("edition_id", ASCENDING), ("session_id", 1)])
+
+    async def get(self, edition_id: str, session_id: str, participant_id: str) -> CheckIn | None:
+        doc = await self._check_ins.find_one(
+            {"_id": check_in_id(edition_id, session_id, participant_id)}, {outbox.OUTBOX: 0}
+        )
+        return None if doc is None else CheckIn.model_validate(doc)
+
+    async def add(self, envelope: Envelope[SessionAttended]) -> tuple[CheckIn, bool]:
+        """Insert the check-in with its event: it and True, or the one already there and False."""
+        event = envelope.data
+        check_in = CheckIn.model_validate(event.model_dump())
+        try:
+            await self._check_ins.insert_one(
+                {
+                    "_id": check_in_id(event.edition_id, event.session_id, event.participant_id),
+                    **check_in.model_dump(),
+                    outbox.OUTBOX: outbox.entries([envelope]),
+                }
+            )
+        except DuplicateKeyError:
+            existing = await self.get(event.edition_id, event.session_id, event.participant_id)
+            if existing is None:
+                raise
+            return existing, False
+        return check_in, True
+
+    async def of_session(self, edition_id: str, session_id: str) -> list[CheckIn]:
+        cursor = self._check_ins.find(
+            {"edition_id": edition_id, "session_id": session_id}, {outbox.OUTBOX: 0}
+        )
+        return [CheckIn.model_validate(doc) async for doc in cursor.sort("attended_at")]

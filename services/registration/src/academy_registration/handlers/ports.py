@@ -1,0 +1,72 @@
+"""What the handlers need from the stores and the outbox relay, so the same handlers run on the
+real stores (``adapters/``) and on the in-memory ones of the fast tests (``tests/support/``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import (
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    CompanyRegistered,
+    EditionPublished,
+    SessionAttended,
+)
+from academy_registration.domain.applications import Application, ApplicationFilter
+from academy_registration.domain.attendance import Admission, CheckIn
+from academy_registration.domain.companies import CompanyFilter
+
+
+class Relay(Protocol):
+    def kick(self) -> None:
+        """Publish what was just written without waiting for the next poll."""
+
+
+class EditionStore(Protocol):
+    async def create(self, envelope: Envelope[EditionPublished]) -> None: ...
+    async def replace(self, envelope: Envelope[EditionPublished]) -> None: ...
+    async def get(self, edition_id: str) -> EditionPublished | None: ...
+    async def all(self) -> list[EditionPublished]: ...
+
+
+class ApplicationStore(Protocol):
+    async def first_under(self, key: str, request: BaseModel) -> Application | None: ...
+    async def add(
+        self, envelope: Envelope[ApplicationSubmitted], key: str | None, request: BaseModel
+    ) -> tuple[Application, bool]: ...
+    async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None: ...
+    async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None: ...
+    async def get(self, application_id: str) -> Application | None: ...
+    async def find(
+        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
+    ) -> list[Application]: ...
+    async def count(self, filters: ApplicationFilter) -> int: ...
+
+
+class CompanyStore(Protocol):
+    async def first_under(self, key: str, request: BaseModel) -> CompanyRegistered | None: ...
+    async def add(
+        self, envelope: Envelope[CompanyRegistered], key: str | None, request: BaseModel
+    ) -> tuple[CompanyRegistered, bool]: ...
+    async def find(
+        self, filters: CompanyFilter, *, skip: int, limit: int
+    ) -> list[CompanyRegistered]: ...
+    async def count(self, filters: CompanyFilter) -> int: ...
+
+
+class AdmissionStore(Protocol):
+    async def record(self, admission: Admission) -> None: ...
+    async def admitting(self, edition_id: str, participant_id: str) -> Admission | None: ...
+    async def selected(self, edition_id: str) -> list[Admission]: ...
+
+
+class CheckInStore(Protocol):
+    async def get(
+        self, edition_id: str, session_id: str, participant_id: str
+    ) -> CheckIn | None: ...
+    async def add(self, envelope: Envelope[SessionAttended]) -> tuple[CheckIn, bool]: ...
+    async def of_session(self, edition_id: str, session_id: str) -> list[CheckIn]: ...

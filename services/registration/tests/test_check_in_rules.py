@@ -1,0 +1,179 @@
+"""Fast tier: who the check-in desk may record present, the admissions learned from selection's
+events (through the subscription table, on FastStream's in-memory Kafka broker), and the desk's
+routes on in-memory stores."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from faststream.kafka import TestKafkaBroker
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import ClusterWaitlisted, IntegrationEvent, SessionAttended
+from academy_kit import clock, consumer, subscriptions
+from academy_registration.domain.attendance import admission, check_in
+from academy_registration.domain.failures import CheckInClosed, NotSelected, UnknownSession
+from academy_registration.handlers.subscriptions import subscriptions as table
+from academy_registration.settings import RegistrationSettings
+from services.registration.tests.support.memory import Registration
+from services.registration.tests.support.selection import NOW, edition, rejected, selected
+
+EDITION = edition("ed", NOW - timedelta(minutes=30), NOW + timedelta(days=1))
+"""s1 started half an hour ago (the desk is checking in), s2 starts tomorrow."""
+HOUR = timedelta(hours=1)
+
+
+def test_a_selected_clusters_participants_are_admitted_and_no_one_else() -> None:
+    admitted = admission(selected("a1", "ed", NOW))
+    assert admitted.selected
+    assert admitted.admits("a1-p2")
+    assert not admitted.admits("a2-p0")
+    revoked = admission(rejected("a1", "ed", NOW + timedelta(hours=1)))
+    assert not revoked.selected
+    assert not revoked.admits("a1-p2")
+    assert revoked.decided_at == NOW + timedelta(hours=1)
+
+
+def test_a_check_in_records_the_participants_attendance_of_the_session() -> None:
+    admitted = admission(selected("a1", "ed", NOW))
+    attended = check_in(EDITION, "s1", "a1-p1", admitted, now=NOW, opens_before=HOUR)
+    assert attended == SessionAttended(
+        application_id="a1",
+        edition_id="ed",
+        session_id="s1",
+        participant_id="a1-p1",
+        attended_at=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("participant", "decision"),
+    [
+        ("a1-p0", None),
+        ("a1-p0", rejected("a1", "ed", NOW)),
+        ("a2-p0", selected("a1", "ed", NOW)),
+    ],
+    ids=["no-decision", "rejected", "another-cluster"],
+)
+def test_only_a_participant_of_a_selected_cluster_is_checked_in(
+    participant: str, decision: Any
+) -> None:
+    decided = None if decision is None else admission(decision)
+    with pytest.raises(NotSelected) as refused:
+        check_in(EDITION, "s1", participant, decided, now=NOW, opens_before=HOUR)
+    assert (refused.value.edition_id, refused.value.participant_id) == ("ed", participant)
+
+
+def test_a_check_in_at_an_unknown_session_names_the_editions_sessions() -> None:
+    admitted = admission(selected("a1", "ed", NOW))
+    with pytest.raises(UnknownSession) as refused:
+        check_in(EDITION, "s9", "a1-p0", admitted, now=NOW, opens_before=HOUR)
+    assert refused.value.known == ["s1", "s2"]
+
+
+@pytest.mark.parametrize(
+    ("before_start", "opens_before", "open"),
+    [
+        (timedelta(hours=20), HOUR, False),  # the defect: accepted the day before
+        (HOUR + timedelta(milliseconds=1), HOUR, False),
+        (HOUR, HOUR, True),
+        (timedelta(0), HOUR, True),
+        (-timedelta(hours=6), HOUR, True),  # the session's last instant
+        (-timedelta(hours=6, milliseconds=1), HOUR, False),
+        (-timedelta(days=1), HOUR, False),
+        (timedelta(hours=20), timedelta(days=1), True),
+        (timedelta(minutes=1), timedelta(0), False),
+    ],
+)
+def test_the_desk_checks_in_from_the_set_time_before_a_session_until_its_end(
+    before_start: timedelta, opens_before: timedelta, open: bool
+) -> None:
+    session = EDITION.sessions[1]
+    admitted = admission(selected("a1", "ed", NOW))
+    now = session.starts_at - before_start
+    if open:
+        check_in(EDITION, "s2", "a1-p0", admitted, now=now, opens_before=opens_before)
+        return
+    with pytest.raises(CheckInClosed) as refused:
+        check_in(EDITION, "s2", "a1-p0", admitted, now=now, opens_before=opens_before)
+    assert refused.value.session == session
+    assert refused.value.opens_at == session.starts_at - opens_before
+
+
+async def test_the_latest_decision_wins_whatever_the_order_they_arrive_in() -> None:
+    registration = Registration()
+    registration.edition_store.editions["ed"] = EDITION
+    admissions = registration.admissions
+    await admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/tests"))
+    await admissions.revoke(
+        Envelope(data=rejected("a1", "ed", NOW - timedelta(days=1)), source="/t")
+    )
+    assert [a.application_id for a in await registration.check_ins.expected("ed")] == ["a1"]
+    await admissions.revoke(
+        Envelope(data=rejected("a1", "ed", NOW + timedelta(days=1)), source="/t")
+    )
+    assert await registration.check_ins.expected("ed") == []
+    await admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/tests"))  # late
+    assert await registration.check_ins.expected("ed") == []
+
+
+async def test_the_subscription_table_admits_on_selection_and_revokes_on_rejection() -> None:
+    registration = Registration()
+    registration.edition_store.editions["ed"] = EDITION
+    broker = consumer.broker_for(RegistrationSettings())
+    subscriptions.subscribe(broker, RegistrationSettings(), table(registration.admissions))
+    sent: list[IntegrationEvent] = [
+        selected("a1", "ed", NOW),
+        selected("a2", "ed", NOW),
+        ClusterWaitlisted.model_validate(
+            {**selected("a3", "ed", NOW).model_dump(), "decided_at": NOW, "waitlist_rank": 1}
+        ),
+        rejected("a2", "ed", NOW + timedelta(minutes=1)),
+    ]
+    async with TestKafkaBroker(broker) as test_broker:
+        for event in sent:
+            record = Envelope(data=event, source="/services/selection").to_kafka()
+            await test_broker.publish(
+                record.value, record.topic, key=record.key, headers=record.headers
+            )
+    assert [a.application_id for a in await registration.check_ins.expected("ed")] == ["a1"]
+
+
+async def test_the_desk_checks_a_participant_in_once_per_session(
+    staff_headers: Any, problem: Any
+) -> None:
+    registration = Registration()
+    started = clock.now() - timedelta(minutes=30)  # the handlers read the real clock
+    live = edition("ed", started, started + timedelta(days=1))
+    registration.edition_store.editions["ed"] = live
+    await registration.admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/t"))
+    desk = staff_headers("checkin")
+    async with registration.client() as api:
+        url = "/v1/editions/ed/sessions/s1/check-ins"
+        first = await api.post(url, json={"participant_id": "a1-p1"}, headers=desk)
+        again = await api.post(url, json={"participant_id": "a1-p1"}, headers=desk)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert first.json() == again.json()
+        body = problem(await api.post(url, json={"participant_id": "a2-p1"}, headers=desk), 422)
+        assert (body["type"].split(":")[-1], body["field"]) == ("not-selected", "participant_id")
+        unknown = "/v1/editions/ed/sessions/s9/check-ins"
+        body = problem(await api.post(unknown, json={"participant_id": "a1-p1"}, headers=desk), 404)
+        assert body["allowed"] == ["s1", "s2"]
+        tomorrow = "/v1/editions/ed/sessions/s2/check-ins"
+        body = problem(
+            await api.post(tomorrow, json={"participant_id": "a1-p1"}, headers=desk), 422
+        )
+        assert (body["type"].split(":")[-1], body["field"]) == ("check-in-closed", "session_id")
+        s2 = live.sessions[1]
+        assert body["opens_at"] == (s2.starts_at - HOUR).isoformat()
+        assert body["closes_at"] == s2.ends_at.isoformat()
+        assert body["time_zone"] == "Europe/Paris"
+        listed = await api.get(url, headers=desk)
+        assert [c["participant_id"] for c in listed.json()] == ["a1-p1"]
+        expected = (await api.get("/v1/editions/ed/participants", headers=desk)).json()
+        assert [c["application_id"] for c in expected] == ["a1"]
+        problem(await api.get("/v1/editions/nope/participants", headers=desk), 404)
+    [attended] = registration.outbox.of_type(SessionAttended)
+    assert (attended.application_id, attended.session_id) == ("a1", "s1")
