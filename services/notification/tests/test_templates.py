@@ -15,8 +15,8 @@ from academy_contracts.values import Country, Currency, Language, Money, Sector
 from academy_notification.domain.digest import ClaimStatus, PendingClaim, digest
 from academy_notification.domain.labels import LABELS, label
 from academy_notification.domain.messages import Recipient, Template
+from academy_notification.domain.program import ProgramFacts
 from academy_notification.domain.rendering import Renderer, format_instant, format_money
-from academy_notification.settings import ProgramFacts
 
 from .conftest import Story
 

@@ -26,6 +26,18 @@ class ClaimStatus(StrEnum):
     DOCUMENTS_MISSING = "documents_missing"
 
 
+CLAIM_PROGRESS: dict[str, int] = {
+    "claimed": 1,
+    "documents_missing": 2,
+    "approved": 3,
+    "rejected": 3,
+    "paid": 4,
+}
+"""How far each step takes a claim. A claim's status is that of its furthest step, so a claim
+and the documents it lacks, noted at the same instant, or a step redelivered late, cannot move
+it back."""
+
+
 class ApplicationCount(BaseModel):
     country: Country
     sector: Sector

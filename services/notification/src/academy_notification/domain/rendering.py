@@ -21,7 +21,7 @@ from jinja2.runtime import Context
 from academy_contracts.values import Language, Money
 from academy_notification.domain.labels import MONTHS, label
 from academy_notification.domain.messages import Rendered, Template
-from academy_notification.settings import ProgramFacts
+from academy_notification.domain.program import ProgramFacts
 
 TEMPLATES_PACKAGE = ("academy_notification", "templates")
 
