@@ -18,7 +18,8 @@ from academy_notification.adapters.messages import MessageFilter
 from academy_notification.domain.messages import Status
 from academy_notification.domain.rendering import format_instant
 
-from .conftest import SmtpServer, Story, body_of
+from .conftest import SmtpServer, body_of
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,8 @@ import pytest
 from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.domain.delivery import PermanentFailure
 
-from .conftest import SmtpServer, Story
+from .conftest import SmtpServer
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 

@@ -10,6 +10,7 @@ from importlib.resources import files
 from typing import Any
 
 import pytest
+from jinja2 import UndefinedError
 
 from academy_contracts.values import Country, Currency, Language, Money, Sector
 from academy_notification.domain.digest import ClaimStatus, PendingClaim, digest
@@ -18,7 +19,7 @@ from academy_notification.domain.messages import Recipient, Template
 from academy_notification.domain.program import ProgramFacts
 from academy_notification.domain.rendering import Renderer, format_instant, format_money
 
-from .conftest import Story
+from .support.story import Story
 
 
 def samples(story: Story) -> dict[Template, dict[str, Any]]:
@@ -135,7 +136,7 @@ def test_every_kind_renders_in_both_languages_with_the_facts(
 
 def test_a_template_missing_a_value_fails_instead_of_rendering_blank(renderer: Renderer) -> None:
     recipient = Recipient("a@b.tn", "A", Language.EN)
-    with pytest.raises(Exception, match="link"):
+    with pytest.raises(UndefinedError, match=r"^'link' is undefined$"):
         renderer.render(
             Template.APPLICATION_RECEIVED,
             Language.EN,

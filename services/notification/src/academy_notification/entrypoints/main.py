@@ -18,16 +18,18 @@ from academy_notification.domain.delivery import RetryPolicy
 from academy_notification.domain.drafting import Links
 from academy_notification.domain.rendering import Renderer
 from academy_notification.entrypoints.api import digest as digest_api
+from academy_notification.entrypoints.api import errors as api_errors
 from academy_notification.entrypoints.api import messages as messages_api
 from academy_notification.entrypoints.api import webhooks as webhooks_api
 from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.dispatch import Dispatcher
+from academy_notification.handlers.outbox import Outbox
 from academy_notification.handlers.outcomes import MailOutcomes, WebhookOutcomes
 from academy_notification.handlers.projections import Projections
 from academy_notification.handlers.recording import EventMessages, Recording
 from academy_notification.handlers.schedule import Scheduler
 from academy_notification.handlers.subscriptions import subscriptions
-from academy_notification.handlers.webhooks import Webhooks
+from academy_notification.handlers.webhooks import Webhooks, WebhookSubscriptions
 from academy_notification.settings import NotificationSettings
 
 
@@ -63,7 +65,11 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         digests = Digests(views, recording, settings)
         scheduler = Scheduler(views, recording, digests, settings)
         links = Links(settings.link_base_url, settings.link_secret)
-        app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
+        app.state.messages, app.state.views = messages, views
+        app.state.outbox, app.state.webhook_subscriptions = (
+            Outbox(messages),
+            WebhookSubscriptions(hooks),
+        )
         app.state.renderer, app.state.digests, app.state.scheduler = renderer, digests, scheduler
         table = subscriptions(
             Projections(views),
@@ -89,6 +95,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         lifespan=service.lifespan(settings, broker, (MESSAGES,), wire),
         broker=broker,
     )
+    api_errors.install(app)
     for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)
     return app

@@ -12,17 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from prometheus_client import Counter
 
 from academy_contracts.envelope import Envelope
-from academy_contracts.events import AcademyEvent
+from academy_contracts.events import AcademyEvent, EditionPublished
 from academy_kit.clock import now
 from academy_kit.mongo import Document
-from academy_notification.adapters.messages import MessageStore
-from academy_notification.adapters.projections import ProjectionStore
 from academy_notification.domain import drafting
-from academy_notification.domain.drafting import Known, Links
+from academy_notification.domain.drafting import Known, Links, Team
 from academy_notification.domain.messages import Draft, Status, message_id
 from academy_notification.domain.rendering import Renderer
 
@@ -35,9 +34,27 @@ unaddressed_total = Counter(
 )
 
 
+class MessageRecords(Protocol):
+    """Where messages are recorded (:class:`~academy_notification.adapters.messages.
+    MessageStore`; an in-memory one in the fast tests)."""
+
+    async def known(self, ids: list[str]) -> set[str]: ...
+
+    async def record(self, docs: list[Document]) -> int: ...
+
+
+class Knowledge(Protocol):
+    """What drafting needs to know (:class:`~academy_notification.adapters.projections.
+    ProjectionStore`; an in-memory one in the fast tests)."""
+
+    async def team(self, application_id: str) -> Team | None: ...
+
+    async def get_edition(self, edition_id: str) -> EditionPublished | None: ...
+
+
 @dataclass(frozen=True)
 class Recording:
-    messages: MessageStore
+    messages: MessageRecords
     renderer: Renderer
     mail_domain: str
     """The domain of the messages' RFC 5322 Message-ID (the sender's)."""
@@ -100,7 +117,7 @@ class EventMessages:
     """The messages an event causes: what is known of its application and edition is read,
     the messages drafted (:mod:`academy_notification.domain.drafting`) and recorded."""
 
-    views: ProjectionStore
+    views: Knowledge
     recording: Recording
     links: Links
 

@@ -4,13 +4,16 @@ the webhook dispatcher POSTs it (:mod:`academy_notification.adapters.webhook_sen
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
+from academy_notification.domain.failures import SubscriptionNotFound
 from academy_notification.domain.messages import Status
 
 
@@ -40,3 +43,38 @@ class Webhooks:
             )
         if new:
             self.wake_sender()
+
+
+@dataclass(frozen=True)
+class WebhookSubscriptions:
+    """Integrators' subscriptions, managed by admins."""
+
+    store: WebhookStore
+
+    async def subscribe(
+        self, url: str, event_types: list[str], secret: str, description: str | None
+    ) -> Document:
+        doc = {
+            "_id": uuid.uuid4().hex,
+            "url": url,
+            "event_types": event_types,
+            "secret": secret,
+            "description": description,
+            "created_at": now(),
+        }
+        await self.store.subscribe(doc)
+        return doc
+
+    async def all(self) -> list[Document]:
+        return await self.store.subscriptions()
+
+    async def unsubscribe(self, subscription_id: str) -> None:
+        """Stop deliveries; those still pending fail as 'the subscription was removed'."""
+        if not await self.store.unsubscribe(subscription_id):
+            raise SubscriptionNotFound(subscription_id)
+
+    async def deliveries(self, subscription_id: str) -> list[Document]:
+        """The subscription's delivery log, oldest first."""
+        if await self.store.subscription(subscription_id) is None:
+            raise SubscriptionNotFound(subscription_id)
+        return await self.store.deliveries(subscription_id)
