@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import uvicorn
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pymongo.asynchronous.database import AsyncDatabase
@@ -71,7 +72,9 @@ def create_app(
     :class:`academy_kit.auth.StaffOnly`. Readiness asks the service's own ``broker`` and the
     database its lifespan puts in ``app.state.db``: no client is built per probe."""
     service = settings.service_name
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # /docs and /redoc load their scripts from the service itself, not from a CDN: a
+    # machine without internet (or a strict network policy) still shows them.
+    app = FastAPIOffline(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
     asyncapi = asyncapi_document()
