@@ -186,6 +186,14 @@ async def test_a_mail_server_down_then_back_receives_every_message(
 
     sent = await eventually(all_sent)
     assert all(m["attempts"] >= 3 for m in sent)
+    for message in sent:
+        # the record tells the history, and its current status is not contradicted
+        assert message["last_error"] is None
+        log = message["log"]
+        assert [a["outcome"] for a in log] == ["retry"] * (message["attempts"] - 1) + ["delivered"]
+        assert all(a["error"] for a in log[:-1])
+        assert log[-1]["error"] is None
+        assert [a["at"] for a in log] == sorted(a["at"] for a in log)
 
 
 async def test_permanent_failures_are_recorded_and_published(

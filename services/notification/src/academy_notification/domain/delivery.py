@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
-
 from academy_contracts.events import NotificationDelivered, NotificationFailed
 
 
@@ -44,14 +42,11 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
-class Attempt(BaseModel):
+def attempt(at: datetime, outcome: Outcome, error: str | None = None) -> dict[str, Any]:
     """One attempt in an item's log: the item's history, while its ``status`` says where it
-    stands now (a message sent at the third attempt keeps the two errors here, not as its
+    stands now (a message sent at its third attempt keeps the two errors here, not as its
     current error)."""
-
-    at: datetime
-    outcome: Outcome
-    error: str | None = None
+    return {"at": at, "outcome": outcome.value, "error": error}
 
 
 def _outcome_fields(message: Mapping[str, Any], attempts: int) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """What each delivery attempt leaves behind, per channel. A message's final outcome writes its
 NotificationDelivered or NotificationFailed into the same update (the outbox), so the event
-exists exactly when the status says so; a webhook delivery keeps a log of its attempts."""
+exists exactly when the status says so. Messages and webhook deliveries alike keep a log of
+their attempts (time, outcome, error); ``last_error`` is the error of the current status only,
+so a message sent after failed attempts has none."""
 
 from __future__ import annotations
 
@@ -11,7 +13,12 @@ from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay, envelope
 from academy_notification.adapters.messages import MessageStore
 from academy_notification.adapters.webhooks import WebhookStore
-from academy_notification.domain.delivery import notification_delivered, notification_failed
+from academy_notification.domain.delivery import (
+    Outcome,
+    attempt,
+    notification_delivered,
+    notification_failed,
+)
 from academy_notification.domain.messages import Status
 
 
@@ -27,8 +34,15 @@ class MailOutcomes:
 
     async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
         event = notification_delivered(doc, attempts, at)
-        changes = {"status": Status.SENT.value, "attempts": attempts, "sent_at": at}
-        if await self.messages.mark(doc, changes, [envelope(event, self.source)]):
+        changes = {
+            "status": Status.SENT.value,
+            "attempts": attempts,
+            "sent_at": at,
+            "last_attempt_at": at,
+            "last_error": None,
+        }
+        entry = attempt(at, Outcome.DELIVERED)
+        if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
             self.relay.kick()
 
     async def retry(
@@ -40,7 +54,7 @@ class MailOutcomes:
             "next_attempt_at": next_at,
             "last_error": error,
         }
-        await self.messages.mark(doc, changes)
+        await self.messages.mark(doc, changes, attempt(at, Outcome.RETRY, error))
 
     async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
         event = notification_failed(doc, attempts, at, error)
@@ -51,7 +65,8 @@ class MailOutcomes:
             "last_attempt_at": at,
             "last_error": error,
         }
-        if await self.messages.mark(doc, changes, [envelope(event, self.source)]):
+        entry = attempt(at, Outcome.FAILED, error)
+        if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
             self.relay.kick()
 
 
@@ -65,8 +80,13 @@ class WebhookOutcomes:
     async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
         await self.store.attempted(
             doc,
-            {"status": Status.SENT.value, "attempts": attempts, "delivered_at": at},
-            {"at": at, "outcome": "delivered", "error": None},
+            {
+                "status": Status.SENT.value,
+                "attempts": attempts,
+                "delivered_at": at,
+                "last_error": None,
+            },
+            attempt(at, Outcome.DELIVERED),
         )
 
     async def retry(
@@ -75,12 +95,12 @@ class WebhookOutcomes:
         await self.store.attempted(
             doc,
             {"attempts": attempts, "next_attempt_at": next_at, "last_error": error},
-            {"at": at, "outcome": "retry", "error": error},
+            attempt(at, Outcome.RETRY, error),
         )
 
     async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
         await self.store.attempted(
             doc,
             {"status": Status.FAILED.value, "attempts": attempts, "last_error": error},
-            {"at": at, "outcome": "failed", "error": error},
+            attempt(at, Outcome.FAILED, error),
         )

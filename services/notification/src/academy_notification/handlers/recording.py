@@ -109,6 +109,7 @@ class Recording:
             "next_attempt_at": created,
             "created_at": created,
             "last_error": None,
+            "log": [],
         }
 
 
