@@ -9,6 +9,7 @@ from datetime import datetime
 
 from academy_contracts.events import EditionPublished
 from academy_kit.mongo import Document
+from academy_notification.domain.claims import ClaimFacts
 from academy_notification.domain.drafting import Team
 
 
@@ -29,16 +30,20 @@ class MemoryMessages:
 
 @dataclass
 class MemoryKnowledge:
-    """Teams and editions the service knows (satisfies ``recording.Knowledge``)."""
+    """Teams, editions and claims the service knows (satisfies ``recording.Knowledge``)."""
 
     teams: dict[str, Team] = field(default_factory=dict)
     editions: dict[str, EditionPublished] = field(default_factory=dict)
+    claims: dict[str, ClaimFacts] = field(default_factory=dict)
 
     async def team(self, application_id: str) -> Team | None:
         return self.teams.get(application_id)
 
     async def get_edition(self, edition_id: str) -> EditionPublished | None:
         return self.editions.get(edition_id)
+
+    async def claim(self, claim_id: str) -> ClaimFacts | None:
+        return self.claims.get(claim_id)
 
 
 @dataclass

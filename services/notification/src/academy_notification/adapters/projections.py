@@ -18,9 +18,10 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from academy_contracts.events import ClusterProfile, EditionPublished
+from academy_contracts.events import ClusterProfile, EditionPublished, ExpenseClaimed, ExpenseLine
 from academy_contracts.values import Country, Participant, Sector
 from academy_kit.mongo import Document, document_lock, keep_newer
+from academy_notification.domain.claims import ClaimFacts
 from academy_notification.domain.digest import ClaimStatus, PendingClaim
 from academy_notification.domain.drafting import Team
 
@@ -135,17 +136,25 @@ class ProjectionStore:
         cursor = self._check_ins.find({"_id": {"$in": list(keys)}}, {"_id": 1})
         return {keys[doc["_id"]] async for doc in cursor}
 
-    async def claimed(
-        self, claim_id: str, application_id: str, participant_id: str, claimed_at: datetime
-    ) -> None:
-        """Record who claimed, for which application and when (whatever step came first)."""
+    async def claimed(self, event: ExpenseClaimed) -> None:
+        """Record who claimed, for which application, when and what (whatever step came
+        first)."""
         fields = {
-            "application_id": application_id,
-            "participant_id": participant_id,
-            "claimed_at": claimed_at,
+            "application_id": event.application_id,
+            "participant_id": event.participant_id,
+            "claimed_at": event.claimed_at,
+            "lines": [line.model_dump(mode="json") for line in event.lines],
         }
+        claim_id = event.claim_id
         async with document_lock(self._claims, claim_id):
             await self._claims.update_one({"_id": claim_id}, {"$set": fields}, upsert=True)
+
+    async def claim(self, claim_id: str) -> ClaimFacts | None:
+        doc = await self._claims.find_one({"_id": claim_id})
+        if doc is None or "claimed_at" not in doc:
+            return None
+        lines = [ExpenseLine.model_validate(line) for line in doc.get("lines", [])]
+        return ClaimFacts(doc["claimed_at"], lines)
 
     async def claim_step(self, claim_id: str, status: str, progress: int, at: datetime) -> None:
         """Record a step of a claim; its ``status`` is that of its furthest step."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from academy_contracts.events import (
     ClusterWaitlisted,
     DocumentsMissing,
     EditionPublished,
+    EditionSession,
     ExpenseClaimed,
     IntegrationEvent,
     ReimbursementApproved,
@@ -35,6 +36,7 @@ from academy_contracts.events import (
     RejectionReason,
 )
 from academy_contracts.values import Currency, Money, Participant
+from academy_notification.domain.claims import ClaimFacts, missing_documents
 from academy_notification.domain.messages import Draft, Recipient, Template
 
 ClaimStep = ExpenseClaimed | DocumentsMissing | ReimbursementApproved | ReimbursementPaid
@@ -65,10 +67,12 @@ class Team:
 
 @dataclass(frozen=True)
 class Known:
-    """What the service knew, when the event came, of the event's application and edition."""
+    """What the service knew, when the event came, of the event's application, edition and
+    claim."""
 
     team: Team | None = None
     edition: EditionPublished | None = None
+    claim: ClaimFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,41 @@ class Links:
 
 def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
     """The messages ``event`` causes; None when it should cause some but the service knows
-    nobody to write to (an application or participant it never heard of)."""
+    nobody to write to (an application or participant it never heard of). Every fact a message
+    states about the edition (its deadline, sessions and places, and the time zone every time is
+    quoted in) is that edition's, as its latest EditionPublished said."""
+    found = _drafts(event, known, links)
+    if found is None:
+        return None
+    facts = edition_facts(known.edition)
+    return [replace(d, context={**facts, **d.context}) for d in found]
+
+
+def edition_facts(edition: EditionPublished | None) -> dict[str, Any]:
+    """What every message may quote of its edition; without the edition (an event that came
+    before it), no deadline, and times in the program's zone (the renderer's default)."""
+    if edition is None:
+        return {"deadline": None}
+    return {"deadline": edition.registration_deadline, "time_zone": edition.time_zone}
+
+
+def about_session(
+    template: Template,
+    edition: EditionPublished,
+    session: EditionSession,
+    participants: Sequence[tuple[str, Participant]],
+) -> list[Draft]:
+    """A reminder or a missed-session warning to each of ``participants`` (with the id of
+    their application), in the edition's time zone."""
+    drafts = []
+    for application_id, participant in participants:
+        recipient = Recipient.of(participant)
+        context = {**edition_facts(edition), "recipient": recipient, "session": session}
+        drafts.append(Draft(template, recipient, context, application_id))
+    return drafts
+
+
+def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
     match event:
         case ApplicationSubmitted():
             return _to_team(
@@ -127,7 +165,6 @@ def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] |
                 event.application_id,
                 Team(event.cluster, event.participants),
                 sessions=edition.sessions if edition else [],
-                **({"time_zone": edition.time_zone} if edition else {}),
                 offer_deadline=event.offer_deadline,
                 link=links.to(event.application_id),
             )
@@ -152,12 +189,19 @@ def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] |
                 Template.CLAIM_RECEIVED,
                 event,
                 known,
+                claimed_at=event.claimed_at,
                 lines=event.lines,
                 totals=totals([line.amount for line in event.lines]),
                 documents_count=len(event.documents),
             )
         case DocumentsMissing():
-            return _to_participant(Template.DOCUMENTS_MISSING, event, known, missing=event.missing)
+            lines = known.claim.lines if known.claim else []
+            return _to_participant(
+                Template.DOCUMENTS_MISSING,
+                event,
+                known,
+                missing=missing_documents(event.missing, lines),
+            )
         case ReimbursementApproved():
             return _to_participant(
                 Template.REIMBURSEMENT_APPROVED,
@@ -205,7 +249,9 @@ def _to_participant(
     if found is None:
         return None
     recipient = Recipient.of(found)
-    full = {"recipient": recipient, "claim_id": event.claim_id, **context}
+    claimed_at = known.claim.claimed_at if known.claim else None
+    full = {"recipient": recipient, "claim_id": event.claim_id, "claimed_at": claimed_at}
+    full |= context
     return [Draft(template, recipient, full, event.application_id)]
 
 

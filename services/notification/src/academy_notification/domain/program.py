@@ -3,8 +3,6 @@ for applications: its name, its contact person, the reimbursement share, the att
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 
@@ -22,7 +20,6 @@ class ProgramFacts(BaseModel):
     contact_role_fr: str = "cheffe de projet"
     contact_role_en: str = "Project Manager"
     contact_email: EmailStr = "academy@anima.coop"
-    application_deadline: date = date(2023, 10, 15)
     reimbursement_percent: int = Field(default=90, ge=1, le=100)
     compulsory_attendance: bool = True
     organizer: str = "ANIMA Investment Network"

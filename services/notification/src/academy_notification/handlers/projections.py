@@ -91,9 +91,7 @@ class Projections:
 
     async def expense_claimed(self, envelope: Envelope[ExpenseClaimed]) -> None:
         event = envelope.data
-        await self.store.claimed(
-            event.claim_id, event.application_id, event.participant_id, event.claimed_at
-        )
+        await self.store.claimed(event)
         await self._step(event.claim_id, "claimed", event.claimed_at)
 
     async def documents_missing(self, envelope: Envelope[DocumentsMissing]) -> None:

@@ -21,6 +21,7 @@ from academy_contracts.events import AcademyEvent, EditionPublished
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.domain import drafting
+from academy_notification.domain.claims import ClaimFacts
 from academy_notification.domain.drafting import Known, Links, Team
 from academy_notification.domain.messages import Draft, Status, message_id
 from academy_notification.domain.rendering import Renderer
@@ -50,6 +51,8 @@ class Knowledge(Protocol):
     async def team(self, application_id: str) -> Team | None: ...
 
     async def get_edition(self, edition_id: str) -> EditionPublished | None: ...
+
+    async def claim(self, claim_id: str) -> ClaimFacts | None: ...
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,11 @@ class EventMessages:
 
     async def draft_and_record(self, envelope: Envelope[AcademyEvent]) -> None:
         event = envelope.data
+        claim_id = getattr(event, "claim_id", None)
         known = Known(
             await self.views.team(event.application_id),
             await self.views.get_edition(event.edition_id),
+            await self.views.claim(claim_id) if claim_id else None,
         )
         drafts = drafting.drafts(event, known, self.links)
         if drafts is None:

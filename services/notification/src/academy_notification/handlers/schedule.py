@@ -23,7 +23,8 @@ from academy_contracts.events import EditionPublished, EditionSession
 from academy_contracts.values import Participant
 from academy_kit.clock import now
 from academy_notification.adapters.projections import ProjectionStore
-from academy_notification.domain.messages import Draft, Recipient, Template
+from academy_notification.domain.drafting import about_session
+from academy_notification.domain.messages import Template
 from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.recording import Recording
 from academy_notification.settings import NotificationSettings
@@ -85,10 +86,7 @@ class Scheduler:
     async def _remind(
         self, edition: EditionPublished, session: EditionSession, selected: list[Selected]
     ) -> int:
-        drafts = [
-            self._draft(Template.SESSION_REMINDER, edition, session, application_id, participant)
-            for application_id, participant in selected
-        ]
+        drafts = about_session(Template.SESSION_REMINDER, edition, session, selected)
         source_id = f"reminder:{edition.edition_id}:{session.session_id}"
         return await self.recording.record(source_id, SOURCE_TYPE, drafts)
 
@@ -98,11 +96,8 @@ class Scheduler:
         present = await self.views.attendees(
             edition.edition_id, session.session_id, [p.participant_id for _, p in selected]
         )
-        drafts = [
-            self._draft(Template.MISSED_SESSION, edition, session, application_id, participant)
-            for application_id, participant in selected
-            if participant.participant_id not in present
-        ]
+        absent = [(a, p) for a, p in selected if p.participant_id not in present]
+        drafts = about_session(Template.MISSED_SESSION, edition, session, absent)
         source_id = f"missed:{edition.edition_id}:{session.session_id}"
         return await self.recording.record(source_id, SOURCE_TYPE, drafts)
 
@@ -113,15 +108,3 @@ class Scheduler:
             for application_id, team in await self.views.selected_teams(edition.edition_id)
             for participant in team.participants
         ]
-
-    @staticmethod
-    def _draft(
-        template: Template,
-        edition: EditionPublished,
-        session: EditionSession,
-        application_id: str,
-        participant: Participant,
-    ) -> Draft:
-        recipient = Recipient.of(participant)
-        context = {"recipient": recipient, "session": session, "time_zone": edition.time_zone}
-        return Draft(template, recipient, context, application_id)
