@@ -16,13 +16,19 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import BaseSchema
 
+from academy_notification.settings import NotificationSettings
+
 pytestmark = pytest.mark.integration
 
 SERVICES = ("registration", "selection", "notification", "reimbursement")
+DEVELOPMENT_MAIL_PORT = 1025
+"""The development stack's mail sink (academy-local's), where tests must never send."""
 EXAMPLES = int(os.environ.get("ACADEMY_FUZZ_EXAMPLES", "25"))
 """Per operation. The examples are derived from the test's name (derandomised), so a CI run is
 reproducible; raise this, e.g. to 500, to explore further."""
@@ -34,9 +40,10 @@ def _schema(service: str) -> BaseSchema:
     return schemathesis.openapi.from_dict(main.create_app().openapi())
 
 
-def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen[bytes]]:
-    """The service as a separate process, as operators run it; its URL once it is live."""
-    env = {
+def _environment(service: str, servers: Any, port: int, mail_port: int) -> dict[str, str]:
+    """The service's environment: the suite's servers, and for notification the module's own
+    mail sink (its default, 127.0.0.1:1025, is the development stack's)."""
+    return {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
         "MONGODB_URI": servers.mongodb_uri,
@@ -46,7 +53,16 @@ def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen
         "ACADEMY_LOG_LEVEL": "WARNING",
         "ACADEMY_ENV": "development",
         "ACADEMY_ANONYMOUS_WRITES_PER_MINUTE": "0",
+        "ACADEMY_SMTP_HOST": "127.0.0.1",
+        "ACADEMY_SMTP_PORT": str(mail_port),
     }
+
+
+def _start(
+    service: str, servers: Any, port: int, mail_port: int
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """The service as a separate process, as operators run it; its URL once it is live."""
+    env = _environment(service, servers, port, mail_port)
     code = f"from academy_{service}.entrypoints.main import main; main()"
     process = subprocess.Popen([sys.executable, "-c", code], env=env)
     url = f"http://127.0.0.1:{port}"
@@ -63,13 +79,27 @@ def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen
 
 
 @pytest.fixture(scope="module")
-def service_url(servers: Any, free_port: Callable[[], int]) -> Iterator[Callable[[str], str]]:
+def mail_sink(free_port: Callable[[], int]) -> Iterator[int]:
+    """An SMTP server of the module's own that accepts and discards what the fuzzed
+    notification service sends; its port."""
+    controller = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def service_url(
+    servers: Any, free_port: Callable[[], int], mail_sink: int
+) -> Iterator[Callable[[str], str]]:
     """A service's URL, starting it on first use; all are stopped at the end of the module."""
     running: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
 
     def url(service: str) -> str:
         if service not in running:
-            running[service] = _start(service, servers, free_port())
+            running[service] = _start(service, servers, free_port(), mail_sink)
         return running[service][0]
 
     try:
@@ -96,6 +126,18 @@ fuzz = settings(
     suppress_health_check=list(HealthCheck),
 )
 registration, selection, notification, reimbursement = (_schema(s) for s in SERVICES)
+
+
+def test_the_fuzzed_notification_never_mails_the_development_sink(
+    servers: Any, mail_sink: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings notification reads from the environment it is started with: the module's
+    sink, never the development stack's (a run once sent 414 test emails to a developer's)."""
+    for name, value in _environment("notification", servers, 1, mail_sink).items():
+        monkeypatch.setenv(name, value)
+    settings = NotificationSettings()
+    assert (settings.smtp_host, settings.smtp_port) == ("127.0.0.1", mail_sink)
+    assert settings.smtp_port != DEVELOPMENT_MAIL_PORT
 
 
 @registration.parametrize()

@@ -27,7 +27,8 @@ from academy_notification.adapters.messages import MessageFilter, MessageStore
 from academy_notification.domain.messages import Status
 from academy_notification.settings import NotificationSettings
 
-from .conftest import SmtpServer, Story
+from .conftest import SmtpServer
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 

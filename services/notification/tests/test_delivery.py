@@ -18,13 +18,17 @@ from academy_notification.adapters.messages import MessageFilter
 from academy_notification.domain.messages import Status
 from academy_notification.domain.rendering import format_instant
 
-from .conftest import SmtpServer, Story, body_of
+from .conftest import SmtpServer, body_of
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 
 
+PARIS = "Europe/Paris"
+
+
 def _at(session: EditionSession, language: Language) -> str:
-    return format_instant(session.starts_at, language, "Europe/Paris")
+    return format_instant(session.starts_at, language, PARIS)
 
 
 async def _received(eventually: Any, smtp: SmtpServer, story: Story, count: int) -> None:
@@ -75,10 +79,11 @@ async def test_every_kind_reaches_each_participant_in_their_language(
     await _received(eventually, smtp, story, 3 * 9 + 2 * 4 + 2)
 
     fr, en = story.email(0), story.email(2)
+    deadline = story.edition().registration_deadline  # the edition's, not a fixed date
     expected = {
         "application_received": (
-            ("candidature de Pôle Santé Sfax", "15 octobre 2023", "?token="),
-            ("application of Pôle Santé Sfax", "15 October 2023", "?token="),
+            ("candidature de Pôle Santé Sfax", format_instant(deadline, Language.FR, PARIS)),
+            ("application of Pôle Santé Sfax", format_instant(deadline, Language.EN, PARIS)),
         ),
         "application_updated": (("modifiée", "version 2"), ("updated", "version 2")),
         "not_eligible": (("n'est pas éligible", "plateforme ECCP"), ("not eligible", "ECCP")),
@@ -113,6 +118,7 @@ async def test_every_kind_reaches_each_participant_in_their_language(
                 assert word in text, (template, language, word)
             assert "Sarra Boussaïdi" in text
     assert len(smtp.inbox.messages(to=story.email(1))) == 9  # the team's messages only
+    assert not [m["Subject"] for m in smtp.inbox.about(story.uid) if story.claim_id in m["Subject"]]
     link = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
     assert f"https://academy.example/v1/applications/{story.application_id}?token=" in body_of(link)
 
@@ -185,6 +191,14 @@ async def test_a_mail_server_down_then_back_receives_every_message(
 
     sent = await eventually(all_sent)
     assert all(m["attempts"] >= 3 for m in sent)
+    for message in sent:
+        # the record tells the history, and its current status is not contradicted
+        assert message["last_error"] is None
+        log = message["log"]
+        assert [a["outcome"] for a in log] == ["retry"] * (message["attempts"] - 1) + ["delivered"]
+        assert all(a["error"] for a in log[:-1])
+        assert log[-1]["error"] is None
+        assert [a["at"] for a in log] == sorted(a["at"] for a in log)
 
 
 async def test_permanent_failures_are_recorded_and_published(

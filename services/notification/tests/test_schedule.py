@@ -15,9 +15,11 @@ import pytest
 from academy_contracts.events import RejectionReason
 from academy_contracts.values import Country, Language, Sector
 from academy_kit.clock import now
+from academy_notification.adapters.projections import APPLICATIONS
 from academy_notification.domain.rendering import format_instant
 
-from .conftest import SmtpServer, Story, body_of
+from .conftest import SmtpServer, body_of
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +61,7 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
     )
     async with start_notification(schedule_poll_seconds=3600) as client:
         app = client.app
-        views = app.state.views
+        views, applications = app.state.views, app.state.db[APPLICATIONS]
         await send(
             story.edition(coming, later),
             story.selected(),
@@ -69,8 +71,8 @@ async def test_a_session_is_reminded_once_to_each_selected_participant_in_their_
         )
 
         async def decided() -> bool:
-            mine = await views.application(story.application_id)
-            theirs = await views.application(declined.application_id)
+            mine = await applications.find_one(story.application_id)
+            theirs = await applications.find_one(declined.application_id)
             return bool(
                 await views.get_edition(story.edition_id)
                 and mine
@@ -133,7 +135,7 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
     long_ago = story.session(3, -timedelta(days=5))
     async with start_notification(schedule_poll_seconds=3600) as client:
         app = client.app
-        views = app.state.views
+        views, applications = app.state.views, app.state.db[APPLICATIONS]
         await send(
             story.edition(ended, just_ended, long_ago),
             story.submitted(),
@@ -143,9 +145,10 @@ async def test_a_participant_with_no_check_in_is_warned_once_after_the_grace_per
         ids = [p.participant_id for p in story.participants]
 
         async def known() -> bool:
-            doc = await views.application(story.application_id)
+            doc = await applications.find_one(story.application_id)
             present = await views.attendees(story.edition_id, "s1", ids)
-            return bool(doc and doc["status"] == "selected" and present == {ids[0]})
+            edition = await views.get_edition(story.edition_id)
+            return bool(edition and doc and doc["status"] == "selected" and present == {ids[0]})
 
         await eventually(known)
         scheduler = app.state.scheduler

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from academy_notification.handlers.dispatch import PermanentFailure
-from academy_notification.handlers.webhooks import WebhookSender
+from academy_notification.adapters.webhook_sender import WebhookSender
+from academy_notification.domain.delivery import PermanentFailure
 
-from .conftest import SmtpServer, Story
+from .conftest import SmtpServer
+from .support.story import Story
 
 pytestmark = pytest.mark.integration
 

@@ -4,32 +4,11 @@ the project manager's daily digest), and webhook calls."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr
+from pydantic import EmailStr, Field, SecretStr
 
 from academy_contracts.values import Language
 from academy_kit.settings import ServiceSettings
-
-
-class ProgramFacts(BaseModel):
-    """What every message may quote about the program, from the call for applications.
-    Nested variables: ``ACADEMY_PROGRAM__CONTACT_NAME=...``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name_fr: str = "Académie des clusters Euromed"
-    name_en: str = "Euromed Cluster Academy"
-    contact_name: str = "Sarra Boussaïdi"
-    contact_title_fr: str = "Mme"
-    contact_title_en: str = "Ms."
-    contact_role_fr: str = "cheffe de projet"
-    contact_role_en: str = "Project Manager"
-    contact_email: EmailStr = "academy@anima.coop"
-    application_deadline: date = date(2023, 10, 15)
-    reimbursement_percent: int = Field(default=90, ge=1, le=100)
-    compulsory_attendance: bool = True
-    organizer: str = "ANIMA Investment Network"
+from academy_notification.domain.program import ProgramFacts
 
 
 class NotificationSettings(ServiceSettings):

@@ -4,7 +4,8 @@ before anything is sent and updated after each attempt.
 ``_id`` is the message's unique key, so recording the messages of a redelivered event inserts
 nothing new. Each document also carries the rendered subject and body (what staff see is what
 was sent), the RFC 5322 Message-ID it goes out with (the same at every attempt, so a mail store
-recognises a resend after a crash as the same message), its status and attempts, and until the
+recognises a resend after a crash as the same message), its status, the log of its attempts
+(time, outcome, error) and the error of its current status if failed or retrying, and until the
 relay publishes it, the NotificationDelivered/Failed event of its last update.
 """
 
@@ -91,13 +92,15 @@ class MessageStore:
         self,
         doc: Document,
         changes: Document,
+        attempt: Document,
         events: list[Envelope[IntegrationEvent]] | None = None,
     ) -> bool:
-        """Apply an attempt's outcome to a pending message, with its outcome event in the same
-        write; False when the message was no longer pending."""
-        update: Document = {"$set": changes}
+        """Apply an attempt's outcome to a pending message and add the attempt to its log,
+        with its outcome event in the same write; False when the message was no longer
+        pending."""
+        update: Document = {"$set": changes, "$push": {"log": attempt}}
         if events:
-            update["$push"] = {outbox.OUTBOX: {"$each": outbox.entries(events)}}
+            update["$push"][outbox.OUTBOX] = {"$each": outbox.entries(events)}
         async with document_lock(self._messages, doc["_id"]):
             result = await self._messages.update_one(
                 {"_id": doc["_id"], "status": Status.PENDING.value}, update

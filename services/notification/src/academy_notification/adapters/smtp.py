@@ -13,7 +13,7 @@ from email.utils import format_datetime, formataddr
 import aiosmtplib
 
 from academy_kit.mongo import Document
-from academy_notification.handlers.dispatch import PermanentFailure, TransientFailure
+from academy_notification.domain.delivery import PermanentFailure, TransientFailure
 from academy_notification.settings import NotificationSettings
 
 

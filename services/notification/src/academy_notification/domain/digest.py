@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 
 from academy_contracts.values import Country, Sector
+from academy_notification.domain.failures import EmptyPeriod
 
 
 class ClaimStatus(StrEnum):
@@ -24,6 +25,18 @@ class ClaimStatus(StrEnum):
 
     CLAIMED = "claimed"
     DOCUMENTS_MISSING = "documents_missing"
+
+
+CLAIM_PROGRESS: dict[str, int] = {
+    "claimed": 1,
+    "documents_missing": 2,
+    "approved": 3,
+    "rejected": 3,
+    "paid": 4,
+}
+"""How far each step takes a claim. A claim's status is that of its furthest step, so a claim
+and the documents it lacks, noted at the same instant, or a step redelivered late, cannot move
+it back."""
 
 
 class ApplicationCount(BaseModel):
@@ -90,3 +103,15 @@ def digest(
         decisions=Decisions(**{name: statuses[name] for name in Decisions.model_fields}),
         pending_claims=sorted(pending_claims, key=lambda claim: claim.claimed_at),
     )
+
+
+def period(
+    since: datetime | None, until: datetime | None, at: datetime
+) -> tuple[datetime, datetime]:
+    """The period a digest covers: until ``at`` unless given, and the 24 hours before its end
+    unless a start is given; it must start before it ends."""
+    end = until or at
+    start = since or end - timedelta(days=1)
+    if start >= end:
+        raise EmptyPeriod
+    return start, end

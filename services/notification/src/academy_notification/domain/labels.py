@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from academy_contracts.events import RejectionReason, ScreeningReason
 from academy_contracts.values import Country, ExpenseCategory, Language, Sector
+from academy_notification.domain.claims import DocumentKind
 from academy_notification.domain.digest import ClaimStatus
 
 MONTHS = {
@@ -133,6 +134,22 @@ LABELS: dict[type[StrEnum], dict[Language, dict[str, str]]] = {
             "local_transport": "local transport",
             "meals": "meals",
             "other": "other",
+        },
+    },
+    DocumentKind: {
+        Language.FR: {
+            "ticket": "billet",
+            "boarding_pass": "carte d'embarquement",
+            "invoice": "facture",
+            "receipt": "reçu",
+            "visa_receipt": "reçu de paiement du visa",
+        },
+        Language.EN: {
+            "ticket": "ticket",
+            "boarding_pass": "boarding pass",
+            "invoice": "invoice",
+            "receipt": "receipt",
+            "visa_receipt": "visa fee receipt",
         },
     },
     ClaimStatus: {

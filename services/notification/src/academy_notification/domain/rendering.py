@@ -3,13 +3,14 @@
 Each message kind has ``templates/<language>/<kind>.subject.txt`` and ``<kind>.body.txt``; both
 languages exist for every kind (a test renders each one). Templates use ``StrictUndefined``: a
 name the context lacks is an error at render time, which the tests exercise for every kind, so a
-template and its handler cannot drift apart silently. Times are quoted in the edition's time
-zone, with month names in the recipient's language.
+template and its handler cannot drift apart silently. Times are quoted in one time zone per
+message (the edition's; the program's for what concerns no edition, such as the digest), named
+with its UTC offset, with month names in the recipient's language.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -21,9 +22,10 @@ from jinja2.runtime import Context
 from academy_contracts.values import Language, Money
 from academy_notification.domain.labels import MONTHS, label
 from academy_notification.domain.messages import Rendered, Template
-from academy_notification.settings import ProgramFacts
+from academy_notification.domain.program import ProgramFacts
 
 TEMPLATES_PACKAGE = ("academy_notification", "templates")
+ELIDING = frozenset("aàâäeéèêëiîïoôöuùûüyh")
 
 
 def _language(context: Context) -> Language:
@@ -38,11 +40,23 @@ def format_day(value: date, language: Language) -> str:
 
 
 def format_instant(value: datetime, language: Language, time_zone: str) -> str:
+    """The instant as read in ``time_zone``, which is named with its UTC offset: a reader
+    elsewhere (an applicant in Tunis reading an Amman edition's deadline) can convert it."""
     local = value.astimezone(ZoneInfo(time_zone))
     day = format_day(local.date(), language)
+    zone = f"{time_zone}, {_offset(local)}"
     if language is Language.FR:
-        return f"{day} à {local:%H:%M} ({time_zone})"
-    return f"{day}, {local:%H:%M} ({time_zone})"
+        return f"{day} à {local:%H:%M} ({zone})"
+    return f"{day}, {local:%H:%M} ({zone})"
+
+
+def _offset(local: datetime) -> str:
+    offset = local.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes > 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def format_money(amount: Decimal, currency: str, language: Language) -> str:
@@ -59,7 +73,19 @@ def _when(context: Context, value: datetime) -> str:
 
 @pass_context
 def _day(context: Context, value: date) -> str:
+    """A day; an instant is read in the message's time zone first."""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(context["time_zone"])).date()
     return format_day(value, _language(context))
+
+
+@pass_context
+def _of(context: Context, name: str) -> str:
+    """French elides ``de`` before a vowel or a mute h: "d'Algérie Santé", "de Pôle Santé";
+    English says "of"."""
+    if _language(context) is Language.EN:
+        return f"of {name}"
+    return f"d'{name}" if name[:1].lower() in ELIDING else f"de {name}"
 
 
 @pass_context
@@ -83,7 +109,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, day=_day, money=_money, label=_label)
+    env.filters.update(when=_when, day=_day, money=_money, label=_label, of=_of)
     return env
 
 

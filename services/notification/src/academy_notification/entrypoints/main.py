@@ -1,91 +1,89 @@
-"""Bootstrap: wire settings, stores, the consumer of every Academy topic, the mail dispatcher,
-the scheduler of timed messages, the outbox relay and the routes into the ASGI app, and run
-it."""
+"""Bootstrap: wire settings, stores, the subscription table, the mail and webhook dispatchers,
+the scheduler of timed messages and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
-from academy_contracts.envelope import Envelope
-from academy_contracts.events import IntegrationEvent
-from academy_contracts.registry import Topic
-from academy_kit import consumer, web
-from academy_kit.mongo import connected
+from academy_kit import consumer, service, web
+from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
 from academy_notification.adapters.messages import MESSAGES, MessageStore
-from academy_notification.adapters.projections import Projections
+from academy_notification.adapters.projections import ProjectionStore
 from academy_notification.adapters.smtp import SmtpMailer
+from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.adapters.webhooks import WebhookStore
+from academy_notification.domain.delivery import RetryPolicy
+from academy_notification.domain.drafting import Links
 from academy_notification.domain.rendering import Renderer
 from academy_notification.entrypoints.api import digest as digest_api
+from academy_notification.entrypoints.api import errors as api_errors
 from academy_notification.entrypoints.api import messages as messages_api
 from academy_notification.entrypoints.api import webhooks as webhooks_api
 from academy_notification.handlers.digest import Digests
-from academy_notification.handlers.dispatch import Dispatcher, RetryPolicy
-from academy_notification.handlers.mail import MailDeliveries
-from academy_notification.handlers.notify import Notifier
+from academy_notification.handlers.dispatch import Dispatcher
+from academy_notification.handlers.outbox import Outbox
+from academy_notification.handlers.outcomes import MailOutcomes, WebhookOutcomes
+from academy_notification.handlers.projections import Projections
+from academy_notification.handlers.recording import EventMessages, Recording
 from academy_notification.handlers.schedule import Scheduler
-from academy_notification.handlers.webhooks import WebhookDeliveries, Webhooks, WebhookSender
+from academy_notification.handlers.subscriptions import subscriptions
+from academy_notification.handlers.webhooks import Webhooks, WebhookSubscriptions
 from academy_notification.settings import NotificationSettings
-
-OUTBOX_COLLECTIONS = (MESSAGES,)
 
 
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
     broker = consumer.broker_for(settings)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with connected(settings) as db:
-            app.state.db = db
-            relay = OutboxRelay(db, OUTBOX_COLLECTIONS, settings)
-            messages, views, hooks = MessageStore(db), Projections(db), WebhookStore(db)
-            for store in (messages, views, hooks):
-                await store.ensure_indexes()
-            policy = RetryPolicy(
-                settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
-            )
-            renderer = Renderer(settings.program, settings.time_zone)
-            mail = Dispatcher(
-                "mail",
-                MailDeliveries(messages, relay, settings),
-                SmtpMailer(settings),
-                policy,
-                poll_seconds=settings.dispatch_poll_seconds,
-                batch=settings.dispatch_batch,
-            )
-            calls = Dispatcher(
-                "webhook",
-                WebhookDeliveries(hooks),
-                WebhookSender(hooks, settings.webhook_timeout_seconds),
-                policy,
-                poll_seconds=settings.dispatch_poll_seconds,
-                batch=settings.dispatch_batch,
-            )
-            app.state.messages, app.state.views, app.state.webhooks = messages, views, hooks
-            app.state.renderer = renderer
-            notifier = Notifier(messages, views, renderer, mail, settings)
-            app.state.digests = Digests(notifier, settings)
-            app.state.scheduler = scheduler = Scheduler(notifier, app.state.digests, settings)
-            webhooks = Webhooks(hooks, calls)
-
-            async def on_event(envelope: Envelope[IntegrationEvent]) -> None:
-                await notifier.on_event(envelope)
-                await webhooks.on_event(envelope)
-
-            consumer.subscribe(broker, tuple(Topic), settings, on_event)
-            work = web.background(
-                outbox_relay=relay.run,
-                mail_dispatcher=mail.run,
-                webhook_dispatcher=calls.run,
-                scheduler=scheduler.run,
-            )
-            async with work, consumer.running(broker):
-                yield
+    async def wire(app: FastAPI, db: AsyncDatabase[Document], relay: OutboxRelay) -> service.Wiring:
+        messages, views, hooks = MessageStore(db), ProjectionStore(db), WebhookStore(db)
+        for store in (messages, views, hooks):
+            await store.ensure_indexes()
+        policy = RetryPolicy(
+            settings.send_max_attempts, settings.retry_base_seconds, settings.retry_max_seconds
+        )
+        mail = Dispatcher(
+            "mail",
+            MailOutcomes(messages, relay, settings.source),
+            SmtpMailer(settings),
+            policy,
+            poll_seconds=settings.dispatch_poll_seconds,
+            batch=settings.dispatch_batch,
+        )
+        calls = Dispatcher(
+            "webhook",
+            WebhookOutcomes(hooks),
+            WebhookSender(hooks, settings.webhook_timeout_seconds),
+            policy,
+            poll_seconds=settings.dispatch_poll_seconds,
+            batch=settings.dispatch_batch,
+        )
+        renderer = Renderer(settings.program, settings.time_zone)
+        recording = Recording(messages, renderer, settings.mail_from.split("@")[1], mail.kick)
+        digests = Digests(views, recording, settings)
+        scheduler = Scheduler(views, recording, digests, settings)
+        links = Links(settings.link_base_url, settings.link_secret)
+        app.state.messages, app.state.views = messages, views
+        app.state.outbox, app.state.webhook_subscriptions = (
+            Outbox(messages),
+            WebhookSubscriptions(hooks),
+        )
+        app.state.renderer, app.state.digests, app.state.scheduler = renderer, digests, scheduler
+        table = subscriptions(
+            Projections(views),
+            EventMessages(views, recording, links),
+            Webhooks(hooks, calls.kick),
+        )
+        return service.Wiring(
+            table,
+            {
+                "mail_dispatcher": mail.run,
+                "webhook_dispatcher": calls.run,
+                "scheduler": scheduler.run,
+            },
+        )
 
     app = web.create_app(
         settings,
@@ -94,9 +92,10 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             "Bilingual messages to applicants and participants (email), staff outputs (outbox, "
             "digest) and integrator webhooks. Staff routes need a bearer token with a role."
         ),
-        lifespan=lifespan,
+        lifespan=service.lifespan(settings, broker, (MESSAGES,), wire),
         broker=broker,
     )
+    api_errors.install(app)
     for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)
     return app

@@ -16,9 +16,10 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from academy_contracts.values import Language
+from academy_notification.adapters.projections import ProjectionStore
 from academy_notification.domain.digest import Digest, digest
 from academy_notification.domain.messages import Draft, Recipient, Template, message_id
-from academy_notification.handlers.notify import Notifier
+from academy_notification.handlers.recording import Recording
 from academy_notification.settings import NotificationSettings
 
 SOURCE_TYPE = "digest"
@@ -26,7 +27,8 @@ SOURCE_TYPE = "digest"
 
 @dataclass(frozen=True)
 class Digests:
-    notifier: Notifier
+    views: ProjectionStore
+    recording: Recording
     settings: NotificationSettings
 
     def recipient(self, language: Language | None = None) -> Recipient:
@@ -40,7 +42,7 @@ class Digests:
         )
 
     async def compute(self, since: datetime, until: datetime) -> Digest:
-        views = self.notifier.views
+        views = self.views
         return digest(
             since,
             until,
@@ -68,7 +70,7 @@ class Digests:
             return 0
         source_id = f"digest:{day.isoformat()}"
         key = message_id(source_id, self.recipient().email, Template.DIGEST)
-        if await self.notifier.messages.known([key]):
+        if await self.recording.messages.known([key]):
             return 0  # checked first so the sweeps of the rest of the day count nothing again
         since = datetime.combine(day - timedelta(days=1), time(self.settings.digest_hour), zone)
         found = await self.compute(since.astimezone(UTC), due.astimezone(UTC))
@@ -84,4 +86,4 @@ class Digests:
     ) -> int:
         recipient = self.recipient(language)
         draft = Draft(Template.DIGEST, recipient, {"recipient": recipient, "digest": found})
-        return await self.notifier.record(source_id, SOURCE_TYPE, [draft], known=known)
+        return await self.recording.record(source_id, SOURCE_TYPE, [draft], known=known)

@@ -20,8 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from prometheus_client import Counter
@@ -29,32 +28,13 @@ from pymongo.errors import PyMongoError
 
 from academy_kit.clock import now
 from academy_kit.mongo import Document
+from academy_notification.domain.delivery import PermanentFailure, RetryPolicy, TransientFailure
 
 log = logging.getLogger(__name__)
 
 attempts_total = Counter(
     "academy_notification_attempts_total", "Delivery attempts", ["channel", "outcome"]
 )
-
-
-class TransientFailure(Exception):
-    """The attempt failed for a reason that may pass (server down, timeout, 4xx)."""
-
-
-class PermanentFailure(Exception):
-    """The attempt failed for a reason that will not pass (recipient refused, 5xx, 410)."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int
-    base_seconds: float
-    max_seconds: float
-
-    def delay(self, attempts: int) -> timedelta:
-        """The wait after ``attempts`` failed attempts: ``base``, doubling up to ``max``."""
-        seconds = min(self.max_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=seconds)
 
 
 class Deliveries(Protocol):

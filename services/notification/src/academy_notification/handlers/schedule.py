@@ -22,23 +22,25 @@ from datetime import datetime, timedelta
 from academy_contracts.events import EditionPublished, EditionSession
 from academy_contracts.values import Participant
 from academy_kit.clock import now
-from academy_kit.mongo import Document
-from academy_notification.domain.messages import Draft, Recipient, Template
+from academy_notification.adapters.projections import ProjectionStore
+from academy_notification.domain.drafting import about_session
+from academy_notification.domain.messages import Template
 from academy_notification.handlers.digest import Digests
-from academy_notification.handlers.notify import Notifier
+from academy_notification.handlers.recording import Recording
 from academy_notification.settings import NotificationSettings
 
 log = logging.getLogger(__name__)
 
 SOURCE_TYPE = "schedule.session"
 
-Selected = tuple[Document, Participant]
-"""A participant of a cluster selected for an edition, with the cluster's application."""
+Selected = tuple[str, Participant]
+"""A participant of a cluster selected for an edition, with the cluster's application id."""
 
 
 @dataclass(frozen=True)
 class Scheduler:
-    notifier: Notifier
+    views: ProjectionStore
+    recording: Recording
     digests: Digests
     settings: NotificationSettings
 
@@ -61,7 +63,7 @@ class Scheduler:
         grace = timedelta(hours=settings.missed_session_grace_hours)
         horizon = timedelta(hours=settings.missed_session_horizon_hours)
         new = 0
-        for edition in await self.notifier.views.editions():
+        for edition in await self.views.editions():
             selected: list[Selected] | None = None  # read once per edition, if a session needs it
             for session in edition.sessions:
                 warn_from = session.ends_at + grace
@@ -84,43 +86,25 @@ class Scheduler:
     async def _remind(
         self, edition: EditionPublished, session: EditionSession, selected: list[Selected]
     ) -> int:
-        drafts = [
-            self._draft(Template.SESSION_REMINDER, edition, session, doc, participant)
-            for doc, participant in selected
-        ]
+        drafts = about_session(Template.SESSION_REMINDER, edition, session, selected)
         source_id = f"reminder:{edition.edition_id}:{session.session_id}"
-        return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
+        return await self.recording.record(source_id, SOURCE_TYPE, drafts)
 
     async def _warn_absentees(
         self, edition: EditionPublished, session: EditionSession, selected: list[Selected]
     ) -> int:
-        present = await self.notifier.views.attendees(
+        present = await self.views.attendees(
             edition.edition_id, session.session_id, [p.participant_id for _, p in selected]
         )
-        drafts = [
-            self._draft(Template.MISSED_SESSION, edition, session, doc, participant)
-            for doc, participant in selected
-            if participant.participant_id not in present
-        ]
+        absent = [(a, p) for a, p in selected if p.participant_id not in present]
+        drafts = about_session(Template.MISSED_SESSION, edition, session, absent)
         source_id = f"missed:{edition.edition_id}:{session.session_id}"
-        return await self.notifier.record(source_id, SOURCE_TYPE, drafts)
+        return await self.recording.record(source_id, SOURCE_TYPE, drafts)
 
     async def _selected(self, edition: EditionPublished) -> list[Selected]:
         """Each participant of the clusters selected for the edition, with their application."""
         return [
-            (doc, Participant.model_validate(raw))
-            for doc in await self.notifier.views.selected_teams(edition.edition_id)
-            for raw in doc["participants"]
+            (application_id, participant)
+            for application_id, team in await self.views.selected_teams(edition.edition_id)
+            for participant in team.participants
         ]
-
-    @staticmethod
-    def _draft(
-        template: Template,
-        edition: EditionPublished,
-        session: EditionSession,
-        doc: Document,
-        participant: Participant,
-    ) -> Draft:
-        recipient = Recipient.of(participant)
-        context = {"recipient": recipient, "session": session, "time_zone": edition.time_zone}
-        return Draft(template, recipient, context, doc["_id"])

@@ -1,51 +1,29 @@
-"""Integrator webhooks: each event of a subscribed type is POSTed as a CloudEvents structured
-JSON document, signed so the receiver can check it came from the Academy untouched.
-
-Signature: ``X-Academy-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`` under the
-subscription's secret, with ``X-Academy-Timestamp`` (Unix seconds) so a receiver can refuse
-old replays. A 2xx answer delivers; 408, 425, 429, 5xx and network errors are retried with
-backoff; any other answer fails the delivery for good, a redirection (3xx) included: it is not
-followed, as following it would resend the signed POST elsewhere, or as a GET.
-"""
+"""Integrator webhooks: every event of a subscribed type becomes one delivery per subscription,
+recorded (keyed by event id and subscription, so a redelivered event is delivered once) before
+the webhook dispatcher POSTs it (:mod:`academy_notification.adapters.webhook_sender`)."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
-import urllib.error
-import urllib.request
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
+from academy_notification.domain.failures import SubscriptionNotFound
 from academy_notification.domain.messages import Status
-from academy_notification.handlers.dispatch import Dispatcher, PermanentFailure, TransientFailure
-
-MEDIA_TYPE = "application/cloudevents+json"
-SIGNATURE_HEADER = "X-Academy-Signature"
-TIMESTAMP_HEADER = "X-Academy-Timestamp"
-RETRYABLE = {408, 425, 429}
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={digest.hexdigest()}"
 
 
 @dataclass(frozen=True)
 class Webhooks:
-    """Records the deliveries an event causes and wakes their dispatcher."""
-
     store: WebhookStore
-    dispatcher: Dispatcher
+    wake_sender: Callable[[], None]
 
-    async def on_event(self, envelope: Envelope[IntegrationEvent]) -> None:
+    async def forward(self, envelope: Envelope[IntegrationEvent]) -> None:
+        """Record a delivery of the event to each subscription that wants its type."""
         created = now()
         new = False
         for subscription in await self.store.subscribers(envelope.type):
@@ -64,82 +42,39 @@ class Webhooks:
                 }
             )
         if new:
-            self.dispatcher.kick()
+            self.wake_sender()
 
 
 @dataclass(frozen=True)
-class WebhookDeliveries:
+class WebhookSubscriptions:
+    """Integrators' subscriptions, managed by admins."""
+
     store: WebhookStore
 
-    async def pending(self, limit: int) -> list[Document]:
-        return await self.store.pending(limit)
+    async def subscribe(
+        self, url: str, event_types: list[str], secret: str, description: str | None
+    ) -> Document:
+        doc = {
+            "_id": uuid.uuid4().hex,
+            "url": url,
+            "event_types": event_types,
+            "secret": secret,
+            "description": description,
+            "created_at": now(),
+        }
+        await self.store.subscribe(doc)
+        return doc
 
-    async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
-        await self.store.attempted(
-            doc,
-            {"status": Status.SENT.value, "attempts": attempts, "delivered_at": at},
-            {"at": at, "outcome": "delivered", "error": None},
-        )
+    async def all(self) -> list[Document]:
+        return await self.store.subscriptions()
 
-    async def retry(
-        self, doc: Document, attempts: int, at: datetime, next_at: datetime, error: str
-    ) -> None:
-        await self.store.attempted(
-            doc,
-            {"attempts": attempts, "next_attempt_at": next_at, "last_error": error},
-            {"at": at, "outcome": "retry", "error": error},
-        )
+    async def unsubscribe(self, subscription_id: str) -> None:
+        """Stop deliveries; those still pending fail as 'the subscription was removed'."""
+        if not await self.store.unsubscribe(subscription_id):
+            raise SubscriptionNotFound(subscription_id)
 
-    async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
-        await self.store.attempted(
-            doc,
-            {"status": Status.FAILED.value, "attempts": attempts, "last_error": error},
-            {"at": at, "outcome": "failed", "error": error},
-        )
-
-
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow no redirection: urllib then raises the 3xx as an :class:`urllib.error.HTTPError`."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-class WebhookSender:
-    """POSTs one delivery to its subscription's URL (stdlib HTTP in a worker thread)."""
-
-    def __init__(self, store: WebhookStore, timeout: float) -> None:
-        self._store = store
-        self._timeout = timeout
-        self._opener = urllib.request.build_opener(_RefuseRedirects)
-
-    async def __call__(self, doc: Document) -> None:
-        subscription = await self._store.subscription(doc["subscription_id"])
-        if subscription is None:
-            raise PermanentFailure("the subscription was removed")
-        body = doc["body"].encode()
-        timestamp = str(int(now().timestamp()))
-        request = urllib.request.Request(  # noqa: S310 - http(s) URLs only, checked at subscribe
-            subscription["url"],
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": MEDIA_TYPE,
-                "User-Agent": "cluster-academy-webhooks/1",
-                "X-Academy-Delivery": doc["_id"],
-                TIMESTAMP_HEADER: timestamp,
-                SIGNATURE_HEADER: signature(subscription["secret"], timestamp, body),
-            },
-        )
-        await asyncio.to_thread(self._post, request)
-
-    def _post(self, request: urllib.request.Request) -> None:
-        try:
-            with self._opener.open(request, timeout=self._timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code >= 500 or exc.code in RETRYABLE:
-                raise TransientFailure(f"HTTP {exc.code}") from exc
-            raise PermanentFailure(f"HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise TransientFailure(f"{type(exc).__name__}: {exc}") from exc
+    async def deliveries(self, subscription_id: str) -> list[Document]:
+        """The subscription's delivery log, oldest first."""
+        if await self.store.subscription(subscription_id) is None:
+            raise SubscriptionNotFound(subscription_id)
+        return await self.store.deliveries(subscription_id)

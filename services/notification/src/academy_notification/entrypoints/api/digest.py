@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,8 +12,7 @@ from academy_contracts.roles import Role
 from academy_contracts.values import Language
 from academy_kit.auth import StaffOnly
 from academy_kit.clock import now
-from academy_kit.problems import Problem
-from academy_notification.domain.digest import Digest
+from academy_notification.domain.digest import Digest, period
 from academy_notification.handlers.digest import Digests
 
 router = APIRouter(prefix="/v1/digest", tags=["digest"])
@@ -31,16 +30,7 @@ def _period(
     ] = None,
     until: Annotated[AwareDatetime | None, Query(description="End (excluded); now")] = None,
 ) -> Period:
-    end = until or now()
-    start = since or end - timedelta(days=1)
-    if start >= end:
-        raise Problem(
-            422,
-            "validation",
-            "Invalid request",
-            "Invalid value for: since",
-            errors=[{"field": "since", "message": "since must be before until"}],
-        )
+    start, end = period(since, until, now())
     return Period(since=start, until=end)
 
 

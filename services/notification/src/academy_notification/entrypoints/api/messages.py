@@ -12,11 +12,11 @@ from pydantic import BeforeValidator
 from academy_contracts.roles import Role
 from academy_kit import web
 from academy_kit.auth import StaffOnly
-from academy_kit.problems import Problem
 from academy_kit.web import Limit, Offset
-from academy_notification.adapters.messages import MessageFilter, MessageStore
+from academy_notification.adapters.messages import MessageFilter
 from academy_notification.domain.messages import Status, Template
 from academy_notification.domain.rendering import Renderer
+from academy_notification.handlers.outbox import Outbox
 
 router = APIRouter(tags=["outbox"])
 staff = Depends(StaffOnly(Role.ADMIN, Role.FINANCE))
@@ -58,12 +58,12 @@ def _filters(
 Filters = Annotated[MessageFilter, Depends(_filters)]
 
 
-def _store(request: Request) -> MessageStore:
-    store: MessageStore = request.app.state.messages
-    return store
+def _outbox(request: Request) -> Outbox:
+    outbox: Outbox = request.app.state.outbox
+    return outbox
 
 
-Store = Annotated[MessageStore, Depends(_store)]
+OutboxDep = Annotated[Outbox, Depends(_outbox)]
 
 
 def _view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -73,39 +73,32 @@ def _view(doc: dict[str, Any]) -> dict[str, Any]:
 @router.get("/v1/messages", dependencies=[staff])
 async def messages(
     where: Filters,
-    store: Store,
+    outbox: OutboxDep,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Messages, newest first, with their status and attempts."""
-    found = await store.find(where, limit=limit, skip=offset)
-    return {"total": await store.count(where), "items": [_view(doc) for doc in found]}
+    total, found = await outbox.page(where, limit, offset)
+    return {"total": total, "items": [_view(doc) for doc in found]}
 
 
 @router.get("/v1/messages.csv", dependencies=[staff], response_class=Response)
-async def messages_csv(where: Filters, store: Store) -> Response:
+async def messages_csv(where: Filters, outbox: OutboxDep) -> Response:
     """The same messages as a CSV file (without bodies)."""
-    rows = ([doc.get(c) for c in CSV_COLUMNS] for doc in await store.find(where))
+    rows = ([doc.get(c) for c in CSV_COLUMNS] for doc in await outbox.matching(where))
     return web.csv_response("messages.csv", ["id", *CSV_COLUMNS[1:]], rows)
 
 
-async def _message(store: MessageStore, message_id: str) -> dict[str, Any]:
-    doc = await store.get(message_id)
-    if doc is None:
-        raise Problem(404, "not-found", "No such message", f"No message {message_id!r}.")
-    return doc
-
-
 @router.get("/v1/messages/{message_id}", dependencies=[staff])
-async def message(message_id: str, store: Store) -> dict[str, Any]:
-    return _view(await _message(store, message_id))
+async def message(message_id: str, outbox: OutboxDep) -> dict[str, Any]:
+    return _view(await outbox.message(message_id))
 
 
 @router.get("/staff/messages", dependencies=[staff], response_class=HTMLResponse)
-async def messages_page(request: Request, where: Filters, store: Store) -> HTMLResponse:
+async def messages_page(request: Request, where: Filters, outbox: OutboxDep) -> HTMLResponse:
     """An HTML list of the messages, filtered like ``/v1/messages``."""
     renderer: Renderer = request.app.state.renderer
-    docs = await store.find(where, limit=500)
+    docs = await outbox.matching(where, limit=500)
     html = renderer.page(
         "messages",
         {
@@ -119,7 +112,7 @@ async def messages_page(request: Request, where: Filters, store: Store) -> HTMLR
 
 
 @router.get("/staff/messages/{message_id}", dependencies=[staff], response_class=HTMLResponse)
-async def message_page(request: Request, message_id: str, store: Store) -> HTMLResponse:
+async def message_page(request: Request, message_id: str, outbox: OutboxDep) -> HTMLResponse:
     """One message as it was sent."""
     renderer: Renderer = request.app.state.renderer
-    return HTMLResponse(renderer.page("message", {"m": await _message(store, message_id)}))
+    return HTMLResponse(renderer.page("message", {"m": await outbox.message(message_id)}))

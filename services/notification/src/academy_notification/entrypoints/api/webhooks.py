@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,9 +10,8 @@ from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator
 from academy_contracts.registry import EVENTS
 from academy_contracts.roles import Role
 from academy_kit.auth import StaffOnly
-from academy_kit.clock import now
-from academy_kit.problems import Problem
-from academy_notification.adapters.webhooks import ALL_TYPES, WebhookStore
+from academy_notification.adapters.webhooks import ALL_TYPES
+from academy_notification.handlers.webhooks import WebhookSubscriptions
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 admin = Depends(StaffOnly(Role.ADMIN))
@@ -56,57 +54,40 @@ class SubscriptionView(BaseModel):
         )
 
 
-def _store(request: Request) -> WebhookStore:
-    store: WebhookStore = request.app.state.webhooks
-    return store
+def _subscriptions(request: Request) -> WebhookSubscriptions:
+    subscriptions: WebhookSubscriptions = request.app.state.webhook_subscriptions
+    return subscriptions
 
 
-Store = Annotated[WebhookStore, Depends(_store)]
+SubscriptionsDep = Annotated[WebhookSubscriptions, Depends(_subscriptions)]
 
 
 @router.post("", status_code=201, dependencies=[admin])
-async def subscribe(form: Subscription, store: Store, response: Response) -> SubscriptionView:
+async def subscribe(
+    form: Subscription, hooks: SubscriptionsDep, response: Response
+) -> SubscriptionView:
     """Register a URL to receive the chosen event types, signed with the given secret."""
-    doc = {
-        "_id": uuid.uuid4().hex,
-        "url": str(form.url),
-        "event_types": form.event_types,
-        "secret": form.secret.get_secret_value(),
-        "description": form.description,
-        "created_at": now(),
-    }
-    await store.subscribe(doc)
+    doc = await hooks.subscribe(
+        str(form.url), form.event_types, form.secret.get_secret_value(), form.description
+    )
     response.headers["Location"] = f"{router.prefix}/{doc['_id']}"
     return SubscriptionView.of(doc)
 
 
 @router.get("", dependencies=[admin])
-async def subscriptions(store: Store) -> list[SubscriptionView]:
-    return [SubscriptionView.of(doc) for doc in await store.subscriptions()]
-
-
-async def _existing(store: WebhookStore, subscription_id: str) -> dict[str, Any]:
-    doc = await store.subscription(subscription_id)
-    if doc is None:
-        raise _not_found(subscription_id)
-    return doc
-
-
-def _not_found(subscription_id: str) -> Problem:
-    return Problem(404, "not-found", "No such subscription", f"{subscription_id!r}")
+async def subscriptions(hooks: SubscriptionsDep) -> list[SubscriptionView]:
+    return [SubscriptionView.of(doc) for doc in await hooks.all()]
 
 
 @router.delete("/{subscription_id}", status_code=204, dependencies=[admin])
-async def unsubscribe(subscription_id: str, store: Store) -> None:
+async def unsubscribe(subscription_id: str, hooks: SubscriptionsDep) -> None:
     """Stop deliveries; those still pending fail as 'the subscription was removed'."""
-    if not await store.unsubscribe(subscription_id):
-        raise _not_found(subscription_id)
+    await hooks.unsubscribe(subscription_id)
 
 
 @router.get("/{subscription_id}/deliveries", dependencies=[admin])
-async def deliveries(subscription_id: str, store: Store) -> list[dict[str, Any]]:
+async def deliveries(subscription_id: str, hooks: SubscriptionsDep) -> list[dict[str, Any]]:
     """The delivery log: each event delivered to the subscription, its status and attempts."""
-    await _existing(store, subscription_id)
     return [
         {
             "id": doc["_id"],
@@ -117,5 +98,5 @@ async def deliveries(subscription_id: str, store: Store) -> list[dict[str, Any]]
             "last_error": doc.get("last_error"),
             "log": doc["log"],
         }
-        for doc in await store.deliveries(subscription_id)
+        for doc in await hooks.deliveries(subscription_id)
     ]

@@ -1,0 +1,263 @@
+"""Which messages an event causes, to whom, in which language, and with which facts.
+
+Pure: the handler reads what the service knows (the application's team, the edition) from its
+projections and passes it in as :class:`Known`; drafting decides. A draft is one message to one
+person in their own language; the template and the facts in its context are all a renderer
+needs. Rendering and recording are the handlers' business.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from pydantic import SecretStr
+
+from academy_contracts import links
+from academy_contracts.events import (
+    ApplicationScreened,
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    ClusterProfile,
+    ClusterRejected,
+    ClusterSelected,
+    ClusterWaitlisted,
+    DocumentsMissing,
+    EditionPublished,
+    EditionSession,
+    ExpenseClaimed,
+    IntegrationEvent,
+    ReimbursementApproved,
+    ReimbursementPaid,
+    RejectionReason,
+)
+from academy_contracts.values import Currency, Money, Participant
+from academy_notification.domain.claims import ClaimFacts, missing_documents
+from academy_notification.domain.messages import Draft, Recipient, Template
+
+ClaimStep = ExpenseClaimed | DocumentsMissing | ReimbursementApproved | ReimbursementPaid
+
+DRAFTED_FROM: tuple[type[IntegrationEvent], ...] = (
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    ApplicationScreened,
+    ClusterSelected,
+    ClusterWaitlisted,
+    ClusterRejected,
+    ExpenseClaimed,
+    DocumentsMissing,
+    ReimbursementApproved,
+    ReimbursementPaid,
+)
+"""The event types that may cause messages (the others cause none)."""
+
+
+@dataclass(frozen=True)
+class Team:
+    """An application's cluster and its three participants, as last submitted or decided."""
+
+    cluster: ClusterProfile
+    participants: Sequence[Participant]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the service knew, when the event came, of the event's application, edition and
+    claim."""
+
+    team: Team | None = None
+    edition: EditionPublished | None = None
+    claim: ClaimFacts | None = None
+
+
+@dataclass(frozen=True)
+class Links:
+    """Applicants' private links: ``<base_url>/<application id>?token=<link token>``."""
+
+    base_url: str
+    secret: SecretStr
+
+    def to(self, application_id: str) -> str:
+        token = links.token_for(self.secret, application_id)
+        return f"{self.base_url.rstrip('/')}/{application_id}?token={token}"
+
+
+def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
+    """The messages ``event`` causes; None when it should cause some but the service knows
+    nobody to write to (an application or participant it never heard of). Every fact a message
+    states about the edition (its deadline, sessions and places, and the time zone every time is
+    quoted in) is that edition's, as its latest EditionPublished said."""
+    found = _drafts(event, known, links)
+    if found is None:
+        return None
+    facts = edition_facts(known.edition)
+    return [replace(d, context={**facts, **d.context}) for d in found]
+
+
+def edition_facts(edition: EditionPublished | None) -> dict[str, Any]:
+    """What every message may quote of its edition; without the edition (an event that came
+    before it), no deadline, and times in the program's zone (the renderer's default)."""
+    if edition is None:
+        return {"deadline": None}
+    return {"deadline": edition.registration_deadline, "time_zone": edition.time_zone}
+
+
+def about_session(
+    template: Template,
+    edition: EditionPublished,
+    session: EditionSession,
+    participants: Sequence[tuple[str, Participant]],
+) -> list[Draft]:
+    """A reminder or a missed-session warning to each of ``participants`` (with the id of
+    their application), in the edition's time zone."""
+    drafts = []
+    for application_id, participant in participants:
+        recipient = Recipient.of(participant)
+        context = {**edition_facts(edition), "recipient": recipient, "session": session}
+        drafts.append(Draft(template, recipient, context, application_id))
+    return drafts
+
+
+def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
+    match event:
+        case ApplicationSubmitted():
+            return _to_team(
+                Template.APPLICATION_RECEIVED,
+                event.application_id,
+                Team(event.cluster, event.participants),
+                submitted_at=event.submitted_at,
+                link=links.to(event.application_id),
+            )
+        case ApplicationUpdated():
+            return _to_team(
+                Template.APPLICATION_UPDATED,
+                event.application_id,
+                Team(event.cluster, event.participants),
+                revision=event.revision,
+                updated_at=event.updated_at,
+                link=links.to(event.application_id),
+            )
+        case ApplicationWithdrawn():
+            return _to_known_team(
+                Template.APPLICATION_WITHDRAWN,
+                event.application_id,
+                known,
+                reason=event.reason,
+                withdrawn_at=event.withdrawn_at,
+            )
+        case ApplicationScreened(eligible=False):
+            return _to_known_team(
+                Template.NOT_ELIGIBLE,
+                event.application_id,
+                known,
+                reasons=event.reasons,
+                link=links.to(event.application_id),
+            )
+        case ClusterSelected():
+            edition = known.edition
+            return _to_team(
+                Template.SELECTED,
+                event.application_id,
+                Team(event.cluster, event.participants),
+                sessions=edition.sessions if edition else [],
+                offer_deadline=event.offer_deadline,
+                link=links.to(event.application_id),
+            )
+        case ClusterWaitlisted():
+            return _to_team(
+                Template.WAITLISTED,
+                event.application_id,
+                Team(event.cluster, event.participants),
+                waitlist_rank=event.waitlist_rank,
+            )
+        case ClusterRejected(reason=RejectionReason.NOT_ELIGIBLE):
+            return []  # the screening's not-eligible message already said why
+        case ClusterRejected():
+            return _to_team(
+                Template.NOT_SELECTED,
+                event.application_id,
+                Team(event.cluster, event.participants),
+                reason=event.reason,
+            )
+        case ExpenseClaimed():
+            return _to_participant(
+                Template.CLAIM_RECEIVED,
+                event,
+                known,
+                claimed_at=event.claimed_at,
+                lines=event.lines,
+                totals=totals([line.amount for line in event.lines]),
+                documents_count=len(event.documents),
+            )
+        case DocumentsMissing():
+            lines = known.claim.lines if known.claim else []
+            return _to_participant(
+                Template.DOCUMENTS_MISSING,
+                event,
+                known,
+                missing=missing_documents(event.missing, lines),
+            )
+        case ReimbursementApproved():
+            return _to_participant(
+                Template.REIMBURSEMENT_APPROVED,
+                event,
+                known,
+                approved=event.approved,
+                eligible=event.eligible,
+            )
+        case ReimbursementPaid():
+            return _to_participant(
+                Template.REIMBURSEMENT_PAID,
+                event,
+                known,
+                amount=event.amount,
+                payment_reference=event.payment_reference,
+                paid_at=event.paid_at,
+            )
+    return []
+
+
+def _to_team(template: Template, application_id: str, team: Team, **context: Any) -> list[Draft]:
+    """One draft per participant of the application, each in their own language."""
+    recipients = [Recipient.of(p) for p in team.participants]
+    return [
+        Draft(template, r, {"recipient": r, "cluster": team.cluster, **context}, application_id)
+        for r in recipients
+    ]
+
+
+def _to_known_team(
+    template: Template, application_id: str, known: Known, **context: Any
+) -> list[Draft] | None:
+    """Drafts for the team the service remembers from the application's content."""
+    if known.team is None:
+        return None
+    return _to_team(template, application_id, known.team, **context)
+
+
+def _to_participant(
+    template: Template, event: ClaimStep, known: Known, **context: Any
+) -> list[Draft] | None:
+    """A draft to the claim's participant, addressed from the application that names them."""
+    participants = known.team.participants if known.team else []
+    found = next((p for p in participants if p.participant_id == event.participant_id), None)
+    if found is None:
+        return None
+    recipient = Recipient.of(found)
+    claimed_at = known.claim.claimed_at if known.claim else None
+    full = {"recipient": recipient, "claim_id": event.claim_id, "claimed_at": claimed_at}
+    full |= context
+    return [Draft(template, recipient, full, event.application_id)]
+
+
+def totals(amounts: list[Money]) -> list[Money]:
+    """The sum per currency, in the order currencies first appear."""
+    sums: dict[Currency, Decimal] = defaultdict(Decimal)
+    for money in amounts:
+        sums[money.currency] += money.amount
+    return [Money(amount=total, currency=currency) for currency, total in sums.items()]

@@ -1,0 +1,93 @@
+"""The dispatcher's retry rules on an in-memory channel (the fast tier): a delivery is
+attempted when due, a transient failure waits the policy's doubling delay, a permanent one
+fails at once, and the last allowed attempt fails for good."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from academy_kit.clock import now
+from academy_kit.mongo import Document
+from academy_notification.domain.delivery import PermanentFailure, RetryPolicy, TransientFailure
+from academy_notification.handlers.dispatch import Dispatcher
+
+from .support.memory import MemoryDeliveries
+
+
+class Sender:
+    """Fails each item with the failures queued for it, then delivers it."""
+
+    def __init__(self, failures: dict[str, list[Exception]]) -> None:
+        self.failures = failures
+        self.calls: list[str] = []
+
+    async def __call__(self, doc: Document) -> None:
+        self.calls.append(doc["_id"])
+        queued = self.failures.get(doc["_id"], [])
+        if queued:
+            raise queued.pop(0)
+
+
+def _dispatcher(deliveries: MemoryDeliveries, sender: Sender, max_attempts: int = 3) -> Dispatcher:
+    policy = RetryPolicy(max_attempts, base_seconds=60, max_seconds=300)
+    return Dispatcher("test", deliveries, sender, policy, poll_seconds=1, batch=2)
+
+
+def _make_due(deliveries: MemoryDeliveries) -> None:
+    for doc in deliveries.items.values():
+        doc["next_attempt_at"] = now() - timedelta(seconds=1)
+
+
+async def test_every_due_item_is_delivered_once_across_batches() -> None:
+    deliveries = MemoryDeliveries()
+    for n in range(5):
+        deliveries.add(f"m{n}", now() - timedelta(seconds=1))
+    sender = Sender({})
+    assert await _dispatcher(deliveries, sender).drain() == 5
+    assert sorted(sender.calls) == [f"m{n}" for n in range(5)]
+    assert {outcome for _, outcome, _ in deliveries.outcomes} == {"delivered"}
+    assert await _dispatcher(deliveries, sender).drain() == 0
+
+
+async def test_a_transient_failure_is_retried_after_the_policys_delay() -> None:
+    deliveries = MemoryDeliveries()
+    deliveries.add("m", now() - timedelta(seconds=1))
+    sender = Sender({"m": [TransientFailure("server down")]})
+    dispatcher = _dispatcher(deliveries, sender)
+    before = now()
+    assert await dispatcher.drain() == 1
+    waits = deliveries.items["m"]["next_attempt_at"] - before
+    assert timedelta(seconds=60) <= waits < timedelta(seconds=61)
+    assert await dispatcher.drain() == 0, "not attempted again before it is due"
+    _make_due(deliveries)
+    assert await dispatcher.drain() == 1
+    assert deliveries.outcomes == [("m", "retry", 1), ("m", "delivered", 2)]
+
+
+async def test_a_permanent_failure_fails_at_once() -> None:
+    deliveries = MemoryDeliveries()
+    deliveries.add("m", now() - timedelta(seconds=1))
+    await _dispatcher(deliveries, Sender({"m": [PermanentFailure("550")]})).drain()
+    assert deliveries.outcomes == [("m", "failed", 1)]
+
+
+@pytest.mark.parametrize("max_attempts", [1, 2, 4])
+async def test_the_last_allowed_attempt_fails_for_good(max_attempts: int) -> None:
+    deliveries = MemoryDeliveries()
+    deliveries.add("m", now() - timedelta(seconds=1))
+    sender = Sender({"m": [TransientFailure("down")] * 10})
+    dispatcher = _dispatcher(deliveries, sender, max_attempts)
+    for _ in range(max_attempts + 2):
+        _make_due(deliveries)
+        await dispatcher.drain()
+    assert deliveries.outcomes == [
+        *(("m", "retry", n) for n in range(1, max_attempts)),
+        ("m", "failed", max_attempts),
+    ]
+
+
+def test_the_delay_doubles_up_to_its_ceiling() -> None:
+    policy = RetryPolicy(8, base_seconds=5, max_seconds=30)
+    assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 30, 30]

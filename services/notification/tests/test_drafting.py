@@ -1,0 +1,116 @@
+"""Which messages each event causes, to whom and in which language, without a store: the
+drafting rules' cases (the fast tier)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from pydantic import SecretStr
+
+from academy_contracts import links
+from academy_contracts.events import ClusterRejected, RejectionReason
+from academy_contracts.values import Currency, Language, Money
+from academy_notification.domain.drafting import Known, Links, Team, drafts, totals
+from academy_notification.domain.messages import Draft, Template
+
+from .support.story import Story
+
+LINKS = Links("https://academy.example/v1/applications/", SecretStr("s" * 32))
+
+
+def _team(story: Story) -> Team:
+    return Team(story.cluster, story.participants)
+
+
+def _addressed(found: list[Draft] | None) -> list[Draft]:
+    assert found is not None, "the event should be addressed"
+    return found
+
+
+def test_a_submission_is_acknowledged_to_each_participant_in_their_language() -> None:
+    story = Story("a")
+    found = _addressed(drafts(story.submitted(), Known(), LINKS))
+    assert [(d.template, d.recipient.email, d.recipient.language) for d in found] == [
+        (Template.APPLICATION_RECEIVED, story.email(n), story.participants[n].language)
+        for n in range(3)
+    ]
+    token = links.token_for(LINKS.secret, story.application_id)
+    expected = f"https://academy.example/v1/applications/{story.application_id}?token={token}"
+    assert {d.context["link"] for d in found} == {expected}
+    assert all(d.application_id == story.application_id for d in found)
+
+
+def test_withdrawal_and_screening_write_to_the_team_the_service_remembers() -> None:
+    story = Story("b")
+    assert drafts(story.withdrawn(), Known(), LINKS) is None
+    assert drafts(story.not_eligible(), Known(), LINKS) is None
+    known = Known(team=_team(story))
+    withdrawn = _addressed(drafts(story.withdrawn(), known, LINKS))
+    assert {d.template for d in withdrawn} == {Template.APPLICATION_WITHDRAWN}
+    assert {d.recipient.email for d in withdrawn} == {story.email(n) for n in range(3)}
+    screened = _addressed(drafts(story.not_eligible(), known, LINKS))
+    assert [d.context["reasons"] for d in screened] == [story.not_eligible().reasons] * 3
+
+
+def test_an_eligible_screening_and_a_rejection_for_ineligibility_cause_no_message() -> None:
+    story = Story("c")
+    eligible = story.not_eligible().model_copy(update={"eligible": True, "reasons": []})
+    assert drafts(eligible, Known(team=_team(story)), LINKS) == []
+    ineligible = story.rejected().model_copy(update={"reason": RejectionReason.NOT_ELIGIBLE})
+    assert drafts(ineligible, Known(), LINKS) == []
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [r for r in RejectionReason if r is not RejectionReason.NOT_ELIGIBLE],
+)
+def test_every_other_rejection_tells_the_team_why(reason: RejectionReason) -> None:
+    story = Story("d")
+    event: ClusterRejected = story.rejected().model_copy(update={"reason": reason})
+    found = _addressed(drafts(event, Known(), LINKS))
+    assert [(d.template, d.context["reason"]) for d in found] == [
+        (Template.NOT_SELECTED, reason)
+    ] * 3
+
+
+def test_a_selection_quotes_the_editions_sessions_and_the_offer_deadline() -> None:
+    story = Story("e")
+    edition = story.edition()
+    found = _addressed(drafts(story.selected(), Known(edition=edition), LINKS))
+    assert {d.template for d in found} == {Template.SELECTED}
+    for draft in found:
+        assert draft.context["sessions"] == edition.sessions
+        assert draft.context["offer_deadline"] == story.selected().offer_deadline
+
+
+def test_claim_steps_go_to_the_claiming_participant_only() -> None:
+    story = Story("f")
+    known = Known(team=_team(story))
+    for event in (story.claimed(1), story.documents_missing(1), story.approved(1), story.paid(1)):
+        found = _addressed(drafts(event, known, LINKS))
+        assert [d.recipient.email for d in found] == [story.email(1)]
+        assert found[0].recipient.language is Language.FR
+        assert found[0].context["claim_id"] == event.claim_id
+    stranger = story.paid(1).model_copy(update={"participant_id": "someone-else"})
+    assert drafts(stranger, known, LINKS) is None
+    assert drafts(story.paid(1), Known(), LINKS) is None
+
+
+def test_a_check_in_and_an_edition_cause_no_message() -> None:
+    story = Story("g")
+    assert drafts(story.attended(0, "s1"), Known(team=_team(story)), LINKS) == []
+    assert drafts(story.edition(), Known(), LINKS) == []
+
+
+def test_totals_are_summed_per_currency_in_the_order_currencies_appear() -> None:
+    def money(amount: str, currency: Currency) -> Money:
+        return Money(amount=Decimal(amount), currency=currency)
+
+    amounts = [
+        money("10.50", Currency.TND),
+        money("100", Currency.EUR),
+        money("0.50", Currency.TND),
+    ]
+    assert totals(amounts) == [money("11.00", Currency.TND), money("100", Currency.EUR)]
+    assert totals([]) == []
