@@ -32,7 +32,7 @@ def test_weak_secrets_are_refused_outside_development(
     jwt_secret: str, link_secret: str, reason: str
 ) -> None:
     production = ServiceSettings(
-        jwt_secret=SecretStr(jwt_secret), link_secret=SecretStr(link_secret)
+        env="production", jwt_secret=SecretStr(jwt_secret), link_secret=SecretStr(link_secret)
     )
     with pytest.raises(InsecureSecrets, match=reason):
         production.refuse_weak_secrets()

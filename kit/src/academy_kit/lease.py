@@ -47,7 +47,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from academy_kit import health
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

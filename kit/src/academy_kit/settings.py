@@ -40,6 +40,14 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    """The outbox relay's first wait after a failed attempt (broker or store unreachable); each
+    further failure doubles it, up to ``outbox_retry_max_seconds``."""
+    outbox_retry_max_seconds: float = Field(default=10.0, gt=0)
+    outbox_sweep_seconds: float = Field(default=60.0, gt=0)
+    """How often the relay reads whole collections for entries no write told it about: the
+    safety net behind :meth:`academy_kit.outbox.OutboxRelay.kick` (it also sweeps at start)."""
+    outbox_batch: int = Field(default=500, ge=1)
+    """Documents whose entries the relay publishes together before clearing them."""
     consumer_attempts: int = Field(default=4, ge=1)
     """Tries of a handler that fails on one event before the event is dead-lettered."""
     consumer_retry_seconds: float = Field(default=0.5, gt=0)
@@ -58,7 +66,7 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
-    """The HMAC key of applicants' link tokens (:mod:`academy_kit.links`)."""
+    """The HMAC key of applicants' link tokens (:mod:`academy_contracts.links`)."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
     env: str = "production"

@@ -15,14 +15,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import uvicorn
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from academy_contracts.export import asyncapi_document
+from academy_contracts.links import TOKEN_HEADER
 from academy_kit import health, lease, logs, problems, protection, supervision
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
@@ -33,6 +35,22 @@ CORRELATION_HEADER = "X-Correlation-ID"
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 """A list's offset; bounded, since MongoDB refuses integers beyond 8 bytes (a 500 otherwise)."""
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+
+
+def _link_token(
+    header: Annotated[
+        str | None, Header(alias=TOKEN_HEADER, description="The secret link token.")
+    ] = None,
+    token: Annotated[
+        str | None, Query(description="The link token, as in the link sent by email.")
+    ] = None,
+) -> str | None:
+    return header or token
+
+
+LinkToken = Annotated[str | None, Depends(_link_token)]
+"""The applicant's or participant's link token, from its header or from the link's ``?token=``;
+each service checks it against what the route opens (:mod:`academy_contracts.links`)."""
 
 requests_total = Counter(
     "academy_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -69,7 +87,9 @@ def create_app(
             async with lease.single_writer(settings), lifespan(app):
                 yield
 
-    app = FastAPI(
+    # /docs and /redoc load their scripts from the service itself, not from a CDN: a
+    # machine without internet (or a strict network policy) still shows them.
+    app = FastAPIOffline(
         title=title, description=description, version="1.0.0", lifespan=reporting_lifespan
     )
     app.state.settings = settings
