@@ -64,7 +64,8 @@ async def _live(port: int, eventually: Any) -> None:
             return False
         return response.status_code == 200
 
-    await eventually(answers, timeout=30)
+    # A process start is mostly imports: ~5 CPU-seconds, 30 s and more on a loaded machine.
+    await eventually(answers, timeout=120)
 
 
 @pytest.fixture
