@@ -108,18 +108,20 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
     producer = AIOKafkaProducer(bootstrap_servers=servers.kafka_bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(
-            Topic.APPLICATIONS,
-            b'{"not": "an event"}',
-            key=poison_key,
-            headers=[
-                ("ce_type", SUBMITTED.encode()),
-                ("ce_specversion", b"1.0"),
-                ("ce_id", b"x"),
-                ("ce_source", b"/tests"),
-                ("content-type", b"application/json"),
-            ],
-        )
+        # Not JSON (issue 12: this one wedged the partition), then JSON that is no event.
+        for poison in (b'{"not": "an application"', b'{"not": "an event"}'):
+            await producer.send_and_wait(
+                Topic.APPLICATIONS,
+                poison,
+                key=poison_key,
+                headers=[
+                    ("ce_type", SUBMITTED.encode()),
+                    ("ce_specversion", b"1.0"),
+                    ("ce_id", b"x"),
+                    ("ce_source", b"/tests"),
+                    ("content-type", b"application/json"),
+                ],
+            )
     finally:
         await producer.stop()
     async with run_app(registration_app(reg)) as registration, run_app(sel_app):
@@ -129,13 +131,16 @@ async def test_unreadable_message_is_dead_lettered_and_consumption_goes_on(
         await eventually(lambda: sel_app.state.screener.applications.get(application_id))
 
     # Every service reading the topic dead-letters the poison once, in its own group's name.
-    [dead] = await topic_records(
+    [not_json, dead] = await topic_records(
         servers.kafka_bootstrap,
         dead_letter_topic(Topic.APPLICATIONS),
         lambda r: (
             r.key == poison_key and dict(r.headers)["dlt_consumer_group"] == sel.group_id.encode()
         ),
+        expect=2,
     )
+    assert not_json.value == b'{"not": "an application"'
+    assert "Invalid JSON" in dict(not_json.headers)["dlt_error"].decode()
     headers = {k: v.decode() for k, v in dead.headers}
     assert dead.value == b'{"not": "an event"}'
     assert headers["dlt_topic"] == Topic.APPLICATIONS

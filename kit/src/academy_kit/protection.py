@@ -6,7 +6,8 @@ before FastAPI reads or parses anything.
   an uploaded "PDF" to be HTML) and ``Referrer-Policy: no-referrer`` (applicants' pages carry their
   link token in the URL; a link they follow must not hand it over). HTML responses also get a
   Content-Security-Policy that allows no script and no framing, and ``X-Frame-Options: DENY`` for
-  older browsers; FastAPI's own API docs pages get the policy their CDN scripts need.
+  older browsers; the API docs pages
+  (served from the service itself) also allow their inline start-up script.
 - **Bodies.** A request whose ``Content-Length`` is over the limit gets 413 before anything reads
   it; a body streamed without a length is counted as it is read and refused once over the limit,
   so a 50 MB body with a wrong token is never buffered. Routes that take uploads have a larger
@@ -40,10 +41,11 @@ HTML_POLICY = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 )
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+"""Where ``FastAPIOffline`` serves the API docs (it leaves ``app.docs_url`` unset)."""
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -178,5 +180,4 @@ def install(app: FastAPI, settings: ServiceSettings, larger_bodies: Mapping[str,
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, larger=larger_bodies)
     if settings.anonymous_writes_per_minute:
         app.add_middleware(AnonymousWriteLimit, per_minute=settings.anonymous_writes_per_minute)
-    docs = frozenset(path for path in (app.docs_url, app.redoc_url) if path)
-    app.add_middleware(SecurityHeaders, docs_paths=docs)
+    app.add_middleware(SecurityHeaders, docs_paths=DOCS_PATHS)

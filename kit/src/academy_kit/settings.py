@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
     """Longest delay between a consumer's tries while the store or the broker is unreachable."""
     log_level: str = "INFO"
+    writer_lease_seconds: float = Field(default=30.0, gt=0)
+    """Life of the writer lease a replica holds on FerretDB (:mod:`academy_kit.lease`)."""
+    writer_lease_wait_seconds: float = Field(default=45.0, ge=0)
+    """How long a starting replica waits for another's writer lease before refusing to start."""
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     """Largest request body a route takes unless the service gives it a larger limit."""
     anonymous_writes_per_minute: int = Field(default=60, ge=0)

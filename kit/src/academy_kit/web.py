@@ -25,7 +25,7 @@ from pymongo.errors import PyMongoError
 
 from academy_contracts.export import asyncapi_document
 from academy_contracts.links import TOKEN_HEADER
-from academy_kit import health, logs, problems, protection, supervision
+from academy_kit import health, lease, logs, problems, protection, supervision
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
@@ -71,8 +71,10 @@ def create_app(
 ) -> FastAPI:
     """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
     :class:`academy_kit.auth.StaffOnly`. Its start refuses weak secrets outside development
-    (:meth:`ServiceSettings.refuse_weak_secrets`). Readiness asks the service's own ``broker``
-    and the database its lifespan puts in ``app.state.db``: no client is built per probe.
+    (:meth:`ServiceSettings.refuse_weak_secrets`) and, on FerretDB, takes the database's writer
+    lease (:mod:`academy_kit.lease`) before the service's own lifespan runs. Readiness asks the
+    service's own ``broker`` and the database its lifespan puts in ``app.state.db``: no client
+    is built per probe.
     Requests pass :mod:`academy_kit.protection` first; ``larger_bodies`` maps a path pattern
     (a regular expression of the whole path, e.g. an upload route) to its own body limit."""
     service = settings.service_name
@@ -82,7 +84,7 @@ def create_app(
     async def reporting_lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.refuse_weak_secrets()
         with health.scope(status):
-            async with lifespan(app):
+            async with lease.single_writer(settings), lifespan(app):
                 yield
 
     # /docs and /redoc load their scripts from the service itself, not from a CDN: a

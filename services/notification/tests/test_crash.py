@@ -47,6 +47,9 @@ def _start(settings: NotificationSettings, log: Path) -> subprocess.Popen[bytes]
         "ACADEMY_RETRY_BASE_SECONDS": "0.2",
         "ACADEMY_DISPATCH_POLL_SECONDS": "0.2",
         "ACADEMY_OUTBOX_POLL_SECONDS": "0.2",
+        "ACADEMY_ENV": "development",
+        # The killed process cannot free its writer lease: the restart waits for it to expire.
+        "ACADEMY_WRITER_LEASE_SECONDS": "3",
     }
     command = Path(sys.executable).with_name("academy-notification")
     with log.open("ab") as out:
@@ -62,7 +65,8 @@ async def _live(port: int, eventually: Any) -> None:
             return False
         return response.status_code == 200
 
-    await eventually(answers, timeout=30)
+    # A process start is mostly imports: ~5 CPU-seconds, 30 s and more on a loaded machine.
+    await eventually(answers, timeout=120)
 
 
 @pytest.fixture

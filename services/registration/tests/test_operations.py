@@ -35,6 +35,7 @@ async def test_readiness_names_the_server_that_does_not_answer(
         kafka_bootstrap_servers="127.0.0.1:1",
         mongodb_uri=servers.mongodb_uri,
         database=f"t_reg_{uid}",
+        env="development",
     )
     async with run_app(create_app(settings)) as client:
         ready = await client.get("/health/ready")
