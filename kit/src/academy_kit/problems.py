@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,6 +58,14 @@ def _response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+def _answer(request: Request, problem: Problem) -> JSONResponse:
+    response = _response(
+        request, problem.status, problem.kind, problem.title, problem.detail, **problem.extra
+    )
+    response.headers.update(problem.headers)
+    return response
+
+
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     location = [str(part) for part in error["loc"]]
     if location and location[0] in {"body", "query", "path", "header"}:
@@ -71,9 +80,7 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        response = _response(request, exc.status, exc.kind, exc.title, exc.detail, **exc.extra)
-        response.headers.update(exc.headers)
-        return response
+        return _answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -107,3 +114,16 @@ def install(app: FastAPI) -> None:
             "Internal error",
             "The request could not be completed; nothing was changed.",
         )
+
+
+def install_failures(
+    app: FastAPI, failures: tuple[type[Exception], ...], problem: Callable[[Exception], Problem]
+) -> None:
+    """Answer each of a service's domain ``failures`` with the :class:`Problem` that
+    ``problem`` maps it to: the one place where a service's refusals become HTTP."""
+
+    async def on_failure(request: Request, exc: Exception) -> JSONResponse:
+        return _answer(request, problem(exc))
+
+    for failure in failures:
+        app.add_exception_handler(failure, on_failure)

@@ -16,9 +16,10 @@ import pytest
 from academy_contracts.registry import Topic
 from academy_kit.mongo import connected
 from academy_reimbursement.adapters.cohort import ATTENDANCE
-from academy_reimbursement.entrypoints.main import CONSUMED
 
-from .conftest import JPEG, MAX_DOCUMENT_BYTES, PDF, PNG, Cohort
+from .conftest import cohort_store
+from .support.cohort import JPEG, MAX_DOCUMENT_BYTES, PDF, PNG, Cohort
+from .support.service import CONSUMED
 
 pytestmark = pytest.mark.integration
 
@@ -286,12 +287,12 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
     problem: Any,
 ) -> None:
     cohort = await enrol(attended=("s1",))
-    store = service.app.state.participants.cohort
+    store = cohort_store(service)
     settings = service.app.state.settings
     pid = cohort.participant_ids[0]
 
     async def consumed() -> bool:
-        return bool(await caught_up(settings, list(CONSUMED)))
+        return bool(await caught_up(settings, [t.value for t in CONSUMED]))
 
     [selected, check_in] = await send(cohort.selected(), cohort.attended(pid, "s1"))
     edition = cohort.edition()
@@ -302,9 +303,10 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
     async with connected(settings) as db:
         check_ins = {"edition_id": cohort.edition_id, "participant_id": pid}
         assert await db[ATTENDANCE].count_documents(check_ins) == 1
-    sessions = await store.sessions(cohort.edition_id)
+    sessions = await store.sessions(cohort.edition_id) or []
     assert [s.session_id for s in sessions] == ["s1", "s2"]  # the first revision 1 stands
     claimant = await store.claimant(cohort.application_id, pid)
+    assert claimant is not None
     assert claimant.selected
 
     receipt = (await upload(service, cohort, pid, "receipt", PDF)).json()["document_id"]
@@ -315,7 +317,9 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
 
     await send(cohort.rejected(), selected)  # the offer was declined; then a late redelivery
     await eventually(consumed)
-    assert not (await store.claimant(cohort.application_id, pid)).selected
+    revoked = await store.claimant(cohort.application_id, pid)
+    assert revoked is not None
+    assert not revoked.selected
     refused = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
     assert problem(refused, 403)["type"].endswith("not-selected")
     approval = await service.post(f"/v1/claims/{claim['claim_id']}/approval", headers=finance)
