@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import FastAPI
+
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.subscriptions import dispatcher, topics_of
+from academy_reimbursement.entrypoints.main import create_app
 from academy_reimbursement.handlers.approvals import Approvals
 from academy_reimbursement.handlers.attendance import Attendance
 from academy_reimbursement.handlers.claimants import Claimants
@@ -89,3 +92,20 @@ def in_memory(max_document_bytes: int = MAX_DOCUMENT_BYTES) -> InMemory:
         payments=Payments(claim_store, batch_store, relay, SOURCE),
         projection=CohortProjection(cohort_store),
     )
+
+
+def app_on(memory: InMemory) -> FastAPI:
+    """The service's routes on the in-memory handlers; no lifespan runs, so nothing connects
+    (drive it with ``httpx.ASGITransport``)."""
+    app = create_app(ReimbursementSettings(max_document_bytes=MAX_DOCUMENT_BYTES))
+    for name in (
+        "claimants",
+        "documents",
+        "claims",
+        "attendance",
+        "rates",
+        "approvals",
+        "payments",
+    ):
+        setattr(app.state, name, getattr(memory, name))
+    return app

@@ -3,7 +3,8 @@ opens."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -17,54 +18,32 @@ from academy_reimbursement.handlers.documents import Documents
 from academy_reimbursement.handlers.payments import Payments
 from academy_reimbursement.handlers.rates import Rates
 
+T = TypeVar("T")
 
-def _approvals(request: Request) -> Approvals:
-    handler: Approvals = request.app.state.approvals
+
+def _wired(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """The handler the lifespan put in ``app.state.<name>``."""
+
+    def handler(request: Request) -> T:
+        wired = getattr(request.app.state, name)
+        assert isinstance(wired, kind)
+        return wired
+
     return handler
 
 
-def _attendance(request: Request) -> Attendance:
-    handler: Attendance = request.app.state.attendance
-    return handler
-
-
-def _claimants(request: Request) -> Claimants:
-    handler: Claimants = request.app.state.claimants
-    return handler
-
-
-def _claims(request: Request) -> Claims:
-    handler: Claims = request.app.state.claims
-    return handler
-
-
-def _documents(request: Request) -> Documents:
-    handler: Documents = request.app.state.documents
-    return handler
-
-
-def _payments(request: Request) -> Payments:
-    handler: Payments = request.app.state.payments
-    return handler
-
-
-def _rates(request: Request) -> Rates:
-    handler: Rates = request.app.state.rates
-    return handler
-
-
-ApprovalsDep = Annotated[Approvals, Depends(_approvals)]
-AttendanceDep = Annotated[Attendance, Depends(_attendance)]
-ClaimsDep = Annotated[Claims, Depends(_claims)]
-DocumentsDep = Annotated[Documents, Depends(_documents)]
-PaymentsDep = Annotated[Payments, Depends(_payments)]
-RatesDep = Annotated[Rates, Depends(_rates)]
+ApprovalsDep = Annotated[Approvals, Depends(_wired("approvals", Approvals))]
+AttendanceDep = Annotated[Attendance, Depends(_wired("attendance", Attendance))]
+ClaimsDep = Annotated[Claims, Depends(_wired("claims", Claims))]
+DocumentsDep = Annotated[Documents, Depends(_wired("documents", Documents))]
+PaymentsDep = Annotated[Payments, Depends(_wired("payments", Payments))]
+RatesDep = Annotated[Rates, Depends(_wired("rates", Rates))]
 
 
 async def _claimant(
     application_id: str,
     participant_id: str,
-    claimants: Annotated[Claimants, Depends(_claimants)],
+    claimants: Annotated[Claimants, Depends(_wired("claimants", Claimants))],
     token: LinkToken,
 ) -> Claimant:
     return await claimants.open(application_id, participant_id, token)
