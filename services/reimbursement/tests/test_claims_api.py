@@ -115,16 +115,15 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
     )
     assert (row["amount"], row["currency"]) == ("1170.00", "EUR")
 
-    for reference in ("TRF-2024-001", "TRF-2024-001-rerun"):
-        paid = await service.post(
-            f"/v1/payment-batches/{batch_id}/payment",
-            json={"payment_reference": reference},
-            headers=finance,
-        )
+    pay = f"/v1/payment-batches/{batch_id}/payment"
+    for _ in range(2):  # the same reference again is the same payment
+        paid = await service.post(pay, json={"payment_reference": "TRF-2024-001"}, headers=finance)
         assert paid.status_code == 200, paid.text
         assert paid.json()["state"] == "paid"
         assert paid.json()["payment_reference"] == "TRF-2024-001"
         assert paid.json()["claims"][0]["payment_reference"] == "TRF-2024-001"
+    other = await service.post(pay, json={"payment_reference": "TRF-2024-002"}, headers=finance)
+    assert problem(other, 409)["payment_reference"] == "TRF-2024-001"
 
     events = await received(Topic.REIMBURSEMENT, {cohort.application_id}, expect=3)
     assert [name for name, _ in events] == [

@@ -5,7 +5,7 @@ opens, uploads, and what the service learns from events."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -32,6 +32,7 @@ from academy_reimbursement.domain.failures import (
     NoRateTable,
     NothingToPay,
     NotSelected,
+    PaidWithOtherReference,
     ParticipantNotFound,
     RateTableChanged,
     SelectionRevoked,
@@ -41,6 +42,13 @@ from academy_reimbursement.domain.failures import (
     UnknownSession,
     UnsupportedDocument,
     WrongClaimState,
+)
+from academy_reimbursement.domain.payments import (
+    batch_id_of,
+    batch_to_gather,
+    check_reference,
+    paid_batch,
+    payment_of,
 )
 from academy_reimbursement.domain.rates import RateEntry
 
@@ -318,13 +326,16 @@ async def test_a_batch_gathers_approved_claims_once_and_pays_each_once() -> None
         await memory.payments.gather(None, "finance@test")
     claim_id = await complete_claim(memory, cohort, claimant)
     await memory.approvals.approve(claim_id, "finance@test")
-    batch, members = await memory.payments.gather(cohort.edition_id, "finance@test")
-    assert [c.claim_id for c in members] == [claim_id]
+    batch, members, made = await memory.payments.gather(cohort.edition_id, "finance@test")
+    assert ([c.claim_id for c in members], made, batch.gathered) == ([claim_id], True, True)
     with pytest.raises(NothingToPay):
         await memory.payments.gather(cohort.edition_id, "finance@test")
     for _ in range(2):
         paid, claims = await memory.payments.mark_paid(batch.batch_id, "TRF-1", "finance@test")
         assert (paid.payment_reference, claims[0].state) == ("TRF-1", ClaimState.PAID)
+    with pytest.raises(PaidWithOtherReference) as other:
+        await memory.payments.mark_paid(batch.batch_id, "TRF-2", "finance@test")
+    assert other.value.reference == "TRF-1"
     payments = [e for e in memory.claim_store.events() if isinstance(e, ReimbursementPaid)]
     assert [(p.claim_id, p.amount.amount) for p in payments] == [(claim_id, Decimal("36.00"))]
 
@@ -346,3 +357,48 @@ async def test_redelivered_and_older_events_change_nothing() -> None:
     await memory.deliver(revised)
     sessions = await memory.cohort_store.sessions(cohort.edition_id) or []
     assert [s.session_id for s in sessions] == ["s1"]
+
+
+async def test_a_request_that_finds_a_batch_being_gathered_joins_it() -> None:
+    memory, cohort, claimant = await enrolled()
+    claim_id = await complete_claim(memory, cohort, claimant)
+    await memory.approvals.approve(claim_id, "finance@test")
+    # Another request made batch 1 and has not gathered the claims yet.
+    being_made, made = batch_to_gather(
+        None, edition_id=cohort.edition_id, anything_payable=True, by="other@test", at=cohort.now
+    )
+    assert made
+    assert await memory.batch_store.add(being_made)
+    batch, members, made_here = await memory.payments.gather(cohort.edition_id, "finance@test")
+    assert (batch.batch_id, made_here, batch.gathered) == (being_made.batch_id, False, True)
+    assert [c.claim_id for c in members] == [claim_id]
+    # The same number again collides: the request joins the batch instead of making another.
+    assert not await memory.batch_store.add(being_made)
+    with pytest.raises(NothingToPay):
+        await memory.payments.gather(cohort.edition_id, "finance@test")
+
+
+def test_the_next_batch_of_a_scope_follows_the_newest_once_it_is_gathered() -> None:
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    first, made = batch_to_gather(None, edition_id="e1", anything_payable=True, by="a", at=at)
+    assert (first.number, made, first.gathered) == (1, True, False)
+    same, made = batch_to_gather(first, edition_id="e1", anything_payable=False, by="b", at=at)
+    assert (same, made) == (first, False)
+    gathered = first.model_copy(update={"gathered": True})
+    with pytest.raises(NothingToPay):
+        batch_to_gather(gathered, edition_id="e1", anything_payable=False, by="b", at=at)
+    second, made = batch_to_gather(gathered, edition_id="e1", anything_payable=True, by="b", at=at)
+    assert (second.number, made) == (2, True)
+    assert len({first.batch_id, second.batch_id, batch_id_of(None, 1), batch_id_of("e2", 1)}) == 4
+
+
+def test_a_batch_is_paid_under_its_first_reference_only() -> None:
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    batch, _ = batch_to_gather(None, edition_id=None, anything_payable=True, by="a", at=at)
+    payment = payment_of(batch, "TRF-1", "a", at)
+    check_reference(payment, "TRF-1")
+    with pytest.raises(PaidWithOtherReference) as refused:
+        check_reference(payment, "TRF-2")
+    assert (refused.value.batch_id, refused.value.reference) == (batch.batch_id, "TRF-1")
+    paid_before = paid_batch(batch, payment)  # paid before payments were recorded apart
+    assert payment_of(paid_before, "TRF-9", "b", at).reference == "TRF-1"

@@ -28,7 +28,7 @@ from academy_reimbursement.domain.claims import Claim, ClaimExists, ClaimForm, C
 from academy_reimbursement.domain.cohort import Claimant, Excuse
 from academy_reimbursement.domain.documents import StoredDocument, Upload, stored_document
 from academy_reimbursement.domain.failures import RateTableChanged
-from academy_reimbursement.domain.payments import Batch, BatchState
+from academy_reimbursement.domain.payments import Batch, Payment
 from academy_reimbursement.domain.rates import RateTableVersion
 
 
@@ -228,22 +228,34 @@ class MemoryRates:
 @dataclass
 class MemoryBatches:
     batches: dict[str, Batch] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
 
-    async def add(self, batch: Batch) -> None:
+    async def add(self, batch: Batch) -> bool:
+        if batch.batch_id in self.batches:
+            return False
         self.batches[batch.batch_id] = batch
+        return True
 
     async def get(self, batch_id: str) -> Batch | None:
         return self.batches.get(batch_id)
 
-    async def paid(self, batch_id: str, reference: str, by: str, at: datetime) -> Batch:
-        batch = self.batches[batch_id]
-        if batch.state is BatchState.OPEN:
-            batch = self.batches[batch_id] = batch.model_copy(
-                update={
-                    "state": BatchState.PAID,
-                    "payment_reference": reference,
-                    "paid_by": by,
-                    "paid_at": at,
-                }
-            )
-        return batch
+    async def newest(self, edition_id: str | None) -> Batch | None:
+        numbered = [
+            b for b in self.batches.values() if b.edition_id == edition_id and b.number >= 1
+        ]
+        return max(numbered, key=lambda b: b.number, default=None)
+
+    async def save(self, batch: Batch) -> None:
+        self.batches[batch.batch_id] = batch
+
+    async def record_payment(self, payment: Payment) -> tuple[Payment, bool]:
+        if payment.batch_id in self.payments:
+            return self.payments[payment.batch_id], False
+        self.payments[payment.batch_id] = payment
+        return payment, True
+
+    async def payment(self, batch_id: str) -> Payment | None:
+        return self.payments.get(batch_id)
+
+    async def finish_payment(self, payment: Payment) -> None:
+        self.payments[payment.batch_id] = payment.model_copy(update={"finished": True})

@@ -20,7 +20,7 @@ from academy_contracts.values import ExpenseCategory
 from academy_reimbursement.domain.claims import Claim, ClaimForm, ClaimState
 from academy_reimbursement.domain.cohort import Claimant, Excuse
 from academy_reimbursement.domain.documents import StoredDocument, Upload
-from academy_reimbursement.domain.payments import Batch
+from academy_reimbursement.domain.payments import Batch, Payment
 from academy_reimbursement.domain.rates import RateTableVersion
 
 
@@ -96,8 +96,18 @@ class RateStore(Protocol):
 
 
 class BatchStore(Protocol):
-    async def add(self, batch: Batch) -> None: ...
+    async def add(self, batch: Batch) -> bool:
+        """Insert the batch; False when a batch of this id exists already."""
 
     async def get(self, batch_id: str) -> Batch | None: ...
 
-    async def paid(self, batch_id: str, reference: str, by: str, at: datetime) -> Batch: ...
+    async def newest(self, edition_id: str | None) -> Batch | None: ...
+
+    async def save(self, batch: Batch) -> None: ...
+
+    async def record_payment(self, payment: Payment) -> tuple[Payment, bool]:
+        """Record the batch's payment unless one is; the one recorded, and whether it is this."""
+
+    async def payment(self, batch_id: str) -> Payment | None: ...
+
+    async def finish_payment(self, payment: Payment) -> None: ...

@@ -36,10 +36,22 @@ def _amount(claim: Claim) -> Decimal:
     return claim.assessment.reimbursed_eur
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={409: {}})
-async def create_batch(form: BatchForm, payments: PaymentsDep, member: FinanceStaff) -> BatchView:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "Another request is making the batch: this is that batch"},
+        409: {"description": "No approved claim is waiting for payment"},
+    },
+)
+async def create_batch(
+    form: BatchForm, payments: PaymentsDep, member: FinanceStaff, response: Response
+) -> BatchView:
     """Gather every approved claim not in a batch yet (of one edition, if given)."""
-    return _view(*await payments.gather(form.edition_id, member.subject))
+    batch, claims, made = await payments.gather(form.edition_id, member.subject)
+    if not made:
+        response.status_code = status.HTTP_200_OK
+    return _view(batch, claims)
 
 
 @router.get("/{batch_id}", dependencies=[Depends(finance_only)])
@@ -100,10 +112,16 @@ class PaymentForm(BaseModel):
     payment_reference: ShortText
 
 
-@router.post("/{batch_id}/payment", responses={404: {}})
+@router.post(
+    "/{batch_id}/payment",
+    responses={
+        404: {"description": "No such batch"},
+        409: {"description": "The batch was paid under another reference, which is named"},
+    },
+)
 async def mark_paid(
     batch_id: str, form: PaymentForm, payments: PaymentsDep, member: FinanceStaff
 ) -> BatchView:
-    """Record the batch's transfers as made (→ ReimbursementPaid per claim). Safe to repeat:
-    a claim already paid is not paid again."""
+    """Record the batch's transfers as made (→ ReimbursementPaid per claim). A batch is paid
+    once: the same reference again answers that payment; another reference is refused."""
     return _view(*await payments.mark_paid(batch_id, form.payment_reference, member.subject))
