@@ -52,7 +52,7 @@ from academy_reimbursement.domain.payments import (
 )
 from academy_reimbursement.domain.rates import RateEntry
 
-from .support.cohort import JPEG, MAX_DOCUMENT_BYTES, PDF, PNG, Cohort
+from .support.cohort import DISGUISED_PDF, JPEG, MAX_DOCUMENT_BYTES, PDF, PNG, Cohort
 from .support.forms import BANK, claim_form, line
 from .support.service import InMemory, in_memory
 
@@ -280,6 +280,15 @@ async def test_uploads_are_checked_kept_once_and_served_only_through_their_claim
             claimant, DocumentKind.INVOICE, "x.pdf", PDF + b"0" * MAX_DOCUMENT_BYTES
         )
     assert too_big.value.max_bytes == MAX_DOCUMENT_BYTES
+    for disguised_as, content in (
+        ("a PDF", DISGUISED_PDF),
+        ("a PDF", DISGUISED_PDF + b"trailer\n%%EOF\n"),
+        ("a PNG", PNG[:24] + b"<script>alert(1)</script>"),
+        ("a JPEG", JPEG[:3] + b"<html><script>alert(1)</script></html>"),
+    ):
+        with pytest.raises(UnsupportedDocument, match="not a readable") as unreadable:
+            await memory.documents.upload(claimant, DocumentKind.INVOICE, "x.pdf", content)
+        assert disguised_as in unreadable.value.reason
     assert await memory.documents.uploads(claimant) == []
 
     first, created = await memory.documents.upload(claimant, DocumentKind.INVOICE, "a.png", PNG)

@@ -7,16 +7,18 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from academy_contracts.values import Currency
 from academy_reimbursement.domain import failures as f
+from academy_reimbursement.domain.documents import DocumentKind
 from academy_reimbursement.entrypoints.api.errors import problem as problem_of
 
 from .support.cohort import PDF, Cohort
-from .support.forms import BANK, line
+from .support.forms import BANK, claim_form, line
 from .support.service import InMemory, app_on, in_memory
 
 SAMPLES: list[f.Failure] = [
@@ -109,3 +111,32 @@ async def test_refusals_are_problems_that_say_what_is_wanting(
     assert problem(unknown, 404)["type"].endswith("unknown-batch")
     nothing = await client.post("/v1/payment-batches", json={}, headers=finance)
     assert problem(nothing, 409)["type"].endswith("nothing-to-pay")
+
+
+async def test_a_document_is_downloaded_as_an_attachment_that_cannot_be_sniffed(
+    memory: InMemory, client: httpx.AsyncClient, staff_headers: Any
+) -> None:
+    cohort = await memory.enrol(Cohort(f"ed-{uuid.uuid4().hex[:8]}"))
+    pid = cohort.participant_ids[0]
+    claimant = await memory.claimants.open(cohort.application_id, pid, cohort.token())
+    hostile = 'reçu "1".pdf"\r\nSet-Cookie: session=stolen; x="'
+    document, _ = await memory.documents.upload(claimant, DocumentKind.RECEIPT, hostile, PDF)
+    form = claim_form(line(cohort, "meals", "20.00", "EUR", [document.document_id]))
+    claim, _ = await memory.claims.submit(claimant, form)
+
+    download = await client.get(
+        f"/v1/claims/{claim.claim_id}/documents/{document.document_id}",
+        headers=staff_headers("finance"),
+    )
+    assert download.content == PDF
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert "set-cookie" not in download.headers
+    disposition = download.headers["content-disposition"]
+    assert not {"\r", "\n"} & set(disposition)
+    fallback, encoded = disposition.split("; ")[1:]
+    assert fallback.startswith('filename="')
+    assert fallback.count('"') == 2
+    assert encoded.startswith("filename*=UTF-8''")
+    name = encoded.removeprefix("filename*=UTF-8''")
+    assert unquote(name) == 'reçu "1".pdf" Set-Cookie: session=stolen; x="'
+    assert disposition.startswith("attachment; ")

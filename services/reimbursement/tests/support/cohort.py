@@ -3,9 +3,13 @@ events selection, registration and check-in send about them, and the participant
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+from pypdf import PdfWriter
 
 from academy_contracts import links
 from academy_contracts.events import (
@@ -22,9 +26,26 @@ from academy_contracts.values import Country, Language, Participant, Participant
 from academy_reimbursement.settings import ReimbursementSettings
 
 MAX_DOCUMENT_BYTES = 64 * 1024
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _image(kind: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+PDF, PNG, JPEG = _pdf(), _image("PNG"), _image("JPEG")
+"""Real files of each accepted type, which parse and decode as what they say."""
+DISGUISED_PDF = b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n"
+"""HTML and script behind a PDF's magic bytes."""
 
 
 @dataclass

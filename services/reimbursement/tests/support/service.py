@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.subscriptions import dispatcher, topics_of
+from academy_reimbursement.adapters import files
 from academy_reimbursement.entrypoints.main import create_app
 from academy_reimbursement.handlers.approvals import Approvals
 from academy_reimbursement.handlers.attendance import Attendance
@@ -84,7 +85,7 @@ def in_memory(max_document_bytes: int = MAX_DOCUMENT_BYTES) -> InMemory:
         batch_store=batch_store,
         relay=relay,
         claimants=Claimants(cohort_store, ReimbursementSettings().link_secret),
-        documents=Documents(claim_store, document_store, max_document_bytes),
+        documents=Documents(claim_store, document_store, max_document_bytes, files.unreadable),
         claims=Claims(claim_store, document_store, relay, SOURCE),
         attendance=attendance,
         rates=rates,

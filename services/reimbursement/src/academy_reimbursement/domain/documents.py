@@ -4,6 +4,7 @@ files are accepted (by their content, never by their name or declared type)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
@@ -57,16 +58,26 @@ def media_type_of(content: bytes) -> str | None:
     return None
 
 
-def accepted_media_type(content: bytes, max_bytes: int) -> str:
-    """The media type of an upload the service keeps; refuses one too large or of no accepted
-    type, so nothing of it is stored."""
+Reader = Callable[[bytes, str], str | None]
+"""Says why content does not read as a media type (None when it does): parsing it as a PDF or
+decoding it as an image is the adapters' work (``adapters/files.py``)."""
+
+_NAMES = {"application/pdf": "a PDF", "image/jpeg": "a JPEG", "image/png": "a PNG"}
+
+
+def accepted_media_type(content: bytes, max_bytes: int, unreadable: Reader) -> str:
+    """The media type of an upload the service keeps: its first bytes name an accepted type and
+    the whole file reads as that type. Refuses one too large or otherwise, so nothing of it is
+    stored."""
+    allowed = sorted(MEDIA_TYPES.values())
     if len(content) > max_bytes:
         raise DocumentTooLarge(max_bytes)
     media_type = media_type_of(content)
     if media_type is None:
-        raise UnsupportedDocument(
-            sorted(MEDIA_TYPES.values()), "not a PDF, JPEG or PNG file (checked by content)"
-        )
+        raise UnsupportedDocument(allowed, "not a PDF, JPEG or PNG file (checked by content)")
+    why = unreadable(content, media_type)
+    if why is not None:
+        raise UnsupportedDocument(allowed, f"not a readable {_NAMES[media_type]} ({why})")
     return media_type
 
 

@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from academy_kit import consumer, service, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_reimbursement.adapters import files
 from academy_reimbursement.adapters.batches import BatchStore
 from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
 from academy_reimbursement.adapters.cohort import CohortStore
@@ -47,7 +48,9 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         attendance = Attendance(cohort_store)
         rate_handler = Rates(RateStore(db), settings.default_caps_eur)
         app.state.claimants = Claimants(cohort_store, settings.link_secret)
-        app.state.documents = Documents(claim_store, document_store, settings.max_document_bytes)
+        app.state.documents = Documents(
+            claim_store, document_store, settings.max_document_bytes, files.unreadable
+        )
         app.state.claims = Claims(claim_store, document_store, relay, source)
         app.state.attendance = attendance
         app.state.rates = rate_handler

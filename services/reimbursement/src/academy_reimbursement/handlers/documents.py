@@ -10,6 +10,7 @@ from academy_reimbursement.domain.cohort import Claimant
 from academy_reimbursement.domain.documents import (
     DocumentKind,
     LineDocument,
+    Reader,
     StoredDocument,
     Upload,
     accepted_media_type,
@@ -23,6 +24,7 @@ class Documents:
     claims: ClaimStore
     documents: DocumentStore
     max_document_bytes: int
+    unreadable: Reader
 
     async def upload(
         self, claimant: Claimant, kind: DocumentKind, filename: str, content: bytes
@@ -34,7 +36,7 @@ class Documents:
             participant_id=claimant.participant_id,
             kind=kind,
             filename=filename,
-            media_type=accepted_media_type(content, self.max_document_bytes),
+            media_type=accepted_media_type(content, self.max_document_bytes, self.unreadable),
             content=content,
         )
         return await self.documents.add(upload, now())
