@@ -89,7 +89,8 @@ async def replica(service: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
             for _ in range(300):
                 try:
                     if (await client.get("/health/live")).status_code == 200:
@@ -120,6 +121,8 @@ async def test_concurrent_new_batches_make_one_batch_with_every_claim(
     assert len({a.json()["batch_id"] for a in made}) == 1  # one batch, told to every officer
     for answer in made:
         assert sorted(c["claim_id"] for c in answer.json()["claims"]) == sorted(claim_ids)
+    batch = await replica.get(f"/v1/payment-batches/{made[0].json()['batch_id']}", headers=finance)
+    assert sorted(c["claim_id"] for c in batch.json()["claims"]) == sorted(claim_ids)
     for refused in (a for a in answers if not a.is_success):
         assert problem(refused, 409)["type"].endswith("nothing-to-pay")
     again = await service.post("/v1/payment-batches", json=body, headers=finance)
@@ -133,6 +136,7 @@ async def test_concurrent_payments_keep_the_first_reference_and_say_so(
     finance: Any,
     problem: Any,
     topic_records: Any,
+    eventually: Any,
 ) -> None:
     cohort = await enrol()
     claim_ids = await approved_claims(service, cohort, finance)
@@ -172,9 +176,13 @@ async def test_concurrent_payments_keep_the_first_reference_and_say_so(
         key: bytes = record.key
         return key.decode() == cohort.application_id and ce_type.endswith(b".paid.v1")
 
-    records = await topic_records(
-        settings.kafka_bootstrap_servers, Topic.REIMBURSEMENT.value, paid_here, expect=3
-    )
-    paid = {dict(r.headers)["ce_id"]: json.loads(r.value) for r in records}
+    async def paid_events() -> dict[str, Any] | None:
+        records = await topic_records(
+            settings.kafka_bootstrap_servers, Topic.REIMBURSEMENT.value, paid_here, expect=3
+        )
+        events = {dict(r.headers)["ce_id"]: json.loads(r.value) for r in records}
+        return events if len(events) >= len(claim_ids) else None
+
+    paid = await eventually(paid_events)
     assert sorted(p["claim_id"] for p in paid.values()) == sorted(claim_ids)  # each paid once
     assert {p["payment_reference"] for p in paid.values()} == {winner}

@@ -47,14 +47,22 @@ class Payments:
         )
         if made and not await self.batches.add(batch):
             made = False  # another request made this batch meanwhile: help fill it
+        seen: dict[str, Claim] = {}
         for claim_id in payable:
             async with self.claims.changing(claim_id) as claim:
                 if claim is not None and claim.payable:
-                    await self.claims.save(claim.into_batch(batch.batch_id, now()), [])
+                    claim = claim.into_batch(batch.batch_id, now())
+                    await self.claims.save(claim, [])
+                if claim is not None and claim.batch_id == batch.batch_id:
+                    seen[claim.claim_id] = claim
         if not batch.gathered:
             batch = batch.model_copy(update={"gathered": True})
             await self.batches.save(batch)
-        return batch, await self.claims.in_batch(batch.batch_id), made
+        # A claim another replica is writing at this moment may be missing from the query on
+        # FerretDB, so the claims this request saw join are added to it.
+        members = {c.claim_id: c for c in await self.claims.in_batch(batch.batch_id)}
+        members = {**seen, **members}
+        return batch, sorted(members.values(), key=lambda c: c.submitted_at), made
 
     async def batch(self, batch_id: str) -> tuple[Batch, list[Claim]]:
         batch = await self.batches.get(batch_id)
