@@ -47,6 +47,7 @@ class Payments:
         )
         if made and not await self.batches.add(batch):
             made = False  # another request made this batch meanwhile: help fill it
+            batch = await self.batches.get(batch.batch_id) or batch
         seen: dict[str, Claim] = {}
         for claim_id in payable:
             async with self.claims.changing(claim_id) as claim:
