@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
@@ -16,6 +22,7 @@ from academy_contracts.events import (
     IntegrationEvent,
 )
 from academy_contracts.registry import Topic
+from academy_kit import web
 from academy_kit.mongo import connected, keep_newer
 from academy_kit.settings import ServiceSettings
 from academy_kit.subscriptions import Subscriptions, dispatcher, topics_of
@@ -71,3 +78,26 @@ async def test_keep_newer_applies_only_a_newer_version(servers: Any, uid: str) -
         assert stored is not None
         assert (stored["s"], stored["log"]) == ("selected", [1, 2])
         await db.client.drop_database(db.name)
+
+
+async def test_the_api_docs_load_their_scripts_from_the_service_itself() -> None:
+    app = web.create_app(
+        ServiceSettings(),
+        title="t",
+        description="d",
+        lifespan=_no_lifespan,
+        broker=KafkaBroker("127.0.0.1:1"),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        page = (await client.get("/docs")).text
+        scripts = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+        assert scripts
+        assert not [url for url in scripts if "://" in url]
+        for url in scripts:
+            assert (await client.get(url)).status_code == 200, url
+
+
+@contextlib.asynccontextmanager
+async def _no_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield

@@ -44,26 +44,33 @@ class Problem(Exception):
         self.extra = extra
 
 
-def _response(
-    request: Request, status: int, kind: str, title: str, detail: str, **extra: Any
+def response(
+    instance: str, status: int, kind: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
+    """The problem document answering a request for the path ``instance``."""
     body = {
         "type": TYPE_BASE + kind,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+def _response(
+    request: Request, status: int, kind: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    return response(request.url.path, status, kind, title, detail, **extra)
+
+
 def _answer(request: Request, problem: Problem) -> JSONResponse:
-    response = _response(
+    answer = _response(
         request, problem.status, problem.kind, problem.title, problem.detail, **problem.extra
     )
-    response.headers.update(problem.headers)
-    return response
+    answer.headers.update(problem.headers)
+    return answer
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:

@@ -9,21 +9,17 @@ returns a :class:`Wiring`. Nothing connects before the lifespan starts.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from academy_kit import consumer, subscriptions, web
+from academy_kit import consumer, subscriptions, supervision, web
 from academy_kit.mongo import Document, connected
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
-
-Task = Callable[[], Coroutine[Any, Any, None]]
-"""Starts one long-running piece of work (a sweep, a dispatcher); called again to restart it."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +28,7 @@ class Wiring:
     long-running tasks by name (the outbox relay is added for every service)."""
 
     subscriptions: subscriptions.Subscriptions
-    tasks: Mapping[str, Task] = field(default_factory=dict)
+    tasks: Mapping[str, supervision.Work] = field(default_factory=dict)
 
 
 Wire = Callable[[FastAPI, AsyncDatabase[Document], OutboxRelay], Awaitable[Wiring]]
@@ -55,10 +51,7 @@ def lifespan(
             wiring = await wire(app, db, relay)
             subscriptions.subscribe(broker, settings, wiring.subscriptions)
             work = {"outbox_relay": relay.run, **wiring.tasks}
-            async with (
-                web.background(**{name: start() for name, start in work.items()}),
-                consumer.running(broker),
-            ):
+            async with web.background(**work), consumer.running(broker):
                 yield
 
     return run

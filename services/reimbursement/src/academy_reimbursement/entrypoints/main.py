@@ -34,6 +34,8 @@ from academy_reimbursement.handlers.rates import Rates
 from academy_reimbursement.handlers.subscriptions import subscriptions
 from academy_reimbursement.settings import ReimbursementSettings
 
+DOCUMENTS_PATH = r"/v1/applications/[^/]+/participants/[^/]+/documents"
+
 
 def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     settings = settings or ReimbursementSettings()
@@ -67,6 +69,8 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         "rule, and payment batches.",
         lifespan=service.lifespan(settings, broker, (CLAIMS,), wire),
         broker=broker,
+        # An upload's multipart body: the document plus its form fields and boundaries.
+        larger_bodies={DOCUMENTS_PATH: settings.max_document_bytes + 64 * 1024},
     )
     errors.install(app)
     for module in (documents, claims, approvals, rates, payments):
