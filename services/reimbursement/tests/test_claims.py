@@ -17,11 +17,10 @@ from academy_reimbursement.domain.claims import (
     Claim,
     ClaimForm,
     ClaimState,
-    LineDocument,
-    WrongState,
     describe_missing,
 )
-from academy_reimbursement.domain.documents import DocumentKind, media_type_of
+from academy_reimbursement.domain.documents import DocumentKind, LineDocument, media_type_of
+from academy_reimbursement.domain.failures import WrongClaimState
 from academy_reimbursement.domain.money import RateTable
 from academy_reimbursement.domain.reimbursement import assess
 from academy_reimbursement.settings import BUILT_IN_CAPS
@@ -103,23 +102,23 @@ def test_a_document_of_the_wrong_kind_does_not_count() -> None:
 def test_only_a_complete_claim_is_approved_and_only_an_approved_one_paid() -> None:
     claim = submit(line("meals", "25.00"))
     assessment = assess([ln.to_convert() for ln in claim.lines], RateTable(0, ()), BUILT_IN_CAPS)
-    with pytest.raises(WrongState) as refused:
+    with pytest.raises(WrongClaimState) as refused:
         claim.approve(assessment, "finance@test", NOW)
-    assert refused.value.allowed == (ClaimState.COMPLETE,)
-    with pytest.raises(WrongState):
+    assert refused.value.allowed == ["complete"]
+    with pytest.raises(WrongClaimState):
         claim.pay("ref", NOW)
     complete = claim.with_documents("L1", [doc("r", DocumentKind.RECEIPT)], NOW)
     approved = complete.approve(assessment, "finance@test", NOW)
     assert approved.assessment is not None
     assert approved.assessment.reimbursed_eur == Decimal("22.50")
     batched = approved.into_batch("b1", NOW)
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongClaimState):
         batched.into_batch("b2", NOW)  # a claim is in one batch at most
     paid = batched.pay("TRF-1", NOW)
     assert paid.state is ClaimState.PAID
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongClaimState):
         paid.pay("TRF-2", NOW)
-    with pytest.raises(WrongState):
+    with pytest.raises(WrongClaimState):
         paid.reject("too late", "finance@test", NOW)
 
 

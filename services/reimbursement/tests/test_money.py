@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from academy_contracts.values import Currency, ExpenseCategory
+from academy_reimbursement.domain.failures import MissingRate
 from academy_reimbursement.domain.money import (
     CENT,
-    MissingRate,
     Rate,
     RateTable,
     rounding_tolerance,

@@ -1,8 +1,9 @@
 """Claims: one document per claim, holding its lines, documents' references, state and, until
 the relay has sent them, the events of the change that wrote it (embedded outbox).
 
-The claim's id is derived from its edition and participant (:func:`claim_id_of`): a participant
-has one claim per edition, so a resubmission, however it arrives, is an insert of the same
+The claim's id is derived from its edition and participant
+(:func:`~academy_reimbursement.domain.claims.claim_id_of`): a participant has one claim per
+edition, so a resubmission, however it arrives, is an insert of the same
 ``_id`` and cannot create a second one, and the participant's claim is found by ``_id``. Every
 change of a claim reads, decides and writes under the claim's lock
 (:func:`academy_kit.mongo.document_lock`), since FerretDB 1.x would lose one of two concurrent
@@ -11,7 +12,6 @@ updates.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,22 +24,15 @@ from academy_contracts.envelope import Envelope
 from academy_kit import outbox
 from academy_kit.idempotency import FINGERPRINT, fingerprint
 from academy_kit.mongo import Document, document_lock
-from academy_reimbursement.domain.claims import Claim, ClaimForm, ClaimState
+from academy_reimbursement.domain.claims import (
+    Claim,
+    ClaimExists,
+    ClaimForm,
+    ClaimState,
+    claim_id_of,
+)
 
 CLAIMS = "claims"
-
-
-def claim_id_of(edition_id: str, participant_id: str) -> str:
-    """The id of the participant's one claim for the edition."""
-    return "claim-" + hashlib.sha256(f"{edition_id}/{participant_id}".encode()).hexdigest()[:32]
-
-
-class ClaimExists(Exception):
-    """The participant already claimed for this edition."""
-
-    def __init__(self, existing: Claim, same_request: bool) -> None:
-        super().__init__(existing.claim_id)
-        self.existing, self.same_request = existing, same_request
 
 
 def _claim(doc: Document) -> Claim:

@@ -8,7 +8,6 @@ a check-in is an insert of ``edition/participant/session`` that collides the sec
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -19,31 +18,14 @@ from academy_contracts.events import (
     EditionSession,
     SessionAttended,
 )
-from academy_contracts.values import UtcDateTime
 from academy_kit.clock import bson_instant
-from academy_kit.mongo import Document, document_lock
+from academy_kit.mongo import Document, document_lock, keep_newer
+from academy_reimbursement.domain.cohort import Claimant, Excuse
 
 APPLICATIONS = "applications"
 EDITIONS = "editions"
 ATTENDANCE = "attendance"
 EXCUSES = "excused_absences"
-
-
-class Claimant(BaseModel):
-    """A participant of a cluster, and whether the cluster's selection stands."""
-
-    application_id: str
-    edition_id: str
-    participant_id: str
-    full_name: str
-    selected: bool
-
-
-class Excuse(BaseModel):
-    session_id: str
-    reason: str
-    excused_by: str
-    excused_at: UtcDateTime
 
 
 def _attendance_id(edition_id: str, participant_id: str, session_id: str) -> str:
@@ -67,26 +49,19 @@ class CohortStore:
         decided_at = bson_instant(
             event.selected_at if isinstance(event, ClusterSelected) else event.decided_at
         )
-        async with document_lock(self._applications, event.application_id):
-            stored = await self._applications.find_one({"_id": event.application_id})
-            if stored is not None and stored["decided_at"] >= decided_at:
-                return False
-            await self._applications.update_one(
-                {"_id": event.application_id},
-                {
-                    "$set": {
-                        "edition_id": event.edition_id,
-                        "selected": isinstance(event, ClusterSelected),
-                        "decided_at": decided_at,
-                        "participants": [
-                            {"participant_id": p.participant_id, "full_name": p.full_name}
-                            for p in event.participants
-                        ],
-                    }
-                },
-                upsert=True,
-            )
-        return True
+        return await keep_newer(
+            self._applications,
+            event.application_id,
+            ("decided_at", decided_at),
+            {
+                "edition_id": event.edition_id,
+                "selected": isinstance(event, ClusterSelected),
+                "participants": [
+                    {"participant_id": p.participant_id, "full_name": p.full_name}
+                    for p in event.participants
+                ],
+            },
+        )
 
     async def claimant(self, application_id: str, participant_id: str) -> Claimant | None:
         """The participant of this application, or None if the service knows neither."""
@@ -105,20 +80,10 @@ class CohortStore:
 
     async def record_edition(self, event: EditionPublished) -> bool:
         """Keep this revision of the edition unless the same or a newer one is stored."""
-        doc = {
-            "revision": event.revision,
-            "sessions": [s.model_dump(mode="json") for s in event.sessions],
-        }
-        try:
-            async with document_lock(self._editions, event.edition_id):
-                await self._editions.update_one(
-                    {"_id": event.edition_id, "revision": {"$lt": event.revision}},
-                    {"$set": doc},
-                    upsert=True,
-                )
-        except DuplicateKeyError:
-            return False
-        return True
+        sessions = [s.model_dump(mode="json") for s in event.sessions]
+        return await keep_newer(
+            self._editions, event.edition_id, ("revision", event.revision), {"sessions": sessions}
+        )
 
     async def sessions(self, edition_id: str) -> list[EditionSession] | None:
         """The edition's sessions, or None if the edition was never published to the service."""

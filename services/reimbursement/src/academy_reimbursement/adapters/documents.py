@@ -4,55 +4,29 @@ keeps each well below the 16 MiB document limit). Listing a participant's docume
 fields other than ``_id``, which FerretDB answers by reading every document of the collection:
 kept apart, the bytes are read only when a document is downloaded, by ``_id``.
 
-The id is derived from who uploaded what (edition, participant, kind, SHA-256 of the bytes), so
-uploading the same file again as the same kind is the same insert of the same ``_id``: it
-collides atomically and returns the document already stored. The bytes are inserted first (a
+The id is derived from who uploaded what
+(:func:`~academy_reimbursement.domain.documents.stored_document`), so uploading the same file
+again as the same kind is the same insert of the same ``_id``: it collides atomically and
+returns the document already stored. The bytes are inserted first (a
 collision there is the same bytes), so metadata never names content that is not stored.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from datetime import datetime
 
 from bson import Binary
-from pydantic import BaseModel
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from academy_contracts.values import UtcDateTime
 from academy_kit.mongo import Document
-from academy_reimbursement.domain.claims import LineDocument
-from academy_reimbursement.domain.documents import DocumentKind
+from academy_reimbursement.domain.documents import StoredDocument, Upload, stored_document
 
 DOCUMENTS = "documents"
 CONTENTS = "document_contents"
 CONTENT = "content"
-
-
-class StoredDocument(LineDocument):
-    edition_id: str
-    participant_id: str
-    uploaded_at: UtcDateTime
-
-    def reference(self) -> LineDocument:
-        return LineDocument.model_validate(self.model_dump(include=set(LineDocument.model_fields)))
-
-
-class Upload(BaseModel):
-    edition_id: str
-    participant_id: str
-    kind: DocumentKind
-    filename: str
-    media_type: str
-    content: bytes
-
-
-def document_id(upload: Upload, sha256: str) -> str:
-    owner = f"{upload.edition_id}/{upload.participant_id}/{upload.kind}/{sha256}"
-    return "doc-" + hashlib.sha256(owner.encode()).hexdigest()[:32]
 
 
 class DocumentStore:
@@ -67,18 +41,7 @@ class DocumentStore:
 
     async def add(self, upload: Upload, at: datetime) -> tuple[StoredDocument, bool]:
         """Store the upload; the document and whether it is new (False: uploaded before)."""
-        sha256 = hashlib.sha256(upload.content).hexdigest()
-        stored = StoredDocument(
-            document_id=document_id(upload, sha256),
-            kind=upload.kind,
-            filename=upload.filename,
-            media_type=upload.media_type,
-            size_bytes=len(upload.content),
-            sha256=sha256,
-            edition_id=upload.edition_id,
-            participant_id=upload.participant_id,
-            uploaded_at=at,
-        )
+        stored = stored_document(upload, at)
         doc = stored.model_dump(mode="json", exclude={"document_id"})
         # The same id is the same bytes: a collision is an upload again, or one interrupted
         # before its metadata was written.

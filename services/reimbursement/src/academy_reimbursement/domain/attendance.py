@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from academy_contracts.events import EditionSession
+from academy_reimbursement.domain.failures import EditionUnknown, UnknownSession
 
 
 class AttendanceCheck(BaseModel):
@@ -39,3 +40,27 @@ def check_attendance(
         missed=[s for s in ended if s not in attended and s not in excused],
         excused=[s for s in ended if s not in attended and s in excused],
     )
+
+
+def attendance_in(
+    edition_id: str,
+    sessions: Collection[EditionSession] | None,
+    attended: Collection[str],
+    excused: Collection[str],
+    at: datetime,
+) -> AttendanceCheck:
+    """The participant's attendance of the edition; ``sessions`` is None when the edition was
+    never published to the service, and then nothing can be said."""
+    if sessions is None:
+        raise EditionUnknown(edition_id)
+    return check_attendance(sessions, attended, excused, at)
+
+
+def excusable_session(
+    edition_id: str, sessions: Collection[EditionSession] | None, session_id: str
+) -> str:
+    """``session_id`` when it is a session of the edition: only those absences are excused."""
+    known = [s.session_id for s in sessions or ()]
+    if session_id not in known:
+        raise UnknownSession(edition_id, session_id, known)
+    return session_id

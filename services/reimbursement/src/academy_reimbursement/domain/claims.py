@@ -11,6 +11,8 @@ touch a store, so the handlers write the change and its events in one document w
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Self
@@ -27,8 +29,16 @@ from pydantic_extra_types.country import CountryAlpha2
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from academy_contracts.events import (
+    DocumentsMissing,
+    ExpenseClaimed,
+    ExpenseLine,
+    IntegrationEvent,
+    SupportingDocument,
+)
 from academy_contracts.values import ExpenseCategory, Identifier, Money, ShortText, UtcDateTime
-from academy_reimbursement.domain.documents import DocumentKind, missing_documents
+from academy_reimbursement.domain.documents import DocumentKind, LineDocument, missing_documents
+from academy_reimbursement.domain.failures import UnknownDocuments, UnknownLine, WrongClaimState
 from academy_reimbursement.domain.reimbursement import Assessment, LineToConvert
 
 
@@ -44,14 +54,6 @@ OPEN_STATES = (ClaimState.DOCUMENTS_MISSING, ClaimState.COMPLETE)
 """States in which documents may still be added and finance may still decide."""
 
 
-class WrongState(Exception):
-    """The claim is not in a state that allows this step."""
-
-    def __init__(self, state: ClaimState, allowed: tuple[ClaimState, ...]) -> None:
-        super().__init__(state)
-        self.state, self.allowed = state, allowed
-
-
 def _iban(value: str) -> str:
     try:
         return IBAN(value).compact
@@ -64,6 +66,21 @@ def _bic(value: str) -> str:
         return str(BIC(value))
     except SchwiftyException as exc:
         raise ValueError(f"not a valid BIC/SWIFT code: {exc}") from None
+
+
+def claim_id_of(edition_id: str, participant_id: str) -> str:
+    """The id of the participant's one claim for the edition: a resubmission, however it
+    arrives, is the same claim."""
+    return "claim-" + hashlib.sha256(f"{edition_id}/{participant_id}".encode()).hexdigest()[:32]
+
+
+class ClaimExists(Exception):
+    """The participant's claim for the edition is stored already: a store tells it the handler
+    on a second submission, with whether it was the same request."""
+
+    def __init__(self, existing: Claim, same_request: bool) -> None:
+        super().__init__(existing.claim_id)
+        self.existing, self.same_request = existing, same_request
 
 
 class BankDetails(BaseModel):
@@ -122,17 +139,6 @@ class ClaimForm(BaseModel):
         if len({d for line in self.lines for d in line.documents}) > MAX_DOCUMENTS:
             raise ValueError(f"at most {MAX_DOCUMENTS} documents in all lines together")
         return self
-
-
-class LineDocument(BaseModel):
-    """A supporting document as the claim keeps it (the bytes stay in the documents store)."""
-
-    document_id: str
-    kind: DocumentKind
-    filename: str
-    media_type: str
-    size_bytes: int
-    sha256: str
 
 
 class ClaimLine(BaseModel):
@@ -232,7 +238,7 @@ class Claim(BaseModel):
 
     def require(self, *allowed: ClaimState) -> None:
         if self.state not in allowed:
-            raise WrongState(self.state, allowed)
+            raise WrongClaimState(self.state.value, [state.value for state in allowed])
 
     def line(self, line_id: str) -> ClaimLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
@@ -240,6 +246,8 @@ class Claim(BaseModel):
     def with_documents(self, line_id: str, documents: list[LineDocument], at: datetime) -> Claim:
         """The claim with more documents on one line, checked again; documents it already
         holds are not added twice."""
+        if self.line(line_id) is None:
+            raise UnknownLine(line_id, [line.line_id for line in self.lines])
         self.require(*OPEN_STATES)
         lines = []
         for line in self.lines:
@@ -261,7 +269,7 @@ class Claim(BaseModel):
 
     def into_batch(self, batch_id: str, at: datetime) -> Claim:
         if not self.payable:
-            raise WrongState(self.state, (ClaimState.APPROVED,))
+            raise WrongClaimState(self.state.value, [ClaimState.APPROVED.value])
         return self.model_copy(update={"batch_id": batch_id, "updated_at": at})
 
     def approve(self, assessment: Assessment, by: str, at: datetime) -> Claim:
@@ -306,3 +314,87 @@ def _missing(lines: list[ClaimLine]) -> list[MissingDocument]:
         for line in lines
         for kind in line.missing()
     ]
+
+
+def own_documents(
+    uploaded: list[LineDocument], named: Iterable[str], *, field: str
+) -> dict[str, LineDocument]:
+    """The participant's uploads by id; refuses when ``named`` holds an id they never
+    uploaded (a claim names only its participant's own documents)."""
+    by_id = {d.document_id: d for d in uploaded}
+    unknown = sorted(set(named) - by_id.keys())
+    if unknown:
+        raise UnknownDocuments(unknown, field)
+    return by_id
+
+
+def submit_claim(
+    form: ClaimForm,
+    uploaded: list[LineDocument],
+    *,
+    claim_id: str,
+    application_id: str,
+    edition_id: str,
+    participant_id: str,
+    at: datetime,
+) -> tuple[Claim, list[IntegrationEvent]]:
+    """The claim as submitted, already checked for its documents, and its events:
+    ExpenseClaimed, and DocumentsMissing when a line lacks a required document."""
+    named = [d for line in form.lines for d in line.documents]
+    documents = own_documents(uploaded, named, field="lines.documents")
+    claim = Claim.submit(
+        form,
+        documents,
+        claim_id=claim_id,
+        application_id=application_id,
+        edition_id=edition_id,
+        participant_id=participant_id,
+        at=at,
+    )
+    claimed = ExpenseClaimed(
+        application_id=claim.application_id,
+        edition_id=claim.edition_id,
+        claim_id=claim.claim_id,
+        participant_id=claim.participant_id,
+        lines=[
+            ExpenseLine(
+                line_id=line.line_id,
+                category=line.category,
+                expense_date=line.expense_date,
+                description=line.description,
+                amount=line.amount,
+            )
+            for line in claim.lines
+        ],
+        documents=list(
+            {
+                d.document_id: SupportingDocument.model_validate(d.model_dump())
+                for line in claim.lines
+                for d in line.documents
+            }.values()
+        ),
+        claimed_at=claim.submitted_at,
+    )
+    events: list[IntegrationEvent] = [claimed]
+    if claim.missing:
+        events.append(
+            DocumentsMissing(
+                application_id=claim.application_id,
+                edition_id=claim.edition_id,
+                claim_id=claim.claim_id,
+                participant_id=claim.participant_id,
+                missing=describe_missing(claim.missing),
+                noted_at=claim.submitted_at,
+            )
+        )
+    return claim, events
+
+
+def attach_documents(
+    claim: Claim, line_id: str, uploaded: list[LineDocument], document_ids: list[str], at: datetime
+) -> Claim:
+    """The claim with the participant's uploads ``document_ids`` added to one line; it is
+    complete once every line has the documents its category requires."""
+    documents = own_documents(uploaded, document_ids, field="document_ids")
+    attached = [documents[d] for d in dict.fromkeys(document_ids)]
+    return claim.with_documents(line_id, attached, at)

@@ -3,9 +3,15 @@ files are accepted (by their content, never by their name or declared type)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 
-from academy_contracts.values import ExpenseCategory
+from pydantic import BaseModel
+
+from academy_contracts.values import ExpenseCategory, UtcDateTime
+from academy_reimbursement.domain.failures import DocumentTooLarge, UnsupportedDocument
 
 
 class DocumentKind(StrEnum):
@@ -50,3 +56,78 @@ def media_type_of(content: bytes) -> str | None:
         if content.startswith(magic):
             return media_type
     return None
+
+
+Reader = Callable[[bytes, str], str | None]
+"""Says why content does not read as a media type (None when it does): parsing it as a PDF or
+decoding it as an image is the adapters' work (``adapters/files.py``)."""
+
+_NAMES = {"application/pdf": "a PDF", "image/jpeg": "a JPEG", "image/png": "a PNG"}
+
+
+def accepted_media_type(content: bytes, max_bytes: int, unreadable: Reader) -> str:
+    """The media type of an upload the service keeps: its first bytes name an accepted type and
+    the whole file reads as that type. Refuses one too large or otherwise, so nothing of it is
+    stored."""
+    allowed = sorted(MEDIA_TYPES.values())
+    if len(content) > max_bytes:
+        raise DocumentTooLarge(max_bytes)
+    media_type = media_type_of(content)
+    if media_type is None:
+        raise UnsupportedDocument(allowed, "not a PDF, JPEG or PNG file (checked by content)")
+    why = unreadable(content, media_type)
+    if why is not None:
+        raise UnsupportedDocument(allowed, f"not a readable {_NAMES[media_type]} ({why})")
+    return media_type
+
+
+class Upload(BaseModel):
+    """A file a participant uploads as a supporting document, its type already checked."""
+
+    edition_id: str
+    participant_id: str
+    kind: DocumentKind
+    filename: str
+    media_type: str
+    content: bytes
+
+
+class LineDocument(BaseModel):
+    """A supporting document as a claim keeps it (the bytes stay in the documents store)."""
+
+    document_id: str
+    kind: DocumentKind
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+
+
+class StoredDocument(LineDocument):
+    """An uploaded document with its owner, as the participant lists it."""
+
+    edition_id: str
+    participant_id: str
+    uploaded_at: UtcDateTime
+
+    def reference(self) -> LineDocument:
+        return LineDocument.model_validate(self.model_dump(include=set(LineDocument.model_fields)))
+
+
+def stored_document(upload: Upload, at: datetime) -> StoredDocument:
+    """The upload as it is kept. Its id is derived from who uploaded what (edition,
+    participant, kind, SHA-256 of the bytes), so the same file uploaded again as the same kind
+    is the same document."""
+    sha256 = hashlib.sha256(upload.content).hexdigest()
+    owner = f"{upload.edition_id}/{upload.participant_id}/{upload.kind}/{sha256}"
+    return StoredDocument(
+        document_id="doc-" + hashlib.sha256(owner.encode()).hexdigest()[:32],
+        kind=upload.kind,
+        filename=upload.filename,
+        media_type=upload.media_type,
+        size_bytes=len(upload.content),
+        sha256=sha256,
+        edition_id=upload.edition_id,
+        participant_id=upload.participant_id,
+        uploaded_at=at,
+    )

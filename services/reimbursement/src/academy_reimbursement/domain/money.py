@@ -24,6 +24,7 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 
 from academy_contracts.values import Currency
+from academy_reimbursement.domain.failures import MissingRate
 
 CENT = Decimal("0.01")
 REIMBURSED_SHARE = Decimal("0.90")
@@ -55,14 +56,6 @@ class Rate:
     currency: Currency
     valid_from: date
     units_per_eur: Decimal
-
-
-class MissingRate(LookupError):
-    """The rate table has no rate of this currency in force on this date; nothing is guessed."""
-
-    def __init__(self, currency: Currency, on: date) -> None:
-        super().__init__(f"no {currency} rate in force on {on.isoformat()}")
-        self.currency, self.on = currency, on
 
 
 @dataclass(frozen=True)

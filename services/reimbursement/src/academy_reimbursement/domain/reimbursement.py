@@ -59,7 +59,7 @@ class Assessment(BaseModel):
 
 
 def assess(lines: Sequence[LineToConvert], rates: RateTable, caps: Caps) -> Assessment:
-    """Count a claim; raises :class:`~.money.MissingRate` when a line's rate is unknown."""
+    """Count a claim; raises :class:`~.failures.MissingRate` when a line's rate is unknown."""
     converted = [_converted(line, rates) for line in lines]
     categories = []
     for category in ExpenseCategory:

@@ -1,28 +1,39 @@
-"""Bootstrap: wire settings, stores, the Kafka consumer (selection, attendance and editions),
-the outbox relay and the routes into the ASGI app, and run it."""
+"""Bootstrap: wire settings, stores, handlers, the subscription table, the outbox relay and the
+routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
-from academy_contracts.registry import Topic
-from academy_kit import consumer, web
-from academy_kit.mongo import connected
+from academy_kit import consumer, service, web
+from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_reimbursement.adapters import files
+from academy_reimbursement.adapters.batches import BatchStore
 from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
 from academy_reimbursement.adapters.cohort import CohortStore
 from academy_reimbursement.adapters.documents import DocumentStore
-from academy_reimbursement.adapters.finance import FinanceStore
-from academy_reimbursement.entrypoints.api import finance, participants
-from academy_reimbursement.handlers.events import EventHandlers
-from academy_reimbursement.handlers.finance import Finance
-from academy_reimbursement.handlers.participants import Participants
+from academy_reimbursement.adapters.rates import RateStore
+from academy_reimbursement.entrypoints.api import (
+    approvals,
+    claims,
+    documents,
+    errors,
+    payments,
+    rates,
+)
+from academy_reimbursement.handlers.approvals import Approvals
+from academy_reimbursement.handlers.attendance import Attendance
+from academy_reimbursement.handlers.claimants import Claimants
+from academy_reimbursement.handlers.claims import Claims
+from academy_reimbursement.handlers.cohort import CohortProjection
+from academy_reimbursement.handlers.documents import Documents
+from academy_reimbursement.handlers.payments import Payments
+from academy_reimbursement.handlers.rates import Rates
+from academy_reimbursement.handlers.subscriptions import subscriptions
 from academy_reimbursement.settings import ReimbursementSettings
 
-CONSUMED = (Topic.SELECTION, Topic.ATTENDANCE, Topic.EDITIONS)
 DOCUMENTS_PATH = r"/v1/applications/[^/]+/participants/[^/]+/documents"
 
 
@@ -30,49 +41,40 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     settings = settings or ReimbursementSettings()
     broker = consumer.broker_for(settings)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with connected(settings) as db:
-            app.state.db = db
-            claims, cohort = ClaimStore(db), CohortStore(db)
-            documents, store = DocumentStore(db), FinanceStore(db)
-            for indexed in (claims, cohort, documents):
-                await indexed.ensure_indexes()
-            relay = OutboxRelay(db, (CLAIMS,), settings)
-            consumer.subscribe(broker, CONSUMED, settings, EventHandlers(cohort).handle)
-            app.state.participants = Participants(
-                claims=claims,
-                cohort=cohort,
-                documents=documents,
-                relay=relay,
-                source=settings.source,
-                link_secret=settings.link_secret,
-                max_document_bytes=settings.max_document_bytes,
-            )
-            app.state.finance = Finance(
-                claims=claims,
-                cohort=cohort,
-                store=store,
-                documents=documents,
-                relay=relay,
-                source=settings.source,
-                default_caps=settings.default_caps_eur,
-            )
-            async with web.background(outbox_relay=relay.run), consumer.running(broker):
-                yield
+    async def wire(app: FastAPI, db: AsyncDatabase[Document], relay: OutboxRelay) -> service.Wiring:
+        claim_store, cohort_store = ClaimStore(db), CohortStore(db)
+        document_store = DocumentStore(db)
+        for indexed in (claim_store, cohort_store, document_store):
+            await indexed.ensure_indexes()
+        source = settings.source
+        attendance = Attendance(cohort_store)
+        rate_handler = Rates(RateStore(db), settings.default_caps_eur)
+        app.state.claimants = Claimants(cohort_store, settings.link_secret)
+        app.state.documents = Documents(
+            claim_store, document_store, settings.max_document_bytes, files.unreadable
+        )
+        app.state.claims = Claims(claim_store, document_store, relay, source)
+        app.state.attendance = attendance
+        app.state.rates = rate_handler
+        app.state.approvals = Approvals(
+            claim_store, cohort_store, attendance, rate_handler, relay, source
+        )
+        app.state.payments = Payments(claim_store, BatchStore(db), relay, source)
+        return service.Wiring(subscriptions(CohortProjection(cohort_store)))
 
     app = web.create_app(
         settings,
         title="Cluster Academy — reimbursement",
         description="Expense claims with their supporting documents, the 90% reimbursement "
         "rule, and payment batches.",
-        lifespan=lifespan,
+        lifespan=service.lifespan(settings, broker, (CLAIMS,), wire),
         broker=broker,
         # An upload's multipart body: the document plus its form fields and boundaries.
         larger_bodies={DOCUMENTS_PATH: settings.max_document_bytes + 64 * 1024},
     )
-    app.include_router(participants.router)
-    app.include_router(finance.router)
+    errors.install(app)
+    for module in (documents, claims, approvals, rates, payments):
+        app.include_router(module.router)
     return app
 
 

@@ -1,0 +1,113 @@
+"""What the handlers need from the stores and the relay, as protocols: the MongoDB adapters
+serve them in the service, the in-memory stores of ``tests/support`` in the fast tests."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from academy_contracts.envelope import Envelope
+from academy_contracts.events import (
+    ClusterRejected,
+    ClusterSelected,
+    EditionPublished,
+    EditionSession,
+    SessionAttended,
+)
+from academy_contracts.values import ExpenseCategory
+from academy_reimbursement.domain.claims import Claim, ClaimForm, ClaimState
+from academy_reimbursement.domain.cohort import Claimant, Excuse
+from academy_reimbursement.domain.documents import StoredDocument, Upload
+from academy_reimbursement.domain.payments import Batch, Payment
+from academy_reimbursement.domain.rates import RateTableVersion
+
+
+class Relay(Protocol):
+    def kick(self) -> None:
+        """Publish the outbox entries just written without waiting for the next poll."""
+
+
+class ClaimStore(Protocol):
+    async def add(self, claim: Claim, form: ClaimForm, events: list[Envelope[Any]]) -> None:
+        """Insert the claim with its events; raises :class:`ClaimExists` when there is one."""
+
+    def changing(self, claim_id: str) -> AbstractAsyncContextManager[Claim | None]:
+        """The claim, held so that no other change of it interleaves until :meth:`save`."""
+
+    async def save(self, claim: Claim, events: list[Envelope[Any]]) -> None: ...
+
+    async def get(self, claim_id: str) -> Claim | None: ...
+
+    async def of_participant(self, edition_id: str, participant_id: str) -> Claim | None: ...
+
+    async def find(
+        self,
+        *,
+        edition_id: str | None = None,
+        state: ClaimState | None = None,
+        skip: int = 0,
+        limit: int = 0,
+    ) -> tuple[list[Claim], int]: ...
+
+    async def payable(self, edition_id: str | None) -> list[str]: ...
+
+    async def in_batch(self, batch_id: str) -> list[Claim]: ...
+
+
+class CohortStore(Protocol):
+    async def record_decision(self, event: ClusterSelected | ClusterRejected) -> bool: ...
+
+    async def record_edition(self, event: EditionPublished) -> bool: ...
+
+    async def record_attendance(self, event: SessionAttended) -> bool: ...
+
+    async def claimant(self, application_id: str, participant_id: str) -> Claimant | None: ...
+
+    async def sessions(self, edition_id: str) -> list[EditionSession] | None: ...
+
+    async def attended(self, edition_id: str, participant_id: str) -> set[str]: ...
+
+    async def excuse(self, edition_id: str, participant_id: str, excuse: Excuse) -> None: ...
+
+    async def excuses(self, edition_id: str, participant_id: str) -> list[Excuse]: ...
+
+
+class DocumentStore(Protocol):
+    async def add(self, upload: Upload, at: datetime) -> tuple[StoredDocument, bool]: ...
+
+    async def content(self, document_id: str) -> bytes | None: ...
+
+    async def of_participant(
+        self, edition_id: str, participant_id: str
+    ) -> list[StoredDocument]: ...
+
+
+class RateStore(Protocol):
+    async def latest_rates(self) -> RateTableVersion | None: ...
+
+    async def publish_rates(self, table: RateTableVersion) -> None:
+        """Insert this version; raises ``RateTableChanged`` if it exists already."""
+
+    async def caps(self, edition_id: str) -> dict[ExpenseCategory, Decimal]: ...
+
+    async def set_caps(self, edition_id: str, caps: dict[ExpenseCategory, Decimal]) -> None: ...
+
+
+class BatchStore(Protocol):
+    async def add(self, batch: Batch) -> bool:
+        """Insert the batch; False when a batch of this id exists already."""
+
+    async def get(self, batch_id: str) -> Batch | None: ...
+
+    async def newest(self, edition_id: str | None) -> Batch | None: ...
+
+    async def save(self, batch: Batch) -> None: ...
+
+    async def record_payment(self, payment: Payment) -> tuple[Payment, bool]:
+        """Record the batch's payment unless one is; the one recorded, and whether it is this."""
+
+    async def payment(self, batch_id: str) -> Payment | None: ...
+
+    async def finish_payment(self, payment: Payment) -> None: ...
