@@ -44,7 +44,15 @@ format: bootstrap  ## apply ruff's fixes and formatting
 schemas: bootstrap  ## export JSON Schema + AsyncAPI into contracts/schemas (refuses breaking changes)
 	$(UV) run academy-contracts export
 
-bench: bootstrap  ## time the exact selection solver against greedy (10,000 applications, 70 places)
+BENCH_APPLICATIONS ?= 500
+BENCH_RATE ?= 10
+BENCH_SECONDS ?= 60
+BENCH_STEPS ?= 1000 5000 20000
+
+bench: bootstrap  ## pipeline (burst, then steady rate) and scale steps on a stack of their own, then the selection solver
+	$(UV) run python benchmarks/pipeline.py --applications $(BENCH_APPLICATIONS)
+	$(UV) run python benchmarks/pipeline.py --rate $(BENCH_RATE) --seconds $(BENCH_SECONDS)
+	$(UV) run python benchmarks/scale.py --steps $(BENCH_STEPS)
 	$(UV) run python benchmarks/selection.py
 
 clean: bootstrap  ## stop the servers and delete their data (keeps the cached builds)

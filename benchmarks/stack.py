@@ -193,7 +193,7 @@ async def services(env: dict[str, str] | None = None) -> AsyncIterator[System]:
                     stderr=subprocess.STDOUT,
                 )
         async with httpx.AsyncClient() as client:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 300
             for name in BENCH.services:
                 while not await _ready(client, system.url(name)):
                     if system.children[name].poll() is not None:

@@ -43,9 +43,10 @@ class ServiceSettings(BaseSettings):
     """The outbox relay's first wait after a failed attempt (broker or store unreachable); each
     further failure doubles it, up to ``outbox_retry_max_seconds``."""
     outbox_retry_max_seconds: float = Field(default=10.0, gt=0)
-    outbox_sweep_seconds: float = Field(default=60.0, gt=0)
+    outbox_sweep_seconds: float = Field(default=600.0, gt=0)
     """How often the relay reads whole collections for entries no write told it about: the
-    safety net behind :meth:`academy_kit.outbox.OutboxRelay.kick` (it also sweeps at start)."""
+    safety net behind :meth:`academy_kit.outbox.OutboxRelay.kick` (it also sweeps at start).
+    Rare, because on FerretDB a sweep reads every document: ~20 s of its CPU at 20,000."""
     outbox_batch: int = Field(default=500, ge=1)
     """Documents whose entries the relay publishes together before clearing them."""
     consumer_attempts: int = Field(default=4, ge=1)
