@@ -38,12 +38,15 @@ pytestmark = pytest.mark.integration
 STACK = servers.Stack("kill", kafka_port=29392, controller_port=29393, mongo_port=27317)
 MAIL_PORT = 29400
 PORTS = {"registration": 29401, "selection": 29402, "notification": 29403, "reimbursement": 29404}
-SUBMISSIONS = int(os.environ.get("ACADEMY_KILL9_SUBMISSIONS", "200"))
-CLUSTERS = int(os.environ.get("ACADEMY_KILL9_CLUSTERS", "8"))
+SUBMISSIONS = int(os.environ.get("ACADEMY_KILL9_SUBMISSIONS", "150"))
+CLUSTERS = int(os.environ.get("ACADEMY_KILL9_CLUSTERS", "6"))
 DOWN_SECONDS = 3.0
 """How long the killed component stays away: requests meet it gone."""
-SETTLE_SECONDS = 120.0
-"""How long the system has, after the stream, to deliver every acknowledged effect."""
+QUIET_SECONDS = 60.0
+"""The system has settled when, after the stream, no event, email or effect has appeared for this
+long: what is still missing then is lost, not late (the machine is shared and a backlog of a few
+hundred emails can take minutes to drain)."""
+SETTLE_LIMIT_SECONDS = 600.0
 OUT = Path(__file__).resolve().parents[1] / ".cache" / "kill9"
 TOPICS = [Topic.APPLICATIONS, Topic.SELECTION, Topic.ATTENDANCE, Topic.REIMBURSEMENT]
 TABLE: dict[str, str] = {}
@@ -174,15 +177,15 @@ def _kill_service(name: str) -> tuple[Kill, Restart]:
 
 
 SCENARIOS: dict[str, tuple[Kill, Restart]] = {
-    **{name: _kill_service(name) for name in PORTS},
-    "broker": (
-        lambda system, stack: processes.kill_broker(stack),
-        lambda system, stack: processes.restart_broker(stack),
-    ),
     "store": (
         lambda system, stack: processes.kill_store(stack),
         lambda system, stack: processes.restart_store(stack),
     ),
+    "broker": (
+        lambda system, stack: processes.kill_broker(stack),
+        lambda system, stack: processes.restart_broker(stack),
+    ),
+    **{name: _kill_service(name) for name in PORTS},
 }
 
 
@@ -213,7 +216,7 @@ def _describe(ops: list[Operation], count: Callable[[Effect], int]) -> str:
     )
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario: str) -> None:
     kill, restart = SCENARIOS[scenario]
@@ -239,10 +242,7 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
             def documentless(effect: Effect) -> int:  # stored documents are read at the end
                 return 1 if effect[0] == "document" else events_only(effect)
 
-            deadline = loop.time() + SETTLE_SECONDS + 300
-            while ledger.incomplete(documentless, acked_before=restarted[0]):
-                if loop.time() > deadline:
-                    return
+            while ledger.incomplete(documentless, acked_before=restarted[0]):  # noqa: ASYNC110
                 await asyncio.sleep(0.5)
             whole.append(loop.time() - restarted[0])
 
@@ -252,12 +252,15 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
             assert not faults.done(), faults.exception() or "the fault never happened"
             await asyncio.sleep(0.2)
 
-        documents = await _stored_documents(system, cohort)
+        documents: set[tuple[str, str]] = set()
         count = _counter(system, documents)
-        deadline = loop.time() + SETTLE_SECONDS
-        while ledger.incomplete(count) and loop.time() < deadline:
-            await asyncio.sleep(1.0)
-            documents |= await _stored_documents(system, cohort)
+
+        async def progress() -> tuple[int, ...]:
+            documents.update(await _stored_documents(system, cohort))
+            seen = sum(len(ids) for ids in system.recorder.events.values())
+            return len(ledger.incomplete(count)), seen, sum(system.mail.by_key.values())
+
+        await _settle(progress)
         await asyncio.sleep(3.0)  # a late duplicate has time to show
         faults.cancel()
         lost, duplicated = ledger.incomplete(count), ledger.duplicated(count)
@@ -272,6 +275,8 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
         table = _write_table()
         print(f"\n{table.read_text()}")
         kinds = sorted({op.kind for op in lost})
+        print(f"lost ({scenario}): {len(lost)} {kinds} {_describe(lost, count)}")
+        print(f"duplicated ({scenario}): {_describe(duplicated, count)} {duplicated_mail[:5]}")
         assert not lost, (
             f"{len(lost)} operations answered 2xx without their effect ({kinds}): "
             f"{_describe(lost, count)}; logs in {OUT / scenario}"
@@ -279,3 +284,15 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
         assert not duplicated, f"duplicated: {_describe(duplicated, count)}"
         assert not duplicated_mail, f"emails sent twice: {duplicated_mail[:5]}"
         assert stream.payments, "the stream reached the payment"
+
+
+async def _settle(progress: Callable[[], Awaitable[tuple[int, ...]]]) -> None:
+    """Until nothing is missing, or nothing has changed for ``QUIET_SECONDS``."""
+    loop = asyncio.get_running_loop()
+    limit = loop.time() + SETTLE_LIMIT_SECONDS
+    last, changed_at = await progress(), loop.time()
+    while last[0] and loop.time() - changed_at < QUIET_SECONDS and loop.time() < limit:
+        await asyncio.sleep(1.0)
+        now = await progress()
+        if now != last:
+            last, changed_at = now, loop.time()
