@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import email.policy
 import json
 from collections import Counter, defaultdict
 from email.utils import parseaddr
@@ -133,7 +134,7 @@ class MailSink:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         content = envelope.original_content or b""
-        message = email.message_from_bytes(content)
+        message = email.message_from_bytes(content, policy=email.policy.default)
         template = str(message.get("X-Academy-Template", ""))
         for recipient in envelope.rcpt_tos:
             self.by_recipient[(parseaddr(recipient)[1].lower(), template)] += 1
