@@ -149,3 +149,55 @@ class MailSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+class GroupLag:
+    """How many records on the topics the services' consumer groups have not committed yet,
+    read from the broker (no service code): "settled" needs every group caught up, not only a
+    quiet moment, since a loaded service can take minutes over its backlog. A group counts on a
+    topic once it has committed past the scenario's start there (the topics it reads)."""
+
+    def __init__(self, bootstrap: str, topics: list[str], groups: list[str]) -> None:
+        self._bootstrap = bootstrap
+        self._topics = topics
+        self._groups = groups
+        self._start: dict[TopicPartition, int] = {}
+
+    async def mark_start(self) -> None:
+        self._start = await self._ends()
+
+    async def _ends(self) -> dict[TopicPartition, int]:
+        partitions = await topic_partitions(self._bootstrap, self._topics)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+            return ends
+        finally:
+            await consumer.stop()
+
+    async def __call__(self) -> int | None:
+        """The records behind, all groups together; None while the broker does not answer."""
+        try:
+            ends = await self._ends()
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+            await admin.start()
+            try:
+                behind = 0
+                for group in self._groups:
+                    committed = await admin.list_consumer_group_offsets(group)
+                    read = {
+                        tp.topic
+                        for tp, meta in committed.items()
+                        if meta.offset > self._start.get(tp, 0)
+                    }
+                    behind += sum(
+                        end - (committed[tp].offset if tp in committed else 0)
+                        for tp, end in ends.items()
+                        if tp.topic in read
+                    )
+                return behind
+            finally:
+                await admin.close()
+        except KafkaError:
+            return None
