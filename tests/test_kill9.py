@@ -1,0 +1,317 @@
+"""kill -9 during a stream of work (issue 12): each service in turn, then the broker, then the
+store, is SIGKILLed while a few hundred submissions, check-ins, claims, approvals and a payment
+go through the public HTTP APIs, and started again on the same port, database and consumer
+group. Afterwards every request answered 2xx must have its effect downstream (its events on the
+topics, its emails at the mail sink, its stored document) and none may be duplicated (two events
+of one type about one thing under different ids, two emails of one template to one person).
+
+Each scenario prints a row and rewrites the table in ``.cache/kill9/table.md`` (the services'
+logs are next to it): operations (what a client wanted done, each retried after a transport error
+or 5xx as a real client would, with the same idempotency key), requests (every HTTP attempt,
+including an approval asked again while reimbursement has not yet learned the check-ins), 2xx,
+lost (operations answered 2xx with an effect still missing once the system has settled),
+duplicated (operations with an effect seen twice), emails sent twice (one notification key
+delivered twice to the sink), and the time from the restart until every operation answered 2xx
+before it had all its effects. The four services run as their
+own processes on a broker and store of this module's own (ports 29392/29393 and 27317), so
+killing those disturbs no other test. ``ACADEMY_KILL9_SUBMISSIONS`` and
+``ACADEMY_KILL9_CLUSTERS`` size the stream."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from academy_contracts.registry import Topic
+from academy_local import servers
+from tests.support import processes
+from tests.support.ledger import Effect, Ledger, Operation
+from tests.support.observe import GroupLag, MailSink, TopicRecorder, topic_partitions
+from tests.support.story import Clients, Cohort, Stream, set_up_cohort
+
+pytestmark = pytest.mark.integration
+
+STACK = servers.Stack("kill", kafka_port=29392, controller_port=29393, mongo_port=27317)
+MAIL_PORT = 29400
+PORTS = {"registration": 29401, "selection": 29402, "notification": 29403, "reimbursement": 29404}
+SUBMISSIONS = int(os.environ.get("ACADEMY_KILL9_SUBMISSIONS", "150"))
+CLUSTERS = int(os.environ.get("ACADEMY_KILL9_CLUSTERS", "6"))
+DOWN_SECONDS = 3.0
+"""How long the killed component stays away: requests meet it gone."""
+CAUGHT_UP_QUIET_SECONDS = 15.0
+"""Settled: every consumer group has committed every record, and no event or email has appeared
+for this long (the mail queue retries within 5 s here). What is missing then is lost, not late."""
+STUCK_SECONDS = 180.0
+"""Also settled (stuck): nothing at all has moved for this long, consumer lag included."""
+SETTLE_LIMIT_SECONDS = 900.0
+OUT = Path(__file__).resolve().parents[1] / ".cache" / "kill9"
+TOPICS = [Topic.APPLICATIONS, Topic.SELECTION, Topic.ATTENDANCE, Topic.REIMBURSEMENT]
+TABLE: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[servers.Stack]:
+    servers.down(STACK, wipe=True)
+    await servers.up(STACK)
+    try:
+        yield STACK
+    finally:
+        servers.down(STACK, wipe=True)
+
+
+@dataclass
+class System:
+    services: dict[str, processes.ServiceProcess]
+    clients: Clients
+    recorder: TopicRecorder
+    mail: MailSink
+    lag: GroupLag
+    uid: str
+
+
+async def _start_at_the_end(bootstrap: str, group: str) -> None:
+    """A new consumer group reads from the earliest offset; commit the topics' ends for it so
+    the services read this scenario's events, not every earlier scenario's."""
+    partitions = await topic_partitions(bootstrap, [str(t) for t in Topic])
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+def _environment(stack: servers.Stack, service: str, uid: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+        "MONGODB_URI": stack.mongodb_uri,
+        "ACADEMY_ENV": "development",
+        "ACADEMY_DATABASE": f"k9_{service[:3]}_{uid}",
+        "ACADEMY_CONSUMER_GROUP": f"k9-{service[:3]}-{uid}",
+        "ACADEMY_LOG_LEVEL": "WARNING",
+        "ACADEMY_OUTBOX_POLL_SECONDS": "0.2",
+        "ACADEMY_SEED_FIRST_EDITION": "false",
+        "ACADEMY_SMTP_HOST": "127.0.0.1",
+        "ACADEMY_SMTP_PORT": str(MAIL_PORT),
+        "ACADEMY_DISPATCH_POLL_SECONDS": "0.5",
+        "ACADEMY_RETRY_BASE_SECONDS": "1",
+        "ACADEMY_RETRY_MAX_SECONDS": "5",
+        "ACADEMY_DIGEST_DAILY": "false",
+    }
+
+
+async def _system(
+    stack: servers.Stack, scenario: str, exits: AsyncExitStack
+) -> tuple[System, Cohort]:
+    uid = uuid.uuid4().hex[:8]
+    logs = OUT / scenario
+    for log in logs.glob("*.log"):
+        log.unlink()
+    mail = MailSink(MAIL_PORT)
+    mail.start()
+    exits.callback(mail.stop)
+    recorder = TopicRecorder(stack.kafka_bootstrap, [str(t) for t in TOPICS], set())
+    await recorder.start()
+    exits.push_async_callback(recorder.stop)
+    topics = [str(t) for t in Topic]
+    groups = [_environment(stack, name, uid)["ACADEMY_CONSUMER_GROUP"] for name in PORTS]
+    lag = GroupLag(stack.kafka_bootstrap, topics, groups)
+    await lag.mark_start()
+    services = {}
+    for name, port in PORTS.items():
+        env = _environment(stack, name, uid)
+        await _start_at_the_end(stack.kafka_bootstrap, env["ACADEMY_CONSUMER_GROUP"])
+        service = processes.ServiceProcess(name, port, env, logs / f"{name}.log")
+        service.start()
+        exits.callback(service.stop)
+        services[name] = service
+    for service in services.values():
+        await service.wait_live()
+    made = {
+        name: await exits.enter_async_context(httpx.AsyncClient(base_url=s.url, timeout=15))
+        for name, s in services.items()
+    }
+    clients = Clients(**made)
+    editions = {f"k{uid}a", f"k{uid}b"}
+    recorder.editions.update(editions)
+    cohort = await set_up_cohort(clients, uid, CLUSTERS, recorder.selected[f"k{uid}a"])
+    return System(services, clients, recorder, mail, lag, uid), cohort
+
+
+def _counter(system: System, documents: set[tuple[str, str]]) -> Callable[[Effect], int]:
+    def count(effect: Effect) -> int:
+        kind, first, second = effect
+        if kind == "event":
+            return system.recorder.count(first, second)
+        if kind == "mail":
+            return system.mail.count(first, second)
+        return 1 if (first, second) in documents else 0
+
+    return count
+
+
+async def _stored_documents(system: System, cohort: Cohort) -> set[tuple[str, str]]:
+    """The documents reimbursement lists for each participant (read after the stream)."""
+    found = set()
+    for m in cohort.members:
+        answer = await system.clients.reimbursement.get(
+            f"{m.path}/documents", headers={"X-Application-Token": m.token}
+        )
+        if answer.status_code == 200:
+            found |= {(m.participant_id, d["document_id"]) for d in answer.json()}
+    return found
+
+
+Kill = Callable[[System, servers.Stack], None]
+Restart = Callable[[System, servers.Stack], Awaitable[None]]
+
+
+def _kill_service(name: str) -> tuple[Kill, Restart]:
+    def kill(system: System, stack: servers.Stack) -> None:
+        system.services[name].kill()
+
+    async def restart(system: System, stack: servers.Stack) -> None:
+        system.services[name].start()
+        await system.services[name].wait_live()
+
+    return kill, restart
+
+
+SCENARIOS: dict[str, tuple[Kill, Restart]] = {
+    "store": (
+        lambda system, stack: processes.kill_store(stack),
+        lambda system, stack: processes.restart_store(stack),
+    ),
+    "broker": (
+        lambda system, stack: processes.kill_broker(stack),
+        lambda system, stack: processes.restart_broker(stack),
+    ),
+    **{name: _kill_service(name) for name in PORTS},
+}
+
+
+def _row(
+    scenario: str, ledger: Ledger, lost: int, duplicated: int, twice: int, whole: float | None
+) -> str:
+    took = "never" if whole is None else f"{whole:.1f} s"
+    return (
+        f"| {scenario} | {len(ledger.operations)} | {ledger.requests} | {ledger.answered_2xx} "
+        f"| {lost} | {duplicated} | {twice} | {took} |"
+    )
+
+
+def _write_table() -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    head = (
+        "| killed | operations | requests | 2xx | lost | duplicated | emails sent twice "
+        "| time to whole again |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+    )
+    path = OUT / "table.md"
+    path.write_text(head + "\n".join(TABLE[k] for k in SCENARIOS if k in TABLE) + "\n")
+    return path
+
+
+def _describe(ops: list[Operation], count: Callable[[Effect], int]) -> str:
+    return "; ".join(
+        f"{op.kind} {op.label}: "
+        + ", ".join(f"{e}={count(e)}" for e in op.effects if count(e) != 1)
+        for op in ops[:8]
+    )
+
+
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario: str) -> None:
+    kill, restart = SCENARIOS[scenario]
+    async with AsyncExitStack() as exits:
+        system, cohort = await _system(stack, scenario, exits)
+        ledger = Ledger(concurrency=6)
+        stream = Stream(system.clients, cohort, ledger, system.uid, SUBMISSIONS)
+        expected_ops = SUBMISSIONS + 5 * len(cohort.members)
+        loop = asyncio.get_running_loop()
+        no_documents: set[tuple[str, str]] = set()
+        events_only = _counter(system, no_documents)
+        restarted: list[float] = []
+        whole: list[float] = []
+
+        async def fault() -> None:
+            while ledger.requests < expected_ops * 0.3:  # noqa: ASYNC110 - a count, not an event
+                await asyncio.sleep(0.1)
+            kill(system, stack)
+            await asyncio.sleep(DOWN_SECONDS)
+            await restart(system, stack)
+            restarted.append(loop.time())
+
+            def documentless(effect: Effect) -> int:  # stored documents are read at the end
+                return 1 if effect[0] == "document" else events_only(effect)
+
+            while ledger.incomplete(documentless, acked_before=restarted[0]):  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+            whole.append(loop.time() - restarted[0])
+
+        faults = asyncio.create_task(fault())
+        await stream.run()
+        while not restarted:  # a stream too short for the kill point fails here, not silently
+            assert not faults.done(), faults.exception() or "the fault never happened"
+            await asyncio.sleep(0.2)
+
+        documents: set[tuple[str, str]] = set()
+        count = _counter(system, documents)
+
+        async def progress() -> tuple[int | None, ...]:
+            documents.update(await _stored_documents(system, cohort))
+            seen = sum(len(ids) for ids in system.recorder.events.values())
+            missing = len(ledger.incomplete(count))
+            return missing, await system.lag(), seen, sum(system.mail.by_key.values())
+
+        await _settle(progress)
+        await asyncio.sleep(3.0)  # a late duplicate has time to show
+        faults.cancel()
+        lost, duplicated = ledger.incomplete(count), ledger.duplicated(count)
+        duplicated_mail = [k for k, n in system.mail.by_key.items() if n > 1]
+        TABLE[scenario] = _row(
+            scenario,
+            ledger,
+            len(lost),
+            len(duplicated),
+            len(duplicated_mail),
+            whole[0] if whole else None,
+        )
+        table = _write_table()
+        print(f"\n{table.read_text()}")
+        kinds = sorted({op.kind for op in lost})
+        print(f"lost ({scenario}): {len(lost)} {kinds} {_describe(lost, count)}")
+        print(f"duplicated ({scenario}): {_describe(duplicated, count)} {duplicated_mail[:5]}")
+        assert not lost, (
+            f"{len(lost)} operations answered 2xx without their effect ({kinds}): "
+            f"{_describe(lost, count)}; logs in {OUT / scenario}"
+        )
+        assert not duplicated, f"duplicated: {_describe(duplicated, count)}"
+        assert not duplicated_mail, f"emails sent twice: {duplicated_mail[:5]}"
+        assert stream.payments, "the stream reached the payment"
+
+
+async def _settle(progress: Callable[[], Awaitable[tuple[int | None, ...]]]) -> None:
+    """Until nothing is missing, or the system has settled without it (see the constants)."""
+    loop = asyncio.get_running_loop()
+    limit = loop.time() + SETTLE_LIMIT_SECONDS
+    last, changed_at = await progress(), loop.time()
+    while last[0] and loop.time() < limit:
+        quiet = loop.time() - changed_at
+        if (last[1] == 0 and quiet >= CAUGHT_UP_QUIET_SECONDS) or quiet >= STUCK_SECONDS:
+            return
+        await asyncio.sleep(1.0)
+        now = await progress()
+        if now != last:
+            last, changed_at = now, loop.time()
