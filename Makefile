@@ -3,7 +3,7 @@
 
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help bootstrap up servers down status test test-fast pytest lint format schemas bench clean
+.PHONY: help bootstrap up servers down status test test-fast soak pytest lint format schemas bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ test: lint pytest  ## everything CI runs: lint, types, then all tests on the rea
 
 test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
 	HYPOTHESIS_PROFILE=fast $(UV) run pytest -m "not integration"
+
+soak: bootstrap  ## kill -9 each service, the broker and the store during a stream (tens of minutes)
+	$(UV) run pytest -m soak -s tests/test_kill9.py
 
 pytest: bootstrap  ## all tests (starts the test servers itself)
 	$(UV) run pytest

@@ -38,7 +38,8 @@ from tests.support.ledger import Effect, Ledger, Operation
 from tests.support.observe import GroupLag, MailSink, TopicRecorder, topic_partitions
 from tests.support.story import Clients, Cohort, Stream, set_up_cohort
 
-pytestmark = pytest.mark.integration
+# Minutes per scenario: run on its own with `make soak`, not in `make test` (README, Tests).
+pytestmark = [pytest.mark.integration, pytest.mark.soak]
 
 STACK = servers.Stack("kill", kafka_port=29392, controller_port=29393, mongo_port=27317)
 MAIL_PORT = 29400
