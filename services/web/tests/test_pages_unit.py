@@ -31,7 +31,11 @@ def test_every_message_of_the_template_is_translated_in_each_catalog() -> None:
             catalog = read_po(po)
         found = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
         assert wanted <= set(found), f"{language}: {sorted(wanted - set(found))[:5]}"
-        assert all(found[msgid] for msgid in wanted), language
+        for msgid in wanted:
+            string = found[msgid]
+            forms = tuple(string) if isinstance(string, (tuple, list)) else (string,)
+            assert len(forms) in (1, catalog.num_plurals), (language, msgid)
+            assert all(forms), f"{language}: {msgid!r} has an untranslated form"
 
 
 def test_catalogs_compile_and_translate() -> None:

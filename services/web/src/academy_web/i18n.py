@@ -89,6 +89,11 @@ def when(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
     return f"{day_part}, {format_time(local, 'short', locale=language)} ({city})"
 
 
+def hour(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
+    """A time of day in ``zone``, as the page's language writes it."""
+    return format_time(moment.astimezone(zone), "short", locale=current.get())
+
+
 def day(moment: date | datetime | str) -> str:
     """A day in the page's language; ISO strings (as the APIs send dates) are read first."""
     if isinstance(moment, str):

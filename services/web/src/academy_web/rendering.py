@@ -33,6 +33,7 @@ def environment(translator: i18n.Translator) -> Environment:
     env.globals.update(
         when=i18n.when,
         day=i18n.day,
+        hour=i18n.hour,
         amount=i18n.amount,
         country_name=i18n.country_name,
         country_names=i18n.country_names,

@@ -10,7 +10,8 @@
     if (!zone || zone === "Europe/Paris") { return; }
     var when = new Date(node.getAttribute("datetime"));
     var text = new Intl.DateTimeFormat(node.dataset.lang || document.documentElement.lang, {
-      dateStyle: "long", timeStyle: "short", timeZone: zone, timeZoneName: "short"
+      year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+      timeZone: zone, timeZoneName: "short"
     }).format(when);
     var local = document.createElement("span");
     local.className = "local-time";
