@@ -3,7 +3,7 @@
 
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help bootstrap browser up servers down status test pytest lint format schemas bench clean
+.PHONY: help bootstrap browser up servers down status test test-fast pytest lint format schemas bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ status: bootstrap  ## are the dev servers running and answering?
 	$(UV) run academy-local status
 
 test: lint pytest  ## everything CI runs: lint, types, then all tests on the real servers
+
+test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
+	$(UV) run pytest -m "not integration"
 
 pytest: bootstrap browser  ## all tests (starts the test servers itself)
 	$(UV) run pytest

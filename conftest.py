@@ -31,11 +31,17 @@ from fastapi import FastAPI
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import spec_for_type
-from academy_kit.auth import Role, mint
+from academy_contracts.roles import Role
+from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
 
 T = TypeVar("T")
+
+# Every service built in this process runs as on a developer's machine (development secrets
+# accepted, no rate limit on anonymous writes) unless a test says otherwise.
+os.environ.setdefault("ACADEMY_ENV", "development")
+os.environ.setdefault("ACADEMY_ANONYMOUS_WRITES_PER_MINUTE", "0")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,8 @@ def service_settings(servers: Servers, uid: str) -> Callable[..., Any]:
             "database": f"t_{cls.__name__[:3].lower()}_{uid}",
             "consumer_group": f"t-{cls.__name__[:3].lower()}-{uid}",
             "outbox_poll_seconds": 0.2,
+            "env": "development",
+            "anonymous_writes_per_minute": 0,
         }
         return cls(**{**fields, **overrides})
 

@@ -30,7 +30,7 @@ from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings
 
 from academy_contracts.registry import all_topics
-from academy_kit.settings import ServiceSettings
+from academy_kit.settings import InsecureSecrets, ServiceSettings
 from academy_notification.settings import NotificationSettings
 from academy_registration.settings import RegistrationSettings
 from academy_reimbursement.settings import ReimbursementSettings
@@ -591,6 +591,21 @@ def test_compose_environment_is_settings(
     assert settings.jwt_secret.get_secret_value() == env_example["ACADEMY_JWT_SECRET"]
 
 
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_compose_services_refuse_the_example_placeholders(
+    service: str,
+    compose: dict[str, Any],
+    env_example: dict[str, str],
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    raw = compose["services"][service]["environment"]
+    env = {name: interpolate(value, env_example) for name, value in raw.items()}
+    settings = check_environment(service, env, clean_env, f"compose {service}")
+    assert settings.env == "production"
+    with pytest.raises(InsecureSecrets, match="ACADEMY_JWT_SECRET is still the example"):
+        settings.refuse_weak_secrets()
+
+
 def test_compose_notification_mails_the_catcher(
     compose: dict[str, Any], env_example: dict[str, str], clean_env: pytest.MonkeyPatch
 ) -> None:
@@ -832,6 +847,9 @@ def test_kubernetes_environment_is_settings(
     assert "ACADEMY_LINK_SECRET" in env
     settings = check_environment(service, env, clean_env, f"kubernetes {service}")
     assert settings.http_port == http_port(service)
+    assert settings.env == "production"  # so the example's placeholder secrets are refused
+    with pytest.raises(InsecureSecrets, match="ACADEMY_LINK_SECRET is still the example"):
+        settings.refuse_weak_secrets()
 
 
 def test_kubernetes_web_calls_the_four_services_and_keeps_its_secret(

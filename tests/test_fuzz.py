@@ -44,6 +44,8 @@ def _start(service: str, servers: Any, port: int) -> tuple[str, subprocess.Popen
         "ACADEMY_CONSUMER_GROUP": f"t-fuzz-{service}-{port}",
         "ACADEMY_HTTP_PORT": str(port),
         "ACADEMY_LOG_LEVEL": "WARNING",
+        "ACADEMY_ENV": "development",
+        "ACADEMY_ANONYMOUS_WRITES_PER_MINUTE": "0",
     }
     code = f"from academy_{service}.entrypoints.main import main; main()"
     process = subprocess.Popen([sys.executable, "-c", code], env=env)

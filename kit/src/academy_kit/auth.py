@@ -13,24 +13,17 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from academy_contracts.roles import Role
 from academy_kit.problems import Problem
 from academy_kit.settings import ServiceSettings
 
 ALGORITHM = "HS256"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    COMMITTEE = "committee"
-    FINANCE = "finance"
-    CHECKIN = "checkin"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -51,17 +50,6 @@ async def connected(settings: ServiceSettings) -> AsyncIterator[AsyncDatabase[Do
         await client.close()
 
 
-def bson_instant(instant: datetime) -> datetime:
-    """``instant`` at the precision BSON dates keep (milliseconds), so an instant compares equal
-    to itself once stored and read back (a redelivered event, a document and its event)."""
-    return instant.replace(microsecond=instant.microsecond // 1000 * 1000)
-
-
-def now() -> datetime:
-    """The current UTC instant at the precision BSON dates keep."""
-    return bson_instant(datetime.now(UTC))
-
-
 _locks: weakref.WeakValueDictionary[tuple[str, str, Any], asyncio.Lock] = (
     weakref.WeakValueDictionary()
 )
@@ -74,3 +62,36 @@ def document_lock(collection: AsyncCollection[Document], document_id: Any) -> as
     if lock is None:
         lock = _locks[key] = asyncio.Lock()
     return lock
+
+
+async def keep_newer(
+    collection: AsyncCollection[Document],
+    document_id: Any,
+    order: tuple[str, Any],
+    changes: Document,
+    *,
+    on_insert: Document | None = None,
+    push: Document | None = None,
+) -> bool:
+    """Apply ``changes`` (``$set``) to the document unless it already holds something as new:
+    "keep the newest revision", "the latest decision wins". ``order`` names the field that
+    orders versions and this version's value (``("revision", 3)``, ``("decided_at", t)``); a
+    document without the field is older than anything. ``on_insert`` fields are set only when
+    the document is created, ``push`` (``{"outbox": {"$each": [...]}}``) is pushed in the same
+    write. True if the change was applied.
+
+    The document is read and written by ``_id`` alone, under :func:`document_lock`: FerretDB
+    reads a whole collection for any other filter, and a conditional filter is no
+    compare-and-set there (see the module doc)."""
+    field, value = order
+    async with document_lock(collection, document_id):
+        stored = await collection.find_one({"_id": document_id}, {field: 1})
+        if stored is not None and field in stored and stored[field] >= value:
+            return False
+        update: Document = {"$set": {**changes, field: value}}
+        if on_insert:
+            update["$setOnInsert"] = on_insert
+        if push:
+            update["$push"] = push
+        await collection.update_one({"_id": document_id}, update, upsert=True)
+    return True

@@ -2,9 +2,16 @@
 
 FerretDB (and a standalone MongoDB) has no multi-document transactions, so the events a state
 change causes are embedded in the very document that changes, under ``outbox``: one write holds
-both. The relay publishes each pending entry to Kafka (idempotent producer, acks=all) and then
-``$pull``s it. A crash between the two republishes the entry with the same event id, which every
-consumer deduplicates: at-least-once out, exactly-once effect.
+both. The relay publishes the pending entries to Kafka (idempotent producer, acks=all) and then
+removes them from their document. A crash between the two republishes an entry with the same
+event id, which every consumer deduplicates: at-least-once out, exactly-once effect.
+
+Finding the pending entries is the costly part: FerretDB answers any filter but ``_id`` by
+reading the whole collection. So a writer tells the relay which document it touched
+(``relay.kick(collection, document_id)``) and the relay reads just those, by ``_id``. It reads
+whole collections only at start (what a crash left behind), when kicked without a document, and
+every ``outbox_sweep_seconds`` as a safety net. Nothing is lost if a kick is: the entry waits in
+its document for the next sweep.
 """
 
 from __future__ import annotations
@@ -12,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
-from typing import TypeVar
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
@@ -41,7 +51,12 @@ publish_errors_total = Counter(
     "academy_outbox_publish_errors_total", "Failed publish attempts of the relay", ["service"]
 )
 pending_gauge = Gauge(
-    "academy_outbox_pending", "Events waiting in the outbox at the last scan", ["service"]
+    "academy_outbox_pending",
+    "Events the relay found waiting and has not published yet (at its last attempt)",
+    ["service"],
+)
+sweeps_total = Counter(
+    "academy_outbox_sweeps_total", "Reads of whole collections by the relay", ["service"]
 )
 
 
@@ -69,70 +84,204 @@ def entries(envelopes: Iterable[Envelope]) -> list[Document]:  # type: ignore[ty
     return result
 
 
+Location = tuple[str, Any]
+"""(collection, document ``_id``) of a document holding outbox entries."""
+
+
 class OutboxRelay:
-    """Publishes the outbox entries of the given collections, in document order per key."""
+    """Publishes the outbox entries of the given collections, in order per key.
+
+    Entries are published in waves: each wave sends the next entry of every key at once and
+    awaits all their acknowledgements, so the entries of many documents share the broker's
+    round trips while an entry never leaves before the one of its key ahead of it was
+    acknowledged. Once the entries read are published, each document loses them in one write
+    (``$pullAll`` of their whole values: FerretDB 1.x removes array elements by value only).
+    """
 
     def __init__(
         self, db: AsyncDatabase[Document], collections: Sequence[str], settings: ServiceSettings
     ) -> None:
         self._db = db
-        self._collections = collections
+        self._collections = tuple(collections)
         self._bootstrap = settings.kafka_bootstrap_servers
         self._service = settings.service_name
-        self._poll = settings.outbox_poll_seconds
+        self._first_retry = settings.outbox_poll_seconds
+        self._max_retry = max(settings.outbox_retry_max_seconds, settings.outbox_poll_seconds)
+        self._sweep_every = settings.outbox_sweep_seconds
+        self._batch = settings.outbox_batch
         self._wake = asyncio.Event()
+        self._touched: dict[Location, None] = {}
+        """Documents written since the last drain, in the order they were (an ordered set)."""
+        self._sweep_due = True
         self._producer: AIOKafkaProducer | None = None
 
-    def kick(self) -> None:
-        """Publish soon: called right after a write that added outbox entries."""
+    def kick(self, collection: str | None = None, document_id: Any = None) -> None:
+        """Publish soon: called right after a write that added outbox entries. Name the
+        document written, so the relay reads only it; without one, the relay reads every
+        collection it serves."""
+        if collection is None:
+            self._sweep_due = True
+        elif collection not in self._collections:
+            raise ValueError(f"the relay does not serve the collection {collection!r}")
+        else:
+            self._touched[(collection, document_id)] = None
         self._wake.set()
 
     async def run(self) -> None:
-        """Relay until cancelled; Kafka being down only delays publication."""
+        """Relay until cancelled. Kafka or the store being unreachable only delays publication:
+        each failure is logged and retried after a wait that doubles up to a bound."""
+        failures = 0
+        next_sweep = time.monotonic()
         try:
             while True:
-                try:
-                    await self.drain()
-                except KafkaError as exc:
-                    publish_errors_total.labels(self._service).inc()
-                    log.warning("outbox relay cannot publish yet: %r", exc)
-                    await self._reset_producer()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                if time.monotonic() >= next_sweep:
+                    self._sweep_due = True
                 self._wake.clear()
+                try:
+                    swept = self._sweep_due
+                    await self.drain()
+                except Exception as exc:  # the relay outlives any failure, logged
+                    failures += 1
+                    await self._failed(exc, failures)
+                    continue
+                if failures:
+                    log.info("outbox relay resumed after %d failed attempts", failures)
+                    failures = 0
+                if swept:
+                    next_sweep = time.monotonic() + self._sweep_every
+                if not self._wake.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._wake.wait(), timeout=max(0.0, next_sweep - time.monotonic())
+                        )
         finally:
             await self._reset_producer()
 
-    async def drain(self) -> None:
-        """Publish every pending entry once. The backlog gauge counts what this scan found and
-        could not publish (a broker outage stops the scan at the first failure)."""
-        pending = 0
-        try:
-            for name in self._collections:
-                collection = self._db[name]
-                async for doc in collection.find(PENDING, {OUTBOX: 1}):
-                    pending += len(doc[OUTBOX])
-                    for entry in doc[OUTBOX]:
-                        await self._publish(entry)
-                        # The whole entry, not a condition: FerretDB 1.x's $pull matches by
-                        # value only.
-                        async with document_lock(collection, doc["_id"]):
-                            await collection.update_one(
-                                {"_id": doc["_id"]}, {"$pull": {OUTBOX: entry}}
-                            )
-                        pending -= 1
-        finally:
-            pending_gauge.labels(self._service).set(pending)
+    async def _failed(self, exc: Exception, failures: int) -> None:
+        wait = min(self._first_retry * 2 ** (failures - 1), self._max_retry)
+        if isinstance(exc, KafkaError):
+            publish_errors_total.labels(self._service).inc()
+            log.warning("outbox relay cannot publish yet, retry in %.1f s: %r", wait, exc)
+            await self._reset_producer()
+        elif isinstance(exc, PyMongoError):
+            log.warning("outbox relay cannot reach the store, retry in %.1f s: %r", wait, exc)
+        else:
+            log.exception("outbox relay failed, retry in %.1f s", wait)
+        await asyncio.sleep(wait)
 
-    async def _publish(self, entry: Document) -> None:
+    async def drain(self) -> None:
+        """Publish every entry of the documents kicked since the last drain, and of every
+        document when a sweep is due. What could not be published stays where it is and its
+        document stays on the relay's list, so the next attempt starts there."""
+        touched, self._touched = self._touched, {}
+        sweep, self._sweep_due = self._sweep_due, False
+        pending: dict[Location, list[Document]] = {}
+        try:
+            async for location, found in self._kicked(touched):
+                pending[location] = found
+                if len(pending) >= self._batch:
+                    await self._publish_and_clear(pending)
+            await self._publish_and_clear(pending)
+            if sweep:
+                sweeps_total.labels(self._service).inc()
+                async for location, found in self._pending_everywhere():
+                    pending[location] = found
+                    if len(pending) >= self._batch:
+                        await self._publish_and_clear(pending)
+                await self._publish_and_clear(pending)
+        except BaseException:
+            self._touched = {**touched, **dict.fromkeys(pending), **self._touched}
+            self._sweep_due |= sweep
+            raise
+        finally:
+            pending_gauge.labels(self._service).set(sum(map(len, pending.values())))
+
+    async def _kicked(
+        self, touched: dict[Location, None]
+    ) -> AsyncIterator[tuple[Location, list[Document]]]:
+        """The entries of the kicked documents, each read by ``_id`` (a seek on any store)."""
+        for name, document_id in list(touched):
+            doc = await self._db[name].find_one({"_id": document_id}, {OUTBOX: 1})
+            del touched[(name, document_id)]
+            if doc is not None and doc.get(OUTBOX):
+                yield (name, document_id), doc[OUTBOX]
+
+    async def _pending_everywhere(self) -> AsyncIterator[tuple[Location, list[Document]]]:
+        """The entries of every document that has some: a read of whole collections."""
+        for name in self._collections:
+            async for doc in self._db[name].find(PENDING, {OUTBOX: 1}):
+                yield (name, doc["_id"]), doc[OUTBOX]
+
+    async def _publish_and_clear(self, pending: dict[Location, list[Document]]) -> None:
+        """Publish ``pending`` in waves, then remove from each document what was published,
+        also when a wave fails (that failure is raised after). Leaves in ``pending`` only what
+        was not published."""
+        queues: dict[bytes, list[tuple[Location, Document]]] = {}
+        for location, found in pending.items():
+            for entry in found:
+                queues.setdefault(bytes(entry["key"]), []).append((location, entry))
+        published: dict[Location, list[Document]] = {}
+        try:
+            while queues:
+                wave = [queue.pop(0) for queue in queues.values()]
+                queues = {key: queue for key, queue in queues.items() if queue}
+                await self._publish_wave(wave, published)
+        finally:
+            await self._clear(published)
+            for location, entries_done in published.items():
+                left = [e for e in pending[location] if e not in entries_done]
+                if left:
+                    pending[location] = left
+                else:
+                    del pending[location]
+
+    async def _publish_wave(
+        self, wave: list[tuple[Location, Document]], published: dict[Location, list[Document]]
+    ) -> None:
         producer = await self._ensure_producer()
-        await producer.send_and_wait(
-            entry["topic"],
-            value=bytes(entry["value"]),
-            key=bytes(entry["key"]),
-            headers=[(k, v.encode()) for k, v in entry["headers"].items()],
-        )
-        published_total.labels(self._service, entry["topic"]).inc()
+        sent: list[tuple[Location, Document, asyncio.Future[Any]]] = []
+        failure: KafkaError | None = None
+        for location, entry in wave:
+            try:
+                acknowledgement = await producer.send(
+                    entry["topic"],
+                    value=bytes(entry["value"]),
+                    key=bytes(entry["key"]),
+                    headers=[(k, v.encode()) for k, v in entry["headers"].items()],
+                )
+            except KafkaError as exc:
+                failure = exc
+                break
+            sent.append((location, entry, acknowledgement))
+        for location, entry, acknowledgement in sent:
+            try:
+                await acknowledgement
+            except KafkaError as exc:
+                failure = failure or exc
+                continue
+            published.setdefault(location, []).append(entry)
+            published_total.labels(self._service, entry["topic"]).inc()
+        if failure is not None:
+            raise failure
+
+    async def _clear(self, published: dict[Location, list[Document]]) -> None:
+        """One write per document (one round trip per collection), each under the document's
+        lock: FerretDB 1.x loses one of two concurrent updates of a document."""
+        by_collection: dict[str, list[tuple[Any, list[Document]]]] = {}
+        for (name, document_id), done in published.items():
+            by_collection.setdefault(name, []).append((document_id, done))
+        for name, documents in by_collection.items():
+            collection = self._db[name]
+            async with contextlib.AsyncExitStack() as locks:
+                for document_id, _ in documents:
+                    await locks.enter_async_context(document_lock(collection, document_id))
+                await collection.bulk_write(
+                    [
+                        UpdateOne({"_id": document_id}, {"$pullAll": {OUTBOX: done}})
+                        for document_id, done in documents
+                    ],
+                    ordered=False,
+                )
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:

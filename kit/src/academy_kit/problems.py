@@ -43,18 +43,25 @@ class Problem(Exception):
         self.extra = extra
 
 
-def _response(
-    request: Request, status: int, kind: str, title: str, detail: str, **extra: Any
+def response(
+    instance: str, status: int, kind: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
+    """The problem document answering a request for the path ``instance``."""
     body = {
         "type": TYPE_BASE + kind,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _response(
+    request: Request, status: int, kind: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    return response(request.url.path, status, kind, title, detail, **extra)
 
 
 def _field_error(error: dict[str, Any]) -> dict[str, Any]:

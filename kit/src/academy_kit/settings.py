@@ -8,6 +8,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "cluster-academy-local-development-secret"  # noqa: S105 - local stack only
 """Signs staff tokens on the local stack only; deployments set ``ACADEMY_JWT_SECRET``."""
 DEV_LINK_SECRET = "cluster-academy-local-link-secret"  # noqa: S105 - local stack only
+MIN_SECRET_BYTES = 32
+"""A secret shorter than this is refused outside development: HS256 and HMAC-SHA256 keys should
+be at least as long as the hash (RFC 7518, section 3.2)."""
+DEVELOPMENT = "development"
+
+
+class InsecureSecrets(RuntimeError):
+    """A service outside development was given a development, placeholder or short secret."""
 
 
 class ServiceSettings(BaseSettings):
@@ -32,13 +40,63 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    """The outbox relay's first wait after a failed attempt (broker or store unreachable); each
+    further failure doubles it, up to ``outbox_retry_max_seconds``."""
+    outbox_retry_max_seconds: float = Field(default=10.0, gt=0)
+    outbox_sweep_seconds: float = Field(default=60.0, gt=0)
+    """How often the relay reads whole collections for entries no write told it about: the
+    safety net behind :meth:`academy_kit.outbox.OutboxRelay.kick` (it also sweeps at start)."""
+    outbox_batch: int = Field(default=500, ge=1)
+    """Documents whose entries the relay publishes together before clearing them."""
+    consumer_attempts: int = Field(default=4, ge=1)
+    """Tries of a handler that fails on one event before the event is dead-lettered."""
+    consumer_retry_seconds: float = Field(default=0.5, gt=0)
+    """First delay before a consumer tries again; it doubles up to the longest delay."""
+    consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
+    """Longest delay between a consumer's tries while the store or the broker is unreachable."""
     log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    """Largest request body a route takes unless the service gives it a larger limit."""
+    anonymous_writes_per_minute: int = Field(default=60, ge=0)
+    """Writes without an ``Authorization`` header per client address and minute; 0 for none."""
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
-    """The HMAC key of applicants' link tokens (:mod:`academy_kit.links`)."""
+    """The HMAC key of applicants' link tokens (:mod:`academy_contracts.links`)."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
+    env: str = "production"
+    """``development`` (the local stack, the tests) lets a service start with the built-in or
+    weak secrets; anywhere else a service refuses to (:meth:`refuse_weak_secrets`)."""
+
+    def weak_secrets(self) -> list[str]:
+        """Why each secret is unfit for a deployment; empty when both are fit."""
+        found = []
+        for name, secret, built_in in (
+            ("ACADEMY_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+            ("ACADEMY_LINK_SECRET", self.link_secret, DEV_LINK_SECRET),
+        ):
+            value = secret.get_secret_value()
+            if value == built_in:
+                found.append(f"{name} is the built-in development secret")
+            elif "change-me" in value.lower():
+                found.append(f"{name} is still the example's placeholder")
+            elif len(value.encode()) < MIN_SECRET_BYTES:
+                found.append(
+                    f"{name} has {len(value.encode())} bytes, fewer than {MIN_SECRET_BYTES}"
+                )
+        return found
+
+    def refuse_weak_secrets(self) -> None:
+        """Raise :class:`InsecureSecrets` unless the secrets are fit or this is development: a
+        service that starts with a known secret lets anyone mint staff tokens and links."""
+        found = self.weak_secrets()
+        if found and self.env != DEVELOPMENT:
+            raise InsecureSecrets(
+                f"{self.service_name} refuses to start: {'; '.join(found)}. Set each to a random "
+                f"value of at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`), or "
+                f"ACADEMY_ENV={DEVELOPMENT} on a developer's machine."
+            )
 
     @property
     def database_name(self) -> str:

@@ -9,21 +9,23 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Annotated, Any
 
 import uvicorn
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from academy_contracts.export import asyncapi_document
-from academy_kit import logs, problems
+from academy_contracts.links import TOKEN_HEADER
+from academy_kit import health, logs, problems, protection, supervision
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
@@ -33,6 +35,22 @@ CORRELATION_HEADER = "X-Correlation-ID"
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
 """A list's offset; bounded, since MongoDB refuses integers beyond 8 bytes (a 500 otherwise)."""
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+
+
+def _link_token(
+    header: Annotated[
+        str | None, Header(alias=TOKEN_HEADER, description="The secret link token.")
+    ] = None,
+    token: Annotated[
+        str | None, Query(description="The link token, as in the link sent by email.")
+    ] = None,
+) -> str | None:
+    return header or token
+
+
+LinkToken = Annotated[str | None, Depends(_link_token)]
+"""The applicant's or participant's link token, from its header or from the link's ``?token=``;
+each service checks it against what the route opens (:mod:`academy_contracts.links`)."""
 
 requests_total = Counter(
     "academy_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -49,14 +67,33 @@ def create_app(
     description: str,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     broker: KafkaBroker,
+    larger_bodies: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """The app with the shared routes; ``app.state.settings`` is set for dependencies such as
-    :class:`academy_kit.auth.StaffOnly`. Readiness asks the service's own ``broker`` and the
-    database its lifespan puts in ``app.state.db``: no client is built per probe."""
+    :class:`academy_kit.auth.StaffOnly`. Its start refuses weak secrets outside development
+    (:meth:`ServiceSettings.refuse_weak_secrets`). Readiness asks the service's own ``broker``
+    and the database its lifespan puts in ``app.state.db``: no client is built per probe.
+    Requests pass :mod:`academy_kit.protection` first; ``larger_bodies`` maps a path pattern
+    (a regular expression of the whole path, e.g. an upload route) to its own body limit."""
     service = settings.service_name
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    status = health.Health(service)
+
+    @contextlib.asynccontextmanager
+    async def reporting_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_weak_secrets()
+        with health.scope(status):
+            async with lifespan(app):
+                yield
+
+    # /docs and /redoc load their scripts from the service itself, not from a CDN: a
+    # machine without internet (or a strict network policy) still shows them.
+    app = FastAPIOffline(
+        title=title, description=description, version="1.0.0", lifespan=reporting_lifespan
+    )
     app.state.settings = settings
+    app.state.health = status
     problems.install(app)
+    protection.install(app, settings, larger_bodies or {})
     asyncapi = asyncapi_document()
 
     @app.middleware("http")
@@ -85,14 +122,16 @@ def create_app(
 
     @app.get("/health/ready", tags=["operations"])
     async def ready() -> JSONResponse:
-        """The broker and the database answer; 503 names the one that does not."""
+        """The broker and the database answer and no part of the service reports itself stuck
+        (:mod:`academy_kit.health`); 503 names what does not answer and what is stuck, why."""
         checks = {
             "kafka": await broker.ping(timeout=3),
             "mongodb": await _database_answers(getattr(app.state, "db", None)),
         }
-        ok = all(checks.values())
+        stuck = status.stuck()
+        ok = all(checks.values()) and not stuck
         return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
+            {"status": "ok" if ok else "unavailable", "checks": checks, "stuck": stuck},
             status_code=200 if ok else 503,
         )
 
@@ -149,10 +188,14 @@ async def _database_answers(db: AsyncDatabase[Document] | None) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def background(**work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
-    """Run each coroutine as a task named by its keyword (relay, sweeps, dispatchers) for the
-    duration of the block; then cancel them all and wait for each to stop."""
-    tasks = [asyncio.create_task(coroutine, name=name) for name, coroutine in work.items()]
+async def background(**work: supervision.Work) -> AsyncIterator[None]:
+    """Run each long-running ``work`` (a relay's, a dispatcher's or a sweep's ``run``, named by
+    its keyword) under :func:`academy_kit.supervision.supervise` for the duration of the block:
+    one that dies is restarted, never silently gone. Then cancel them all and wait for each."""
+    tasks = [
+        asyncio.create_task(supervision.supervise(name, run), name=name)
+        for name, run in work.items()
+    ]
     try:
         yield
     finally:

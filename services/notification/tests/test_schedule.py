@@ -14,7 +14,7 @@ import pytest
 
 from academy_contracts.events import RejectionReason
 from academy_contracts.values import Country, Language, Sector
-from academy_kit.mongo import now
+from academy_kit.clock import now
 from academy_notification.domain.rendering import format_instant
 
 from .conftest import SmtpServer, Story, body_of

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from academy_kit.auth import Role, mint
+from academy_contracts.roles import Role
+from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration

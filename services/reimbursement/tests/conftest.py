@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from academy_contracts import links
 from academy_contracts.events import (
     ClusterProfile,
     ClusterRejected,
@@ -24,7 +25,6 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
-from academy_kit import links
 from academy_reimbursement.adapters.cohort import CohortStore
 from academy_reimbursement.entrypoints.main import CONSUMED, create_app
 from academy_reimbursement.settings import ReimbursementSettings

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from academy_kit import links
+from academy_contracts import links
 from academy_reimbursement.settings import ReimbursementSettings
 
 pytestmark = pytest.mark.integration

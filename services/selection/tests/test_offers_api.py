@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from academy_contracts.links import TOKEN_HEADER, token_for
 from academy_contracts.registry import Topic
 from academy_contracts.values import Country, Sector
-from academy_kit.links import TOKEN_HEADER, token_for
 
 pytestmark = pytest.mark.integration
 

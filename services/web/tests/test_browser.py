@@ -16,7 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from academy_kit.auth import Role, mint
+from academy_contracts.roles import Role
+from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
 from academy_local import paths
 

@@ -40,6 +40,8 @@ def _ready(port: int) -> bool:
 
 def run(stack: servers.Stack, wait_seconds: float = 90.0) -> int:
     env = dict(os.environ)
+    # The local system runs on the built-in secrets, which services refuse outside development.
+    env.setdefault("ACADEMY_ENV", "development")
     if not (env.get("KAFKA_BOOTSTRAP_SERVERS") and env.get("MONGODB_URI")):
         asyncio.run(servers.up(stack))
         env["KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka_bootstrap

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from academy_kit.links import TOKEN_HEADER
+from academy_contracts.links import TOKEN_HEADER
 from academy_web.settings import WebSettings
 
 Json = dict[str, Any]

@@ -79,10 +79,10 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
 
             consumer.subscribe(broker, tuple(Topic), settings, on_event)
             work = web.background(
-                outbox_relay=relay.run(),
-                mail_dispatcher=mail.run(),
-                webhook_dispatcher=calls.run(),
-                scheduler=scheduler.run(),
+                outbox_relay=relay.run,
+                mail_dispatcher=mail.run,
+                webhook_dispatcher=calls.run,
+                scheduler=scheduler.run,
             )
             async with work, consumer.running(broker):
                 yield

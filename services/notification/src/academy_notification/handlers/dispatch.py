@@ -27,7 +27,8 @@ from typing import Protocol
 from prometheus_client import Counter
 from pymongo.errors import PyMongoError
 
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 
 log = logging.getLogger(__name__)
 

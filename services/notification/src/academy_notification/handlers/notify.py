@@ -19,6 +19,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from academy_contracts import links
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
     ApplicationScreened,
@@ -40,8 +41,8 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_contracts.values import Money, Participant
-from academy_kit import links
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_notification.adapters.messages import MessageStore
 from academy_notification.adapters.projections import Projections
 from academy_notification.domain.messages import Draft, Recipient, Status, Template, message_id

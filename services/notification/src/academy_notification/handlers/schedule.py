@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 
 from academy_contracts.events import EditionPublished, EditionSession
 from academy_contracts.values import Participant
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_notification.domain.messages import Draft, Recipient, Template
 from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.notify import Notifier

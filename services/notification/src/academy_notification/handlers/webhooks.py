@@ -21,7 +21,8 @@ from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
 from academy_notification.domain.messages import Status
 from academy_notification.handlers.dispatch import Dispatcher, PermanentFailure, TransientFailure

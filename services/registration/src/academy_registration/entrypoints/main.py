@@ -45,7 +45,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             if settings.seed_first_edition:
                 await staff.seed_first_edition()
             consumer.subscribe(broker, Topic.SELECTION, settings, staff.on_event)
-            async with web.background(outbox_relay=relay.run()), consumer.running(broker):
+            async with web.background(outbox_relay=relay.run), consumer.running(broker):
                 yield
 
     app = web.create_app(

@@ -11,9 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from academy_contracts import links
 from academy_contracts.events import ApplicationWithdrawn, EditionPublished
-from academy_kit import idempotency, links, outbox
-from academy_kit.mongo import Document, now
+from academy_kit import idempotency, outbox
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
 from academy_registration.adapters.applications import ApplicationStore, content

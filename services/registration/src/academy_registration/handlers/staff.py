@@ -14,7 +14,8 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_kit import idempotency, outbox
-from academy_kit.mongo import Document, now
+from academy_kit.clock import now
+from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
 from academy_registration.adapters.attendance import AttendanceStore

@@ -20,7 +20,8 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_contracts.values import UtcDateTime
-from academy_kit.mongo import Document, bson_instant, document_lock
+from academy_kit.clock import bson_instant
+from academy_kit.mongo import Document, document_lock
 
 APPLICATIONS = "applications"
 EDITIONS = "editions"

@@ -23,6 +23,7 @@ from academy_reimbursement.handlers.participants import Participants
 from academy_reimbursement.settings import ReimbursementSettings
 
 CONSUMED = (Topic.SELECTION, Topic.ATTENDANCE, Topic.EDITIONS)
+DOCUMENTS_PATH = r"/v1/applications/[^/]+/participants/[^/]+/documents"
 
 
 def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
@@ -57,7 +58,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
                 source=settings.source,
                 default_caps=settings.default_caps_eur,
             )
-            async with web.background(outbox_relay=relay.run()), consumer.running(broker):
+            async with web.background(outbox_relay=relay.run), consumer.running(broker):
                 yield
 
     app = web.create_app(
@@ -67,6 +68,8 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         "rule, and payment batches.",
         lifespan=lifespan,
         broker=broker,
+        # An upload's multipart body: the document plus its form fields and boundaries.
+        larger_bodies={DOCUMENTS_PATH: settings.max_document_bytes + 64 * 1024},
     )
     app.include_router(participants.router)
     app.include_router(finance.router)

@@ -20,7 +20,7 @@ from academy_contracts.events import (
 from academy_contracts.values import Currency, ExpenseCategory, Money
 from academy_kit import outbox
 from academy_kit.auth import StaffMember
-from academy_kit.mongo import now
+from academy_kit.clock import now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.problems import Problem
 from academy_reimbursement.adapters.claims import ClaimStore

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from academy_contracts import links
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
     DocumentsMissing,
@@ -16,8 +17,8 @@ from academy_contracts.events import (
     ExpenseLine,
     SupportingDocument,
 )
-from academy_kit import links, outbox
-from academy_kit.mongo import now
+from academy_kit import outbox
+from academy_kit.clock import now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.problems import Problem
 from academy_reimbursement.adapters.claims import ClaimExists, ClaimStore, claim_id_of

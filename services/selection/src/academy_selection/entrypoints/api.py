@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from academy_contracts import links
 from academy_contracts.events import ClusterProfile, OfferActor
-from academy_kit import links
-from academy_kit.auth import Role, StaffMember, StaffOnly
+from academy_contracts.roles import Role
+from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.problems import Problem
 from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport

@@ -59,8 +59,8 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
                 source=settings.source,
             )
             work = web.background(
-                outbox_relay=relay.run(),
-                offer_lapse_sweep=offers.run_sweeps(settings.offer_sweep_seconds),
+                outbox_relay=relay.run,
+                offer_lapse_sweep=lambda: offers.run_sweeps(settings.offer_sweep_seconds),
             )
             async with work, consumer.running(broker):
                 yield

@@ -14,9 +14,10 @@ from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import OfferActor
+from academy_contracts.roles import Role
 from academy_kit import outbox
-from academy_kit.auth import Role, StaffMember
-from academy_kit.mongo import now
+from academy_kit.auth import StaffMember
+from academy_kit.clock import now
 from academy_kit.outbox import OutboxRelay
 from academy_kit.problems import Problem
 from academy_selection.adapters.applications import ApplicationStore

@@ -20,7 +20,7 @@ from academy_contracts.events import (
     IntegrationEvent,
 )
 from academy_kit import outbox
-from academy_kit.mongo import now
+from academy_kit.clock import now
 from academy_kit.outbox import OutboxRelay
 from academy_selection.adapters.applications import ApplicationStore
 from academy_selection.adapters.editions import EditionStore

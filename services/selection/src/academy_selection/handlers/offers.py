@@ -13,7 +13,7 @@ from typing import Any
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import OfferActor
 from academy_kit import outbox
-from academy_kit.mongo import now
+from academy_kit.clock import now
 from academy_kit.outbox import OutboxRelay
 from academy_selection.adapters.selections import SelectionStore
 from academy_selection.domain import offers

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel
 
+from academy_contracts.roles import Role
 from academy_contracts.values import Language
-from academy_kit.auth import Role, StaffOnly
-from academy_kit.mongo import now
+from academy_kit.auth import StaffOnly
+from academy_kit.clock import now
 from academy_kit.problems import Problem
 from academy_notification.domain.digest import Digest
 from academy_notification.handlers.digest import Digests

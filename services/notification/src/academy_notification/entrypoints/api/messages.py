@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BeforeValidator
 
+from academy_contracts.roles import Role
 from academy_kit import web
-from academy_kit.auth import Role, StaffOnly
+from academy_kit.auth import StaffOnly
 from academy_kit.problems import Problem
 from academy_kit.web import Limit, Offset
 from academy_notification.adapters.messages import MessageFilter, MessageStore

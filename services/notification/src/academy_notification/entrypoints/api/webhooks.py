@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator
 
 from academy_contracts.registry import EVENTS
-from academy_kit.auth import Role, StaffOnly
-from academy_kit.mongo import now
+from academy_contracts.roles import Role
+from academy_kit.auth import StaffOnly
+from academy_kit.clock import now
 from academy_kit.problems import Problem
 from academy_notification.adapters.webhooks import ALL_TYPES, WebhookStore
 

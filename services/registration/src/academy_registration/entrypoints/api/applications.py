@@ -9,10 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
+from academy_contracts import links
 from academy_contracts.events import ClusterProfile
+from academy_contracts.roles import Role
 from academy_contracts.values import Country, Participant, Sector, UtcDateTime
-from academy_kit import links, web
-from academy_kit.auth import Role, StaffOnly
+from academy_kit import web
+from academy_kit.auth import StaffOnly
 from academy_kit.mongo import Document
 from academy_kit.web import Limit, Offset
 from academy_registration.domain.applications import (

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict
 
+from academy_contracts.roles import Role
 from academy_contracts.values import Identifier, Participant, UtcDateTime
-from academy_kit.auth import Role, StaffOnly
+from academy_kit.auth import StaffOnly
 from academy_kit.mongo import Document
 from academy_registration.entrypoints.api.deps import StaffDep
 

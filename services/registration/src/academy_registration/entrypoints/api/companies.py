@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
 from academy_contracts.events import CompanyRegistered
+from academy_contracts.roles import Role
 from academy_contracts.values import Sector
-from academy_kit.auth import Role, StaffOnly
+from academy_kit.auth import StaffOnly
 from academy_kit.mongo import Document
 from academy_kit.web import Limit, Offset
 from academy_registration.domain.companies import CompanyForm

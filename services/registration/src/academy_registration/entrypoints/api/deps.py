@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from academy_kit.links import TOKEN_HEADER
+from academy_contracts.links import TOKEN_HEADER
 from academy_registration.handlers.applications import Applications
 from academy_registration.handlers.staff import Staff
 

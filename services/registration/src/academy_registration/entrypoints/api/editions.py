@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from academy_contracts.events import EditionPublished
-from academy_kit.auth import Role, StaffOnly
+from academy_contracts.roles import Role
+from academy_kit.auth import StaffOnly
 from academy_registration.domain.editions import EditionForm, NewEdition
 from academy_registration.entrypoints.api.deps import StaffDep
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from academy_kit.links import TOKEN_HEADER
+from academy_contracts.links import TOKEN_HEADER
 from academy_reimbursement.adapters.cohort import Claimant
 from academy_reimbursement.handlers.finance import Finance
 from academy_reimbursement.handlers.participants import Participants

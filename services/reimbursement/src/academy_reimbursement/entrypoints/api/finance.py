@@ -9,9 +9,10 @@ from typing import Annotated, Self
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from academy_contracts.roles import Role
 from academy_contracts.values import ExpenseCategory, Identifier, ShortText
 from academy_kit import web
-from academy_kit.auth import Role, StaffMember, StaffOnly
+from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.web import Limit, Offset
 from academy_reimbursement.adapters.cohort import Excuse
 from academy_reimbursement.adapters.finance import Batch, RateEntry, RateTableVersion
