@@ -3,7 +3,7 @@
 
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: help bootstrap up servers down status test test-fast soak pytest lint format schemas bench clean
+.PHONY: help bootstrap browser up servers down status test test-fast soak pytest lint format schemas bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -12,7 +12,10 @@ bootstrap:  ## install uv if missing, then the locked environment
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --quiet
 
-up: bootstrap  ## start the whole system: Kafka, FerretDB and the four services (Ctrl-C stops the services)
+browser:  ## Debian's Chromium for the page tests (Playwright drives it; its own download is not used)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+up: bootstrap  ## start the whole system: Kafka, FerretDB, the four services and the web pages on 8005 (Ctrl-C stops them)
 	$(UV) run academy-local run
 
 servers: bootstrap  ## start only Kafka and FerretDB (dev stack), idempotent
@@ -32,7 +35,7 @@ test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no s
 soak: bootstrap  ## kill -9 each service, the broker and the store during a stream (tens of minutes)
 	$(UV) run pytest -m soak -s tests/test_kill9.py
 
-pytest: bootstrap  ## all tests (starts the test servers itself)
+pytest: bootstrap browser  ## all tests (starts the test servers itself)
 	$(UV) run pytest
 
 lint: bootstrap  ## ruff (lint + format check) and mypy --strict; stale schemas fail the tests

@@ -35,6 +35,7 @@ from academy_notification.settings import NotificationSettings
 from academy_registration.settings import RegistrationSettings
 from academy_reimbursement.settings import ReimbursementSettings
 from academy_selection.settings import SelectionSettings
+from academy_web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -50,10 +51,13 @@ SERVICES: dict[str, type[ServiceSettings]] = {
     "reimbursement": ReimbursementSettings,
 }
 SERVICE_NAMES = list(SERVICES)
+IMAGES: dict[str, type[BaseSettings]] = {**SERVICES, "web": WebSettings}
+"""Every image: the four services, and the web pages (no Kafka, no database of their own)."""
+IMAGE_NAMES = list(IMAGES)
 
 
 def http_port(service: str) -> int:
-    return cast(int, SERVICES[service].model_fields["http_port"].default)
+    return cast(int, IMAGES[service].model_fields["http_port"].default)
 
 
 # --- environment variables -> settings fields -------------------------------------------------
@@ -152,9 +156,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def check_environment(
     service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, where: str
-) -> ServiceSettings:
+) -> Any:
     """Every variable sets a field of the service's settings, and the values validate."""
-    settings = SERVICES[service]
+    settings = IMAGES[service]
     unknown = sorted(name for name in env if settings_field(settings, name) is None)
     assert not unknown, f"{where}: {unknown} set no field of {settings.__name__}"
     for name, value in env.items():
@@ -259,12 +263,12 @@ def test_the_image_built_is_the_stage_of_the_service_named_by_the_build_arg(
     assert stages[-1].base == "service-${SERVICE}"
     assert stages[-1].name is None
     service_stages = {s.name for s in stages if s.name and s.name.startswith("service-")}
-    assert service_stages == {f"service-{name}" for name in SERVICE_NAMES}
-    for name in SERVICE_NAMES:
+    assert service_stages == {f"service-{name}" for name in IMAGE_NAMES}
+    for name in IMAGE_NAMES:
         assert by_name[f"service-{name}"].base == "runtime"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_each_service_stage_runs_its_console_script_on_its_port(
     service: str, dockerfile: DockerfileParts
 ) -> None:
@@ -297,7 +301,7 @@ def test_the_build_installs_one_service_from_the_lock(dockerfile: DockerfilePart
     assert "--no-editable" in syncs[-1], "the runtime image holds no source tree"
     assert by_name["build"].env()["UV_PROJECT_ENVIRONMENT"] == "/app/.venv"
     assert any("/app/.venv /app/.venv" in c for c in by_name["runtime"].all("COPY"))
-    for service in SERVICE_NAMES:
+    for service in IMAGE_NAMES:
         pyproject = ROOT / "services" / service / "pyproject.toml"
         assert project(pyproject)["name"] == f"academy-{service}"
 
@@ -330,12 +334,12 @@ def test_the_runtime_is_slim_python_as_an_unprivileged_user(dockerfile: Dockerfi
     env = by_name["runtime"].env()
     assert env["ACADEMY_HTTP_HOST"] == "0.0.0.0"
     settings_names = [n for n in env if n.startswith("ACADEMY_")]
-    for service in SERVICE_NAMES:
+    for service in IMAGE_NAMES:
         names = settings_names + [
             n for n in by_name[f"service-{service}"].env() if n.startswith("ACADEMY_")
         ]
         for name in names:
-            assert settings_field(SERVICES[service], name), name
+            assert settings_field(IMAGES[service], name), name
 
 
 def test_the_image_healthcheck_asks_the_service_if_it_lives(
@@ -444,7 +448,7 @@ def test_in_build_context_follows_docker_rules() -> None:
     assert not in_build_context("keep/x.txt", rules)
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_the_build_context_holds_what_the_dockerfile_copies(
     service: str, dockerfile: DockerfileParts, dockerignore: list[str]
 ) -> None:
@@ -543,7 +547,7 @@ def test_compose_requires_the_secrets(compose: dict[str, Any]) -> None:
             assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", env[name]), f"{service}: {name}"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_compose_builds_each_service_from_the_dockerfile(
     service: str, compose: dict[str, Any]
 ) -> None:
@@ -556,7 +560,7 @@ def test_compose_builds_each_service_from_the_dockerfile(
     assert spec["image"].split(":")[0] == f"cluster-academy/{service}"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_compose_publishes_each_service_on_its_port(service: str, compose: dict[str, Any]) -> None:
     (mapping,) = compose["services"][service]["ports"]
     host, container = str(mapping).rsplit(":", 1)[-2:]
@@ -616,6 +620,26 @@ def test_compose_notification_mails_the_catcher(
     assert compose["services"]["notification"]["depends_on"]["mailpit"] == {
         "condition": "service_healthy"
     }
+
+
+def test_compose_web_calls_the_four_services_and_keeps_its_secret(
+    compose: dict[str, Any], env_example: dict[str, str], clean_env: pytest.MonkeyPatch
+) -> None:
+    spec = compose["services"]["web"]
+    raw = spec["environment"]
+    assert re.fullmatch(r"\$\{ACADEMY_COOKIE_SECRET:\?.+\}", raw["ACADEMY_COOKIE_SECRET"])
+    env = {name: interpolate(value, env_example) for name, value in raw.items()}
+    settings = check_environment("web", env, clean_env, "compose web")
+    assert isinstance(settings, WebSettings)
+    assert settings.http_port == http_port("web")
+    for service in SERVICE_NAMES:
+        assert getattr(settings, f"{service}_url") == f"http://{service}:{http_port(service)}"
+        assert spec["depends_on"][service] == {"condition": "service_healthy"}
+    assert not any(name in raw for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI"))
+    assert spec["healthcheck"]["test"] == ["CMD", "python", "/app/healthcheck.py", "/health/ready"]
+    notification = compose["services"]["notification"]["environment"]
+    link = interpolate(notification["ACADEMY_LINK_BASE_URL"], {})
+    assert link == f"http://localhost:{http_port('web')}/applications", "emails link to the pages"
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
@@ -745,7 +769,7 @@ def _container(deployment: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], container)
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_kubernetes_runs_each_service_image_on_its_port(
     service: str, manifests: dict[str, list[dict[str, Any]]], compose: dict[str, Any]
 ) -> None:
@@ -767,7 +791,7 @@ def test_kubernetes_runs_each_service_image_on_its_port(
     assert service_port["targetPort"] == "http"
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_kubernetes_probes_the_health_routes(
     service: str, manifests: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -777,7 +801,7 @@ def test_kubernetes_probes_the_health_routes(
     assert container["startupProbe"]["httpGet"] == {"path": "/health/live", "port": "http"}
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_kubernetes_upgrades_without_downtime(
     service: str, manifests: dict[str, list[dict[str, Any]]]
 ) -> None:
@@ -792,7 +816,7 @@ def test_kubernetes_upgrades_without_downtime(
     assert resources["limits"]["memory"]
 
 
-@pytest.mark.parametrize("service", SERVICE_NAMES)
+@pytest.mark.parametrize("service", IMAGE_NAMES)
 def test_kubernetes_runs_each_service_unprivileged(
     service: str, manifests: dict[str, list[dict[str, Any]]], dockerfile: DockerfileParts
 ) -> None:
@@ -826,6 +850,19 @@ def test_kubernetes_environment_is_settings(
     assert settings.env == "production"  # so the example's placeholder secrets are refused
     with pytest.raises(InsecureSecrets, match="ACADEMY_LINK_SECRET is still the example"):
         settings.refuse_weak_secrets()
+
+
+def test_kubernetes_web_calls_the_four_services_and_keeps_its_secret(
+    manifests: dict[str, list[dict[str, Any]]], clean_env: pytest.MonkeyPatch
+) -> None:
+    env = _pod_env(manifests, _container(one(manifests, "Deployment", "web")))
+    assert "ACADEMY_COOKIE_SECRET" in env
+    assert not any(name in env for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI"))
+    settings = check_environment("web", env, clean_env, "kubernetes web")
+    assert isinstance(settings, WebSettings)
+    for service in SERVICE_NAMES:
+        (port,) = one(manifests, "Service", service)["spec"]["ports"]
+        assert getattr(settings, f"{service}_url") == f"http://{service}:{port['port']}"
 
 
 def test_kubernetes_notification_gets_its_mail_settings(

@@ -1,5 +1,6 @@
 """Run the whole system locally: the servers (unless the environment names existing ones), a
-mail sink, and the four services as child processes, each on its own port, until interrupted.
+mail sink, the four services and the web pages as child processes, each on its own port, until
+interrupted. The notification service's private links point at the web pages.
 
 The mail sink is aiosmtpd on 127.0.0.1:1025 writing every message the notification service
 sends into a Maildir under the cache folder, so the bilingual messages can be read without a
@@ -19,7 +20,14 @@ from pathlib import Path
 
 from academy_local import paths, servers
 
-SERVICES = {"registration": 8001, "selection": 8002, "notification": 8003, "reimbursement": 8004}
+SERVICES = {
+    "registration": 8001,
+    "selection": 8002,
+    "notification": 8003,
+    "reimbursement": 8004,
+    "web": 8005,
+}
+WEB_PAGES = f"http://127.0.0.1:{SERVICES['web']}"
 
 
 def _ready(port: int) -> bool:
@@ -48,6 +56,7 @@ def run(stack: servers.Stack, wait_seconds: float = 90.0) -> int:
         sink = ["-n", "-l", "127.0.0.1:1025", "-c", "aiosmtpd.handlers.Mailbox", str(maildir)]
         children["mail"] = subprocess.Popen([sys.executable, "-m", "aiosmtpd", *sink])  # noqa: S603
         print(f"mail      smtp://127.0.0.1:1025 -> {maildir}")
+    env.setdefault("ACADEMY_LINK_BASE_URL", f"{WEB_PAGES}/applications")
     for name, port in SERVICES.items():
         child_env = {**env, "ACADEMY_HTTP_PORT": str(port)}
         children[name] = subprocess.Popen([str(bin_dir / f"academy-{name}")], env=child_env)  # noqa: S603
@@ -68,7 +77,8 @@ def run(stack: servers.Stack, wait_seconds: float = 90.0) -> int:
                     print(f"{name} exited with {children[name].returncode}", file=sys.stderr)
                     return 1
                 if _ready(port):
-                    print(f"{name:13} http://127.0.0.1:{port}/docs  (ready)")
+                    page = "/" if name == "web" else "/docs"
+                    print(f"{name:13} http://127.0.0.1:{port}{page}  (ready)")
                     del pending[name]
             if time.monotonic() > deadline:
                 print(f"not ready in {wait_seconds:.0f} s: {', '.join(pending)}", file=sys.stderr)

@@ -1,0 +1,192 @@
+"""A participant's own page: their sessions, their supporting documents and expense claim;
+and the page that sends a lost link again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from academy_web.pages.call import open_edition
+from academy_web.pages.common import LinkRejected, errors_for, link_refused, posted, services
+from academy_web.rendering import render
+from academy_web.services import Json, Refused
+
+router = APIRouter()
+
+LINES = 3
+"""Expense lines the form offers without JavaScript; a claim takes up to 50 through the API."""
+LINE_FIELDS = ("category", "expense_date", "description", "amount.amount", "amount.currency")
+BANK_FIELDS = ("beneficiary_name", "iban", "account_number", "bic", "bank_name", "bank_country")
+
+
+def participant_url(application_id: str, participant_id: str, token: str) -> str:
+    query = urlencode({"token": token})
+    return f"/applications/{application_id}/participants/{participant_id}?{query}"
+
+
+async def _page(
+    request: Request,
+    application_id: str,
+    participant_id: str,
+    token: str,
+    *,
+    status_code: int = 200,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    done: str = "",
+) -> Response:
+    try:
+        application = await services(request).application(application_id, token)
+    except Refused as refusal:
+        raise LinkRejected from refusal
+    person = next(
+        (p for p in application["participants"] if p["participant_id"] == participant_id), None
+    )
+    if person is None:
+        raise LinkRejected
+    edition = await open_edition(request, application["edition_id"])
+    claim: Json | None = None
+    documents: list[Json] = []
+    selected = True
+    try:
+        claim = await services(request).claim(application_id, participant_id, token)
+        documents = await services(request).documents(application_id, participant_id, token)
+    except Refused as refusal:
+        if refusal.kind == "not-selected" or refusal.kind == "participant-not-found":
+            selected = False
+        elif link_refused(refusal):
+            raise LinkRejected from refusal
+        else:
+            raise
+    return render(
+        request,
+        "participant.html",
+        status_code,
+        application=application,
+        person=person,
+        edition=edition,
+        claim=claim,
+        documents=documents,
+        selected=selected,
+        token=token,
+        lines=LINES,
+        values=values or {},
+        errors=errors or {},
+        done=done,
+        now=datetime.now(UTC),
+    )
+
+
+@router.get("/applications/{application_id}/participants/{participant_id}")
+async def participant_page(
+    request: Request, application_id: str, participant_id: str, token: str = "", done: str = ""
+) -> Response:
+    return await _page(request, application_id, participant_id, token, done=done)
+
+
+@router.post("/applications/{application_id}/participants/{participant_id}/documents")
+async def upload(request: Request, application_id: str, participant_id: str) -> Response:
+    form = await posted(request)
+    token = str(form.get("token") or "")
+    file = form.get("file")
+    kind = str(form.get("kind") or "")
+    if not isinstance(file, UploadFile) or not file.filename:
+        errors = {"file": request.app.state.translator.gettext("Choose a file to upload.")}
+        return await _page(
+            request, application_id, participant_id, token, status_code=422, errors=errors
+        )
+    content = await file.read()
+    try:
+        await services(request).upload_document(
+            application_id,
+            participant_id,
+            token,
+            kind=kind,
+            filename=file.filename,
+            content=content,
+            media_type=file.content_type or "application/octet-stream",
+        )
+    except Refused as refusal:
+        if link_refused(refusal):
+            raise LinkRejected from refusal
+        errors = errors_for(request, refusal) or {"file": str(refusal)}
+        if refusal.status in (413, 415):
+            gettext = request.app.state.translator.gettext
+            errors = {"file": gettext("The file must be a PDF, JPEG or PNG file of at most 5 MB.")}
+        return await _page(
+            request, application_id, participant_id, token, status_code=422, errors=errors
+        )
+    url = participant_url(application_id, participant_id, token) + "&done=uploaded"
+    return RedirectResponse(url, status_code=303)
+
+
+def claim_body(form: Any) -> dict[str, Any]:
+    """The claim form's filled lines and bank details as reimbursement takes them."""
+    lines = []
+    for i in range(LINES):
+        line = {name: str(form.get(f"lines.{i}.{name}") or "").strip() for name in LINE_FIELDS}
+        if not (line["description"] or line["amount.amount"]):
+            continue
+        lines.append(
+            {
+                "category": line["category"],
+                "expense_date": line["expense_date"],
+                "description": line["description"],
+                "amount": {
+                    "amount": line["amount.amount"].replace(",", "."),
+                    "currency": line["amount.currency"],
+                },
+                "documents": [str(d) for d in form.getlist(f"lines.{i}.documents")],
+            }
+        )
+    bank = {name: str(form.get(f"bank.{name}") or "").strip() or None for name in BANK_FIELDS}
+    return {"lines": lines, "bank": bank}
+
+
+@router.post("/applications/{application_id}/participants/{participant_id}/claim")
+async def submit_claim(request: Request, application_id: str, participant_id: str) -> Response:
+    form = await posted(request)
+    token = str(form.get("token") or "")
+    values: dict[str, Any] = {
+        key: str(value) for key, value in form.multi_items() if isinstance(value, str)
+    }
+    values["documents"] = {
+        i: set(map(str, form.getlist(f"lines.{i}.documents"))) for i in range(LINES)
+    }
+    try:
+        await services(request).submit_claim(
+            application_id, participant_id, token, claim_body(form)
+        )
+    except Refused as refusal:
+        if link_refused(refusal):
+            raise LinkRejected from refusal
+        errors = errors_for(request, refusal)
+        return await _page(
+            request,
+            application_id,
+            participant_id,
+            token,
+            status_code=422,
+            values=values,
+            errors=errors,
+        )
+    url = participant_url(application_id, participant_id, token) + "&done=claimed"
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/lost-link")
+async def lost_link_form(request: Request) -> Response:
+    return render(request, "lost_link.html", values={}, errors={})
+
+
+@router.post("/lost-link")
+async def lost_link(request: Request) -> Response:
+    """Always the same answer, whether the address is known or not, so the page tells no one
+    who applied. Sending needs an API the services do not have yet (see the README)."""
+    await posted(request)
+    return render(request, "lost_link_sent.html")

@@ -1,0 +1,178 @@
+"""The four services' public HTTP APIs, as this front calls them (httpx). Nothing here knows a
+page: each call returns the service's JSON or raises :class:`Refused` with its problem+json
+document, which the pages show next to the fields it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from academy_contracts.links import TOKEN_HEADER
+from academy_web.settings import WebSettings
+
+Json = dict[str, Any]
+
+
+class Refused(Exception):
+    """A service answered 4xx: ``problem`` is its RFC 9457 document."""
+
+    def __init__(self, status: int, problem: Json) -> None:
+        super().__init__(problem.get("detail") or problem.get("title") or status)
+        self.status = status
+        self.problem = problem
+
+    @property
+    def kind(self) -> str:
+        """The problem's type without the URN prefix, e.g. ``registration-closed``."""
+        return str(self.problem.get("type", "")).rsplit(":", 1)[-1]
+
+    @property
+    def errors(self) -> list[Json]:
+        return list(self.problem.get("errors") or [])
+
+
+class Unavailable(Exception):
+    """A service did not answer, or answered 5xx: the page says so and keeps what was typed."""
+
+
+class Services:
+    """One pooled HTTP client per service, closed with the app."""
+
+    def __init__(self, settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None):
+        timeout = httpx.Timeout(settings.service_timeout_seconds)
+        self._clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
+            for name, url in (
+                ("registration", settings.registration_url),
+                ("selection", settings.selection_url),
+                ("notification", settings.notification_url),
+                ("reimbursement", settings.reimbursement_url),
+            )
+        }
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def _call(
+        self, service: str, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers[TOKEN_HEADER] = token
+        try:
+            response = await self._clients[service].request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            raise Unavailable(f"{service}: {error}") from error
+        if response.status_code >= 500:
+            raise Unavailable(f"{service} answered {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"status": response.status_code, "title": response.text[:200]}
+            raise Refused(response.status_code, problem if isinstance(problem, dict) else {})
+        return response.json()
+
+    async def live(self) -> dict[str, bool]:
+        """Which services answer their liveness probe (this front's readiness)."""
+        answers = {}
+        for name, client in self._clients.items():
+            try:
+                answers[name] = (await client.get("/health/live", timeout=3)).status_code == 200
+            except httpx.HTTPError:
+                answers[name] = False
+        return answers
+
+    # registration
+
+    async def editions(self) -> list[Json]:
+        return list(await self._call("registration", "GET", "/v1/editions"))
+
+    async def edition(self, edition_id: str) -> Json:
+        return dict(await self._call("registration", "GET", f"/v1/editions/{edition_id}"))
+
+    async def submit_application(self, body: Json, idempotency_key: str) -> Json:
+        headers = {"Idempotency-Key": idempotency_key}
+        return dict(
+            await self._call("registration", "POST", "/v1/applications", json=body, headers=headers)
+        )
+
+    async def application(self, application_id: str, token: str) -> Json:
+        path = f"/v1/applications/{application_id}"
+        return dict(await self._call("registration", "GET", path, token=token))
+
+    async def amend_application(self, application_id: str, token: str, body: Json) -> Json:
+        path = f"/v1/applications/{application_id}"
+        return dict(await self._call("registration", "PUT", path, token=token, json=body))
+
+    async def withdraw_application(self, application_id: str, token: str, reason: str) -> Json:
+        path = f"/v1/applications/{application_id}/withdrawal"
+        body = {"reason": reason} if reason.strip() else None
+        return dict(await self._call("registration", "POST", path, token=token, json=body))
+
+    async def register_company(self, body: Json, idempotency_key: str) -> Json:
+        headers = {"Idempotency-Key": idempotency_key}
+        return dict(
+            await self._call("registration", "POST", "/v1/companies", json=body, headers=headers)
+        )
+
+    # selection
+
+    async def decision(self, application_id: str, token: str) -> Json | None:
+        """Where the cluster stands in the published selection; None before it is published."""
+        try:
+            path = f"/v1/applications/{application_id}/offer"
+            return dict(await self._call("selection", "GET", path, token=token))
+        except Refused as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
+    async def answer_offer(self, application_id: str, token: str, answer: str) -> Json:
+        path = f"/v1/applications/{application_id}/offer/{answer}"
+        return dict(await self._call("selection", "POST", path, token=token))
+
+    # reimbursement
+
+    def _participant(self, application_id: str, participant_id: str) -> str:
+        return f"/v1/applications/{application_id}/participants/{participant_id}"
+
+    async def claim(self, application_id: str, participant_id: str, token: str) -> Json | None:
+        try:
+            path = self._participant(application_id, participant_id) + "/claim"
+            return dict(await self._call("reimbursement", "GET", path, token=token))
+        except Refused as refusal:
+            if refusal.status == 404 and refusal.kind != "forbidden":
+                return None
+            raise
+
+    async def documents(self, application_id: str, participant_id: str, token: str) -> list[Json]:
+        path = self._participant(application_id, participant_id) + "/documents"
+        return list(await self._call("reimbursement", "GET", path, token=token))
+
+    async def upload_document(
+        self,
+        application_id: str,
+        participant_id: str,
+        token: str,
+        *,
+        kind: str,
+        filename: str,
+        content: bytes,
+        media_type: str,
+    ) -> Json:
+        path = self._participant(application_id, participant_id) + "/documents"
+        files = {"file": (filename, content, media_type)}
+        return dict(
+            await self._call(
+                "reimbursement", "POST", path, token=token, data={"kind": kind}, files=files
+            )
+        )
+
+    async def submit_claim(
+        self, application_id: str, participant_id: str, token: str, body: Json
+    ) -> Json:
+        path = self._participant(application_id, participant_id) + "/claim"
+        return dict(await self._call("reimbursement", "POST", path, token=token, json=body))

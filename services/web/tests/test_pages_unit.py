@@ -1,0 +1,129 @@
+"""Fast tests of the front's own rules: language negotiation, complete catalogs, the CSRF
+token, problem errors turned into messages, and the forms' bodies. The pages on the real
+services are walked in Chromium by test_browser.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.messages.pofile import read_po
+from pydantic import SecretStr
+
+from academy_web import forms, i18n, security
+
+LOCALES = i18n.LOCALES_DIR
+
+
+def test_language_is_the_choice_then_the_cookie_then_the_browser_then_french() -> None:
+    assert i18n.negotiate("en", "fr", "fr-FR") == "en"
+    assert i18n.negotiate(None, "en", "fr-FR") == "en"
+    assert i18n.negotiate("de", None, "de-DE,en;q=0.8,fr;q=0.5") == "en"
+    assert i18n.negotiate(None, None, "en;q=0.2, fr-CA;q=0.9") == "fr"
+    assert i18n.negotiate(None, None, "de, en;q=0") == "fr"
+    assert i18n.negotiate(None, None, None) == "fr"
+
+
+def test_every_message_of_the_template_is_translated_in_each_catalog() -> None:
+    with (LOCALES / "messages.pot").open("rb") as pot:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
+    for language in i18n.LANGUAGES:
+        with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            catalog = read_po(po)
+        found = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
+        assert wanted <= set(found), f"{language}: {sorted(wanted - set(found))[:5]}"
+        for msgid in wanted:
+            string = found[msgid]
+            forms = tuple(string) if isinstance(string, (tuple, list)) else (string,)
+            assert len(forms) in (1, catalog.num_plurals), (language, msgid)
+            assert all(forms), f"{language}: {msgid!r} has an untranslated form"
+
+
+def test_catalogs_compile_and_translate() -> None:
+    catalogs = i18n.compile_catalogs()
+    assert catalogs["fr"].gettext("Cluster registration") == "Inscription des clusters"
+    assert catalogs["en"].gettext("Cluster registration") == "Cluster registration"
+
+
+def test_dates_and_amounts_follow_the_page_language() -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    moment = datetime(2023, 10, 15, 21, 59, 59, tzinfo=UTC)
+    token = i18n.current.set("fr")
+    try:
+        assert i18n.when(moment) == "15 octobre 2023, 23:59 (Paris)"
+        assert i18n.amount(Decimal("1234.5"), "EUR").replace("\u202f", " ") == "1 234,50\xa0€"
+        assert i18n.country_name("DZ") == "Algérie"
+    finally:
+        i18n.current.reset(token)
+    token = i18n.current.set("en")
+    try:
+        assert i18n.when(moment).replace("\u202f", " ") == "October 15, 2023, 11:59 PM (Paris)"
+        assert i18n.amount(Decimal("1234.5"), "EUR") == "€1,234.50"
+    finally:
+        i18n.current.reset(token)
+
+
+def test_the_csrf_token_matches_its_cookie_only() -> None:
+    key = SecretStr("k")
+    cookie = security.new_csrf_secret()
+    token = security.csrf_token(key, cookie)
+    assert security.csrf_valid(key, cookie, token)
+    assert not security.csrf_valid(key, security.new_csrf_secret(), token)
+    assert not security.csrf_valid(SecretStr("other"), cookie, token)
+    assert not security.csrf_valid(key, None, token)
+    assert not security.csrf_valid(key, cookie, None)
+
+
+def test_problem_errors_become_messages_by_field_with_the_allowed_values() -> None:
+    errors: list[dict[str, Any]] = [
+        {"field": "cluster.country", "message": "Input should be 'DZ' or 'EG'", "allowed": ["DZ"]},
+        {"field": "participants.1.email", "message": "value is not a valid email address: @"},
+        {"field": "motivations", "message": "String should have at least 1 character"},
+        {"field": "motivations", "message": "something new"},
+    ]
+    found = forms.field_errors(errors, lambda s: f"[{s}]", lambda v: f"<{v}>")
+    assert found["cluster.country"] == "[Choose one of: <DZ>.]"
+    assert found["participants.1.email"] == "[This is not a valid email address.]"
+    assert found["motivations"] == (
+        "[This field is required.] [This value is not accepted:] something new"
+    )
+
+
+def test_the_application_form_round_trips_through_the_api_body() -> None:
+    values = {
+        "cluster.name": "Pôle Santé",
+        "cluster.country": "TN",
+        "cluster.sector": "health",
+        "cluster.eccp_id": "",
+        "cluster.eccp_profile_url": "https://clustercollaboration.eu/x",
+        "participants.0.full_name": "Amel",
+        "participants.0.email": " amel@example.org ",
+        "participants.0.phone": "",
+        "participants.0.language": "fr",
+        "motivations": "m",
+        "expectations": "e",
+        "can_advance_costs": "on",
+    }
+    body = forms.application_body(values)
+    assert body["cluster"]["eccp_id"] is None
+    assert [p["role"] for p in body["participants"]] == [
+        "cluster_manager",
+        "board_member",
+        "board_member",
+    ]
+    assert body["participants"][0]["email"] == "amel@example.org"
+    assert body["participants"][0]["phone"] is None
+    assert body["can_advance_costs"] is True
+    assert body["commits_to_attend"] is False
+    application = {
+        **body,
+        "cluster": {**body["cluster"], "eccp_id": "x"},
+        "participants": [
+            {**p, "participant_id": str(i)} for i, p in enumerate(body["participants"])
+        ],
+    }
+    shown = forms.application_values(application)
+    assert shown["participants.0.email"] == "amel@example.org"
+    assert shown["can_advance_costs"] == "on"
+    assert "commits_to_attend" not in shown
