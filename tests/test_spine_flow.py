@@ -70,7 +70,13 @@ async def test_submitted_application_is_published_and_stored_once(
 
         # Selection stored it in its own database.
         store = sel_app.state.screener.applications
-        candidate = await eventually(lambda: store.get(application_id))
+
+        async def screened() -> Any:
+            found = await store.get(application_id)
+            return found if found is not None and found.screening is not None else None
+
+        # Screened, so nothing is left to change it but the redelivery below.
+        candidate = await eventually(screened)
         assert candidate.cluster.eccp_id == body["cluster"]["eccp_id"]
         assert [p.email for p in candidate.participants] == [
             p["email"] for p in body["participants"]
