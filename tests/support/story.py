@@ -175,7 +175,12 @@ async def set_up_cohort(c: Clients, uid: str, clusters: int, selected: set[str])
         return answer.json() if answer.status_code == 200 else None
 
     rubric = await _until(policy, "selection knows the cohort edition")
-    rubric |= {"min_reviews": 1, "conflict_of_interest": False}
+    # The staff token's subject reviews: only the edition's committee may.
+    rubric |= {
+        "min_reviews": 1,
+        "conflict_of_interest": False,
+        "committee": [{"subject": "kill9@test"}],
+    }
     await _ok(await c.selection.put(policy_path, json=rubric, headers=ADMIN))
 
     async def queue() -> Any:
