@@ -91,3 +91,16 @@ async def test_the_last_allowed_attempt_fails_for_good(max_attempts: int) -> Non
 def test_the_delay_doubles_up_to_its_ceiling() -> None:
     policy = RetryPolicy(8, base_seconds=5, max_seconds=30)
     assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 30, 30]
+
+
+async def test_an_unexpected_error_fails_that_item_and_the_next_ones_are_sent() -> None:
+    """A sender that raises something else than its two failures (a header it cannot write)
+    used to end the pass, and the same head item raised again at every pass: nothing behind it
+    was ever sent."""
+    deliveries = MemoryDeliveries()
+    deliveries.add("bad", now() - timedelta(seconds=2))
+    deliveries.add("good", now() - timedelta(seconds=1))
+    sender = Sender({"bad": [ValueError("Header values may not contain linefeed")]})
+    assert await _dispatcher(deliveries, sender).drain() == 2
+    assert deliveries.outcomes == [("bad", "failed", 1), ("good", "delivered", 1)]
+    assert "ValueError: Header values" in deliveries.items["bad"]["last_error"]

@@ -3,8 +3,10 @@
 Items are documents recorded before any attempt (status ``pending``, ``attempts``,
 ``next_attempt_at``); the dispatcher sends those that are due, one at a time, and records each
 attempt's outcome: delivered, retried later, or failed for good after the last attempt or at a
-permanent error. Everything it needs survives a restart in the documents themselves, so a
-service killed mid-batch resumes where it stopped.
+permanent error. Any other error of one item's sending (a bug, a value the sender cannot
+write) fails that item for good with its reason, so the items behind it are still sent; only
+a store error stops the pass, to be read again later. Everything it needs survives a restart
+in the documents themselves, so a service killed mid-batch resumes where it stopped.
 
 The store is read only when something may be due: the dispatcher keeps in memory the earliest
 instant an item of its store is due (the first pass after a start reads the store to learn it,
@@ -136,6 +138,13 @@ class Dispatcher:
             await self._deliveries.failed(doc, attempts, now(), str(exc))
             self._count("failed")
             log.error("%s %s failed for good: %s", self._channel, doc["_id"], exc)
+        except PyMongoError:
+            raise  # the store, not the item: the pass stops and is tried again
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            await self._deliveries.failed(doc, attempts, now(), reason)
+            self._count("failed")
+            log.exception("%s %s failed for good on an unexpected error", self._channel, doc["_id"])
         else:
             await self._deliveries.delivered(doc, attempts, now())
             self._count("delivered")
