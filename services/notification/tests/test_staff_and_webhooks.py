@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ import pytest
 
 from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.domain.delivery import PermanentFailure
+from academy_notification.domain.drafting import without_link_tokens
 
-from .conftest import SmtpServer
+from .conftest import SmtpServer, body_of
 from .support.story import Story
 
 pytestmark = pytest.mark.integration
@@ -220,3 +222,54 @@ def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
         server.shutdown()
         server.server_close()
     assert paths == [("POST", "/moved")]
+
+
+async def test_staff_see_messages_without_the_link_token(
+    notification: Any,
+    send: Any,
+    smtp: SmtpServer,
+    story: Story,
+    staff_headers: Any,
+    eventually: Any,
+) -> None:
+    """The applicant's link token opens their application; before the fix the staff outbox
+    (JSON, HTML) showed it inside each body to any staff member, finance included."""
+    await send(story.submitted())
+
+    async def sent() -> bool:
+        return smtp.inbox.count(story.uid) == 3
+
+    await eventually(sent)
+    [email] = smtp.inbox.messages(story.email(2))
+    [token] = re.findall(r"\?token=([^\s&#]+)", body_of(email))
+    finance = staff_headers("finance")
+    query = {"application_id": story.application_id}
+
+    async def listed() -> dict[str, Any] | None:
+        found = (await notification.get("/v1/messages", params=query, headers=finance)).json()
+        return found if found["total"] == 3 else None
+
+    found = await eventually(listed)
+    english = next(m for m in found["items"] if m["recipient"] == story.email(2))
+    assert token not in english["body"]
+    assert "?token=********" in english["body"]
+    views = [
+        await notification.get("/v1/messages", params=query, headers=finance),
+        await notification.get("/v1/messages.csv", params=query, headers=finance),
+        await notification.get("/staff/messages", params=query, headers=finance),
+        await notification.get(f"/v1/messages/{english['id']}", headers=finance),
+        await notification.get(f"/staff/messages/{english['id']}", headers=finance),
+    ]
+    for view in views:
+        assert view.status_code == 200, view.text
+        assert token not in view.text, view.request.url
+    page = views[-1].text
+    assert "?token=********" in page
+
+
+def test_only_the_token_of_a_link_is_masked() -> None:
+    text = "See https://a.example/v1/applications/app-1?token=Ab-_9x and ?tokens=keep &token=z#f"
+    assert without_link_tokens(text) == (
+        "See https://a.example/v1/applications/app-1?token=******** and ?tokens=keep "
+        "&token=********#f"
+    )
