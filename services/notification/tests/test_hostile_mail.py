@@ -74,3 +74,29 @@ def test_person_text_is_folded_into_encoded_headers() -> None:
     parsed = message_from_bytes(raw, policy=policy.default)
     assert str(parsed["Subject"]) == "Pôle Bcc: x@example.com"
     assert str(parsed["From"]) == '"Academy X-Injected: yes" <academy@anima.coop>'
+
+
+async def test_readiness_names_a_mail_queue_whose_head_does_not_move(
+    start_notification: Any, send: Any, smtp: SmtpServer, story: Story, eventually: Any
+) -> None:
+    """A mail server that takes seconds to accept each message holds the queue's head: readiness
+    answers 503 naming ``mail_queue`` until the message is accepted, then 200 again. Before,
+    readiness stayed 200 while nothing moved."""
+    smtp.inbox.delay = 3.0
+    async with start_notification(dispatch_stuck_seconds=0.5) as client:
+        await send(story.submitted())
+
+        async def stuck() -> dict[str, Any] | None:
+            answer = await client.get("/health/ready")
+            return answer.json() if answer.status_code == 503 else None
+
+        report = await eventually(stuck)
+        assert "mail_queue" in report["stuck"], report
+        assert "has waited" in report["stuck"]["mail_queue"]
+        smtp.inbox.delay = 0.0
+
+        async def whole() -> bool:
+            answer = await client.get("/health/ready")
+            return smtp.inbox.count(story.uid) == 3 and answer.status_code == 200
+
+        await eventually(whole)

@@ -36,6 +36,10 @@ class NotificationSettings(ServiceSettings):
     dispatch_poll_seconds: float = Field(default=1.0, gt=0)
     """How often the senders look for due messages when nothing wakes them."""
     dispatch_batch: int = Field(default=50, ge=1)
+    dispatch_stuck_seconds: float = Field(default=300.0, gt=0)
+    """Readiness reports the mail or webhook queue stuck (``mail_queue``, ``webhook_queue``) when
+    its oldest due item has waited this long with no attempt ending; keep it above the SMTP and
+    webhook timeouts."""
 
     link_base_url: str = "http://127.0.0.1:8001/v1/applications"
     """Applicants' private link is ``<link_base_url>/<application id>?token=<link token>``."""

@@ -51,6 +51,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             policy,
             poll_seconds=settings.dispatch_poll_seconds,
             batch=settings.dispatch_batch,
+            stuck_seconds=settings.dispatch_stuck_seconds,
         )
         calls = Dispatcher(
             "webhook",
@@ -59,6 +60,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             policy,
             poll_seconds=settings.dispatch_poll_seconds,
             batch=settings.dispatch_batch,
+            stuck_seconds=settings.dispatch_stuck_seconds,
         )
         renderer = Renderer(settings.program, settings.time_zone)
         recording = Recording(messages, renderer, settings.mail_from.split("@")[1], mail.kick)
