@@ -10,7 +10,6 @@ import io
 import json
 import re
 import threading
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.domain.delivery import PermanentFailure
 from academy_notification.domain.drafting import without_link_tokens
+from academy_notification.domain.targets import TargetPolicy
 
 from .conftest import SmtpServer, body_of
 from .support.story import Story
@@ -75,6 +75,22 @@ def _verified(headers: dict[str, str], body: bytes) -> bool:
 
 
 async def test_webhooks_receive_signed_cloudevents_after_a_retry(
+    start_notification: Any,
+    send: Any,
+    receiver: Receiver,
+    story: Story,
+    staff_headers: Any,
+    eventually: Any,
+) -> None:
+    async with start_notification(
+        webhook_allow_http=True, webhook_allowed_targets=["127.0.0.1"]
+    ) as notification:
+        await _signed_cloudevents_after_a_retry(
+            notification, send, receiver, story, staff_headers, eventually
+        )
+
+
+async def _signed_cloudevents_after_a_retry(
     notification: Any,
     send: Any,
     receiver: Receiver,
@@ -192,8 +208,8 @@ async def test_staff_list_export_and_read_the_messages(
 
 
 def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
-    """urllib would follow a 302 and resend the delivery as a GET elsewhere; the sender refuses
-    redirections, so a 3xx is a permanent failure and the receiver is called once."""
+    """A client that follows a 302 would resend the delivery as a GET elsewhere; the sender
+    follows no redirection, so a 3xx is a permanent failure and the receiver is called once."""
     paths: list[tuple[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -213,11 +229,12 @@ def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    policy = TargetPolicy.of(allow_http=True, allowed=["127.0.0.1"])
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/moved"
-        request = urllib.request.Request(url, data=b"{}", method="POST")
+        sender = WebhookSender(store=None, timeout=5, policy=policy)  # type: ignore[arg-type]
         with pytest.raises(PermanentFailure, match="HTTP 302"):
-            WebhookSender(store=None, timeout=5)._post(request)  # type: ignore[arg-type]
+            sender.post(url, b"{}", {})
     finally:
         server.shutdown()
         server.server_close()

@@ -71,3 +71,11 @@ class NotificationSettings(ServiceSettings):
     """The hour, in ``time_zone``, of the daily digest; it covers the 24 hours before it."""
 
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    """The bound of each connection, read and write of one delivery, and of the delivery in
+    all, so a receiver that hangs costs at most about this long per attempt."""
+    webhook_allow_http: bool = False
+    """Accept plain http webhook URLs; https only otherwise."""
+    webhook_allowed_targets: list[str] = Field(default_factory=list)
+    """Host names and networks (CIDR or one address) that webhooks may reach although they are
+    loopback, private or link-local: an operator's internal receiver. JSON in the environment:
+    ``ACADEMY_WEBHOOK_ALLOWED_TARGETS='["hooks.internal", "10.1.0.0/16"]'``."""
