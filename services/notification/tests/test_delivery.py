@@ -50,13 +50,13 @@ async def test_every_kind_reaches_each_participant_in_their_language(
     ended three hours ago without a check-in) and the project manager's digest in each
     language."""
     coming, missed = story.session(1, timedelta(hours=1)), story.session(2, -timedelta(hours=9))
+    await send(story.edition(coming, missed))
 
     async def edition_known() -> bool:
         return await notification.app.state.views.get_edition(story.edition_id) is not None
 
-    # Editions and applications are on two topics, consumed in no set order between them: the
-    # edition goes first, so the received message can quote its deadline.
-    await send(story.edition(coming, missed))
+    # the edition and the application are on two topics, consumed concurrently: the receipt
+    # quotes the deadline only if the edition is known first
     await eventually(edition_known)
     await send(story.submitted())
     await _received(eventually, smtp, story, 3)

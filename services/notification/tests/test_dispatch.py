@@ -4,10 +4,14 @@ fails at once, and the last allowed attempt fails for good."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from academy_kit import health
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, RetryPolicy, TransientFailure
@@ -91,3 +95,90 @@ async def test_the_last_allowed_attempt_fails_for_good(max_attempts: int) -> Non
 def test_the_delay_doubles_up_to_its_ceiling() -> None:
     policy = RetryPolicy(8, base_seconds=5, max_seconds=30)
     assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 30, 30]
+
+
+async def test_an_unexpected_error_fails_that_item_and_the_next_ones_are_sent() -> None:
+    """A sender that raises something else than its two failures (a header it cannot write)
+    used to end the pass, and the same head item raised again at every pass: nothing behind it
+    was ever sent."""
+    deliveries = MemoryDeliveries()
+    deliveries.add("bad", now() - timedelta(seconds=2))
+    deliveries.add("good", now() - timedelta(seconds=1))
+    sender = Sender({"bad": [ValueError("Header values may not contain linefeed")]})
+    assert await _dispatcher(deliveries, sender).drain() == 2
+    assert deliveries.outcomes == [("bad", "failed", 1), ("good", "delivered", 1)]
+    assert "ValueError: Header values" in deliveries.items["bad"]["last_error"]
+
+
+class Hanging:
+    """A sender whose every call waits until released, as a server that never answers."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls: list[str] = []
+
+    async def __call__(self, doc: Document) -> None:
+        self.calls.append(doc["_id"])
+        await self.release.wait()
+
+
+async def test_a_head_that_does_not_move_is_reported_stuck_until_it_moves(
+    eventually: Any,
+) -> None:
+    """Before, a hanging send held the queue and readiness said nothing."""
+    deliveries = MemoryDeliveries()
+    deliveries.add("head", now() - timedelta(seconds=1))
+    deliveries.add("behind", now() - timedelta(seconds=1))
+    sender = Hanging()
+    policy = RetryPolicy(3, base_seconds=60, max_seconds=300)
+    dispatcher = Dispatcher(
+        "test", deliveries, sender, policy, poll_seconds=0.05, batch=10, stuck_seconds=0.2
+    )
+    status = health.Health("notification")
+    with health.scope(status):
+        task = asyncio.create_task(dispatcher.run())
+
+    async def reported() -> str | None:
+        return status.stuck().get("test_queue")
+
+    try:
+        reason = await eventually(reported)
+        assert "head" in reason
+        assert sender.calls == ["head"]
+        sender.release.set()
+
+        async def moved() -> bool:
+            return deliveries.outcomes == [("head", "delivered", 1), ("behind", "delivered", 1)]
+
+        await eventually(moved)
+
+        async def cleared() -> bool:
+            return "test_queue" not in status.stuck()
+
+        await eventually(cleared)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert status.stuck() == {}
+
+
+async def test_a_long_backlog_that_moves_is_not_stuck() -> None:
+    deliveries = MemoryDeliveries()
+    for n in range(20):
+        deliveries.add(f"m{n}", now() - timedelta(hours=1))
+    status = health.Health("notification")
+    seen: list[dict[str, str]] = []
+
+    async def slowish(doc: Document) -> None:
+        await asyncio.sleep(0.02)
+        dispatcher.check_stuck()  # as the watch does while an attempt runs
+        seen.append(status.stuck())
+
+    policy = RetryPolicy(3, base_seconds=60, max_seconds=300)
+    dispatcher = Dispatcher(
+        "test", deliveries, slowish, policy, poll_seconds=1, batch=5, stuck_seconds=0.1
+    )
+    with health.scope(status):
+        assert await dispatcher.drain() == 20
+    assert seen == [{}] * 20, "items due an hour ago, but the queue moves at every attempt"

@@ -8,8 +8,8 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import threading
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,8 +18,10 @@ import pytest
 
 from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.domain.delivery import PermanentFailure
+from academy_notification.domain.drafting import without_link_tokens
+from academy_notification.domain.targets import TargetPolicy
 
-from .conftest import SmtpServer
+from .conftest import SmtpServer, body_of
 from .support.story import Story
 
 pytestmark = pytest.mark.integration
@@ -73,6 +75,22 @@ def _verified(headers: dict[str, str], body: bytes) -> bool:
 
 
 async def test_webhooks_receive_signed_cloudevents_after_a_retry(
+    start_notification: Any,
+    send: Any,
+    receiver: Receiver,
+    story: Story,
+    staff_headers: Any,
+    eventually: Any,
+) -> None:
+    async with start_notification(
+        webhook_allow_http=True, webhook_allowed_targets=["127.0.0.1"]
+    ) as notification:
+        await _signed_cloudevents_after_a_retry(
+            notification, send, receiver, story, staff_headers, eventually
+        )
+
+
+async def _signed_cloudevents_after_a_retry(
     notification: Any,
     send: Any,
     receiver: Receiver,
@@ -190,8 +208,8 @@ async def test_staff_list_export_and_read_the_messages(
 
 
 def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
-    """urllib would follow a 302 and resend the delivery as a GET elsewhere; the sender refuses
-    redirections, so a 3xx is a permanent failure and the receiver is called once."""
+    """A client that follows a 302 would resend the delivery as a GET elsewhere; the sender
+    follows no redirection, so a 3xx is a permanent failure and the receiver is called once."""
     paths: list[tuple[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -211,12 +229,64 @@ def test_a_redirection_fails_the_delivery_instead_of_being_followed() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    policy = TargetPolicy.of(allow_http=True, allowed=["127.0.0.1"])
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/moved"
-        request = urllib.request.Request(url, data=b"{}", method="POST")
+        sender = WebhookSender(store=None, timeout=5, policy=policy)  # type: ignore[arg-type]
         with pytest.raises(PermanentFailure, match="HTTP 302"):
-            WebhookSender(store=None, timeout=5)._post(request)  # type: ignore[arg-type]
+            sender.post(url, b"{}", {})
     finally:
         server.shutdown()
         server.server_close()
     assert paths == [("POST", "/moved")]
+
+
+async def test_staff_see_messages_without_the_link_token(
+    notification: Any,
+    send: Any,
+    smtp: SmtpServer,
+    story: Story,
+    staff_headers: Any,
+    eventually: Any,
+) -> None:
+    """The applicant's link token opens their application; before the fix the staff outbox
+    (JSON, HTML) showed it inside each body to any staff member, finance included."""
+    await send(story.submitted())
+
+    async def sent() -> bool:
+        return smtp.inbox.count(story.uid) == 3
+
+    await eventually(sent)
+    [email] = smtp.inbox.messages(story.email(2))
+    [token] = re.findall(r"\?token=([^\s&#]+)", body_of(email))
+    finance = staff_headers("finance")
+    query = {"application_id": story.application_id}
+
+    async def listed() -> dict[str, Any] | None:
+        found = (await notification.get("/v1/messages", params=query, headers=finance)).json()
+        return found if found["total"] == 3 else None
+
+    found = await eventually(listed)
+    english = next(m for m in found["items"] if m["recipient"] == story.email(2))
+    assert token not in english["body"]
+    assert "?token=********" in english["body"]
+    views = [
+        await notification.get("/v1/messages", params=query, headers=finance),
+        await notification.get("/v1/messages.csv", params=query, headers=finance),
+        await notification.get("/staff/messages", params=query, headers=finance),
+        await notification.get(f"/v1/messages/{english['id']}", headers=finance),
+        await notification.get(f"/staff/messages/{english['id']}", headers=finance),
+    ]
+    for view in views:
+        assert view.status_code == 200, view.text
+        assert token not in view.text, view.request.url
+    page = views[-1].text
+    assert "?token=********" in page
+
+
+def test_only_the_token_of_a_link_is_masked() -> None:
+    text = "See https://a.example/v1/applications/app-1?token=Ab-_9x and ?tokens=keep &token=z#f"
+    assert without_link_tokens(text) == (
+        "See https://a.example/v1/applications/app-1?token=******** and ?tokens=keep "
+        "&token=********#f"
+    )

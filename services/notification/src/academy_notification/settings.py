@@ -36,6 +36,10 @@ class NotificationSettings(ServiceSettings):
     dispatch_poll_seconds: float = Field(default=1.0, gt=0)
     """How often the senders look for due messages when nothing wakes them."""
     dispatch_batch: int = Field(default=50, ge=1)
+    dispatch_stuck_seconds: float = Field(default=300.0, gt=0)
+    """Readiness reports the mail or webhook queue stuck (``mail_queue``, ``webhook_queue``) when
+    its oldest due item has waited this long with no attempt ending; keep it above the SMTP and
+    webhook timeouts."""
 
     link_base_url: str = "http://127.0.0.1:8001/v1/applications"
     """Applicants' private link is ``<link_base_url>/<application id>?token=<link token>``."""
@@ -67,3 +71,11 @@ class NotificationSettings(ServiceSettings):
     """The hour, in ``time_zone``, of the daily digest; it covers the 24 hours before it."""
 
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    """The bound of each connection, read and write of one delivery, and of the delivery in
+    all, so a receiver that hangs costs at most about this long per attempt."""
+    webhook_allow_http: bool = False
+    """Accept plain http webhook URLs; https only otherwise."""
+    webhook_allowed_targets: list[str] = Field(default_factory=list)
+    """Host names and networks (CIDR or one address) that webhooks may reach although they are
+    loopback, private or link-local: an operator's internal receiver. JSON in the environment:
+    ``ACADEMY_WEBHOOK_ALLOWED_TARGETS='["hooks.internal", "10.1.0.0/16"]'``."""

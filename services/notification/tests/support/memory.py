@@ -78,5 +78,5 @@ class MemoryDeliveries:
         self.outcomes.append((doc["_id"], "retry", attempts))
 
     async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
-        self.items[doc["_id"]] |= {"status": "failed", "attempts": attempts}
+        self.items[doc["_id"]] |= {"status": "failed", "attempts": attempts, "last_error": error}
         self.outcomes.append((doc["_id"], "failed", attempts))

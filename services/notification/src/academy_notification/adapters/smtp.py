@@ -1,14 +1,21 @@
 """Sending one message to the configured SMTP server with aiosmtplib.
 
 Failures are sorted into those worth retrying (the server is unreachable, times out, or answers
-4xx) and permanent ones (a 5xx answer: the recipient or the message is refused), so a bad
-address fails at once instead of after every retry.
+4xx) and permanent ones (a 5xx answer: the recipient or the message is refused, or a message
+that cannot be written), so a bad address fails at once instead of after every retry.
+
+Names and subjects hold what people typed (a participant's name, a cluster's name); a line
+break in them would end the header and start another, so they are folded to one line here, at
+the edge where they become headers, and the mail library (``policy.SMTP``) encodes them.
 """
 
 from __future__ import annotations
 
+import re
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 import aiosmtplib
 
@@ -16,12 +23,21 @@ from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, TransientFailure
 from academy_notification.settings import NotificationSettings
 
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\s]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of line breaks, control characters and spaces made one space."""
+    return _BREAKS.sub(" ", text).strip()
+
 
 def email_message(settings: NotificationSettings, doc: Document) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = formataddr((settings.mail_from_name, str(settings.mail_from)))
-    message["To"] = formataddr((doc["recipient_name"], doc["recipient"]))
-    message["Subject"] = doc["subject"]
+    """The message as sent; ValueError (the library refuses a header) when it cannot be
+    written, a permanent failure of this message only."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = Address(one_line(settings.mail_from_name), addr_spec=str(settings.mail_from))
+    message["To"] = Address(one_line(doc["recipient_name"]), addr_spec=doc["recipient"])
+    message["Subject"] = one_line(doc["subject"])
     message["Date"] = format_datetime(doc["created_at"])
     message["Message-ID"] = doc["rfc_message_id"]
     message["X-Academy-Notification"] = doc["_id"]
@@ -38,8 +54,12 @@ class SmtpMailer:
     async def __call__(self, doc: Document) -> None:
         settings = self._settings
         try:
+            message = email_message(settings, doc)
+        except (ValueError, TypeError) as exc:
+            raise PermanentFailure(f"message cannot be written: {exc}") from exc
+        try:
             await aiosmtplib.send(
-                email_message(settings, doc),
+                message,
                 hostname=settings.smtp_host,
                 port=settings.smtp_port,
                 username=settings.smtp_username,

@@ -8,6 +8,7 @@ needs. Rendering and recording are the handlers' business.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -85,6 +86,16 @@ class Links:
     def to(self, application_id: str) -> str:
         token = links.token_for(self.secret, application_id)
         return f"{self.base_url.rstrip('/')}/{application_id}?token={token}"
+
+
+_LINK_TOKEN = re.compile(r"([?&]token=)[^\s&#]+")
+MASKED = "********"
+
+
+def without_link_tokens(text: str) -> str:
+    """``text`` with the token of every private link (:meth:`Links.to`) masked: what staff see
+    of a message; only the recipient's email carries the token, which opens the application."""
+    return _LINK_TOKEN.sub(rf"\g<1>{MASKED}", text)
 
 
 def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:

@@ -23,3 +23,11 @@ class SubscriptionNotFound(Failure):
 
 class EmptyPeriod(Failure):
     """A digest period must start before it ends."""
+
+
+class TargetRefused(Failure):
+    """A webhook URL the target policy refuses (:mod:`academy_notification.domain.targets`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -17,6 +17,7 @@ from academy_notification.adapters.webhooks import WebhookStore
 from academy_notification.domain.delivery import RetryPolicy
 from academy_notification.domain.drafting import Links
 from academy_notification.domain.rendering import Renderer
+from academy_notification.domain.targets import TargetPolicy
 from academy_notification.entrypoints.api import digest as digest_api
 from academy_notification.entrypoints.api import errors as api_errors
 from academy_notification.entrypoints.api import messages as messages_api
@@ -51,14 +52,17 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             policy,
             poll_seconds=settings.dispatch_poll_seconds,
             batch=settings.dispatch_batch,
+            stuck_seconds=settings.dispatch_stuck_seconds,
         )
+        targets = TargetPolicy.of(settings.webhook_allow_http, settings.webhook_allowed_targets)
         calls = Dispatcher(
             "webhook",
             WebhookOutcomes(hooks),
-            WebhookSender(hooks, settings.webhook_timeout_seconds),
+            WebhookSender(hooks, settings.webhook_timeout_seconds, targets),
             policy,
             poll_seconds=settings.dispatch_poll_seconds,
             batch=settings.dispatch_batch,
+            stuck_seconds=settings.dispatch_stuck_seconds,
         )
         renderer = Renderer(settings.program, settings.time_zone)
         recording = Recording(messages, renderer, settings.mail_from.split("@")[1], mail.kick)
@@ -68,7 +72,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         app.state.messages, app.state.views = messages, views
         app.state.outbox, app.state.webhook_subscriptions = (
             Outbox(messages),
-            WebhookSubscriptions(hooks),
+            WebhookSubscriptions(hooks, targets),
         )
         app.state.renderer, app.state.digests, app.state.scheduler = renderer, digests, scheduler
         table = subscriptions(

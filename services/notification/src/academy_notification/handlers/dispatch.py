@@ -3,8 +3,10 @@
 Items are documents recorded before any attempt (status ``pending``, ``attempts``,
 ``next_attempt_at``); the dispatcher sends those that are due, one at a time, and records each
 attempt's outcome: delivered, retried later, or failed for good after the last attempt or at a
-permanent error. Everything it needs survives a restart in the documents themselves, so a
-service killed mid-batch resumes where it stopped.
+permanent error. Any other error of one item's sending (a bug, a value the sender cannot
+write) fails that item for good with its reason, so the items behind it are still sent; only
+a store error stops the pass, to be read again later. Everything it needs survives a restart
+in the documents themselves, so a service killed mid-batch resumes where it stopped.
 
 The store is read only when something may be due: the dispatcher keeps in memory the earliest
 instant an item of its store is due (the first pass after a start reads the store to learn it,
@@ -12,6 +14,11 @@ each retry lowers it to its next attempt) and reads again when that instant come
 :meth:`Dispatcher.kick` says new items were recorded; otherwise a poll costs a clock read. A
 pass reads the pending items earliest first, attempts those due and stops at the first that is
 not, whose instant becomes the next due one.
+
+A queue whose head does not move (a send that never returns, a store that cannot be read while
+items are due) is reported to readiness as ``<channel>_queue`` (:func:`academy_kit.health.
+report_stuck`) once its oldest due item has waited ``stuck_seconds`` with no attempt ending in
+between, and taken back as soon as an attempt ends; a long but moving backlog is not stuck.
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from prometheus_client import Counter
 from pymongo.errors import PyMongoError
 
+from academy_kit import health
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, RetryPolicy, TransientFailure
@@ -63,6 +71,7 @@ class Dispatcher:
         *,
         poll_seconds: float,
         batch: int,
+        stuck_seconds: float = 300.0,
     ) -> None:
         self._channel = channel
         self._deliveries = deliveries
@@ -73,19 +82,58 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._next_due: datetime | None = now()
         """When an item is due next; None when nothing is pending (until a kick or a retry)."""
+        self._stuck_after = timedelta(seconds=stuck_seconds)
+        self._head: tuple[str, datetime] | None = None
+        """The item at the head of the queue and since when it has waited for this dispatcher
+        (its due instant, or the last attempt that ended if later); None when nothing is due."""
+        self._moving_since = now()
+
+    @property
+    def part(self) -> str:
+        """The name readiness reports this queue under when it is stuck."""
+        return f"{self._channel}_queue"
+
+    def check_stuck(self) -> None:
+        """Report the queue stuck if its head has waited too long, or take the report back."""
+        head = self._head
+        if head is not None and now() - head[1] > self._stuck_after:
+            waited = (now() - head[1]).total_seconds()
+            health.report_stuck(
+                self.part,
+                f"{self._channel} item {head[0]} is due and has waited {waited:.0f} s "
+                f"(bound {self._stuck_after.total_seconds():.0f} s)",
+            )
+        else:
+            health.clear(self.part)
 
     def kick(self) -> None:
         """Look for due items now: called after recording new ones."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until cancelled; a database outage only delays delivery."""
+        """Deliver until cancelled; a database outage only delays delivery. A watch beside the
+        delivery loop checks the head, as a send that hangs also holds the loop."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._watch())
+            await self._deliver()
+
+    async def _watch(self) -> None:
+        try:
+            while True:
+                self.check_stuck()
+                await asyncio.sleep(self._poll)
+        finally:
+            health.clear(self.part)
+
+    async def _deliver(self) -> None:
         while True:
             if self._wake.is_set() or self._due_now():
                 self._wake.clear()
                 try:
                     await self.drain()
                 except PyMongoError as exc:
+                    if self._head is None:  # whatever is due waits from now on
+                        self._head = ("(unread: the store does not answer)", now())
                     self._next_due = now()  # read again at the next poll
                     log.warning("%s dispatcher cannot read its store yet: %r", self._channel, exc)
             with contextlib.suppress(TimeoutError):
@@ -100,6 +148,7 @@ class Dispatcher:
         """Attempt every item due now, once, and learn when the next one is due; how many were
         attempted."""
         self._next_due = None
+        self._moving_since = now()
         attempted = 0
         while True:
             at = now()
@@ -107,11 +156,25 @@ class Dispatcher:
             for doc in pending:
                 if doc["next_attempt_at"] > at:
                     self._lower(doc["next_attempt_at"])
+                    self._head = None
                     return attempted
+                self._wait_on(doc)
                 await self._attempt(doc)
+                self._moved()
                 attempted += 1
             if len(pending) < self._batch:
+                self._head = None
                 return attempted
+
+    def _wait_on(self, doc: Document) -> None:
+        """``doc`` is the head now: it has waited since it was due, or since the queue last
+        moved (the pass began or an attempt ended), whichever is later."""
+        self._head = (str(doc["_id"]), max(doc["next_attempt_at"], self._moving_since))
+
+    def _moved(self) -> None:
+        self._moving_since = now()
+        self._head = None
+        self.check_stuck()
 
     def _lower(self, at: datetime) -> None:
         if self._next_due is None or at < self._next_due:
@@ -136,6 +199,13 @@ class Dispatcher:
             await self._deliveries.failed(doc, attempts, now(), str(exc))
             self._count("failed")
             log.error("%s %s failed for good: %s", self._channel, doc["_id"], exc)
+        except PyMongoError:
+            raise  # the store, not the item: the pass stops and is tried again
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            await self._deliveries.failed(doc, attempts, now(), reason)
+            self._count("failed")
+            log.exception("%s %s failed for good on an unexpected error", self._channel, doc["_id"])
         else:
             await self._deliveries.delivered(doc, attempts, now())
             self._count("delivered")

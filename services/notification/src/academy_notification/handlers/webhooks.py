@@ -13,8 +13,9 @@ from academy_contracts.events import IntegrationEvent
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
-from academy_notification.domain.failures import SubscriptionNotFound
+from academy_notification.domain.failures import SubscriptionNotFound, TargetRefused
 from academy_notification.domain.messages import Status
+from academy_notification.domain.targets import TargetPolicy
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,18 @@ class Webhooks:
 
 @dataclass(frozen=True)
 class WebhookSubscriptions:
-    """Integrators' subscriptions, managed by admins."""
+    """Integrators' subscriptions, managed by admins; a URL the target policy refuses is not
+    subscribed."""
 
     store: WebhookStore
+    policy: TargetPolicy
 
     async def subscribe(
         self, url: str, event_types: list[str], secret: str, description: str | None
     ) -> Document:
+        problem = self.policy.url_problem(url)
+        if problem is not None:
+            raise TargetRefused(problem)
         doc = {
             "_id": uuid.uuid4().hex,
             "url": url,

@@ -11,6 +11,7 @@ from academy_notification.domain.failures import (
     Failure,
     MessageNotFound,
     SubscriptionNotFound,
+    TargetRefused,
 )
 
 
@@ -32,6 +33,14 @@ def problem(exc: Failure) -> Problem:
                 "Invalid request",
                 "Invalid value for: since",
                 errors=[{"field": "since", "message": "since must be before until"}],
+            )
+        case TargetRefused():
+            return Problem(
+                422,
+                "validation",
+                "Invalid request",
+                "Invalid value for: url",
+                errors=[{"field": "url", "message": exc.reason}],
             )
     raise exc
 

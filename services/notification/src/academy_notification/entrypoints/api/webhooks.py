@@ -20,7 +20,9 @@ EVENT_TYPES = sorted(spec.event_type for spec in EVENTS)
 
 class Subscription(BaseModel):
     url: AnyHttpUrl
-    """Where deliveries are POSTed (http or https)."""
+    """Where deliveries are POSTed: https (http only if the operator allows it), no
+    credentials, a valid host that is not loopback, private, link-local or metadata unless the
+    operator's allow-list names it."""
     event_types: list[str] = Field(min_length=1)
     """Versioned CloudEvents types, or ``*`` for every event."""
     secret: SecretStr = Field(min_length=16, max_length=200)
