@@ -68,7 +68,8 @@ class Screener:
             _kept(kept),
         )
         if screened is not None:
-            self.relay.kick(self.applications.collection, application.application_id)
+            if kept:  # a redelivered or older revision wrote nothing to publish
+                self.relay.kick(self.applications.collection, application.application_id)
             return
         await self.applications.await_edition(application.application_id, event.edition_id)
         # The edition may have been stored after we looked and before this application was:
