@@ -12,9 +12,10 @@ import pytest
 from academy_contracts.events import ClusterProfile, ClusterSelected
 from academy_contracts.registry import Topic
 from academy_contracts.values import Participant
+from academy_kit.outbox import OUTBOX, PENDING
 from academy_local import servers as local
 from academy_local.probes import kafka_answers
-from academy_registration.entrypoints.main import create_app
+from academy_registration.entrypoints.main import OUTBOX_COLLECTIONS, create_app
 from academy_registration.settings import RegistrationSettings
 
 pytestmark = pytest.mark.integration
@@ -63,7 +64,25 @@ async def test_with_kafka_down_submissions_succeed_and_all_flows_once_it_is_back
                 "\n"
             )
 
-        await eventually(lambda: backlog_is("1.0"))  # operators see the event waiting
+        async def waiting_in_store() -> int:
+            """The outbox entries registration's documents hold: its events not published."""
+            db = app.state.db
+            return sum(
+                [
+                    len(doc[OUTBOX])
+                    for name in OUTBOX_COLLECTIONS
+                    async for doc in db[name].find(PENDING, {OUTBOX: 1})
+                ]
+            )
+
+        # Operators see every event waiting. The gauge counts the entries the relay read and
+        # could not publish at its last attempt; each write kicks the relay with its document,
+        # and a failed attempt keeps those documents on its list, so every later attempt reads
+        # them all again: the first edition seeded at start, this test's edition and the
+        # application, one event each, all waiting for the broker.
+        waiting = await waiting_in_store()
+        assert waiting == 3
+        await eventually(lambda: backlog_is(str(float(waiting))))
 
         local.start_kafka(broker_down)
         await eventually(lambda: kafka_answers(broker_down.kafka_bootstrap), timeout=90)

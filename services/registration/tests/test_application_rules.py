@@ -236,6 +236,10 @@ async def test_amendments_keep_participant_ids_and_withdrawal_frees_the_cluster(
 
     kinds = [type(e).__name__ for e in registration.outbox.events if e.key == app_id]
     assert kinds == ["ApplicationSubmitted", "ApplicationUpdated", "ApplicationWithdrawn"]
+    # Each write with an event kicks the relay with its document; a no-op amendment or
+    # withdrawal writes nothing and kicks nothing.
+    kicked = [kick for kick in registration.outbox.kicked if kick[1] == app_id]
+    assert kicked == [("applications", app_id)] * 3
     [updated] = registration.outbox.of_type(ApplicationUpdated)
     assert updated.motivations == "Sharper motivations after our board met."
 

@@ -98,7 +98,7 @@ async def test_a_claim_lists_what_is_missing_and_completes_as_documents_arrive()
     assert [d.document_id for d in claimed.documents] == [ticket]
     assert isinstance(missing, DocumentsMissing)
     assert missing.missing == ["L1 (travel): boarding_pass", "L2 (meals): receipt"]
-    assert memory.relay.kicks == 1
+    assert memory.relay.kicked == [("claims", claim.claim_id)]
 
     boarding = await uploaded(memory, claimant, "boarding_pass", PDF + b"pass")
     receipt = await uploaded(memory, claimant, "receipt", JPEG)

@@ -43,6 +43,7 @@ async def test_applications_wait_for_their_edition_then_are_screened_with_reason
     for application in (fine, no_costs, late):
         await fast.screener.record_application(_from_registration(application))
     assert _screened(fast.outbox) == {}
+    assert fast.outbox.kicked == []  # nothing written to publish yet
     assert set(fast.applications.waiting) == {fine.key, no_costs.key, late.key}
 
     await fast.screener.record_edition(_from_registration(events.edition()))
@@ -57,6 +58,10 @@ async def test_applications_wait_for_their_edition_then_are_screened_with_reason
         after.key: [[]],
     }
     assert all(e.eligible == (not e.reasons) for [e] in screened.values())
+    # One kick per application screened, naming its document, so the relay reads each by _id.
+    assert sorted(fast.outbox.kicked) == sorted(
+        ("applications", key) for key in (fine.key, no_costs.key, late.key, after.key)
+    )
     assert fast.applications.waiting == {}
     stored = fast.applications.stored[no_costs.key]
     assert stored.screening is not None

@@ -54,13 +54,14 @@ E = TypeVar("E", bound=IntegrationEvent)
 
 @dataclass
 class Outbox:
-    """The events the stores were given, in order, and how often the relay was woken."""
+    """The events the stores were given, in order, and the documents the relay was woken for."""
 
     events: list[IntegrationEvent] = field(default_factory=list)
-    kicks: int = 0
+    kicked: list[tuple[str, str]] = field(default_factory=list)
+    """The documents the relay was told to publish from, as (collection, ``_id``)."""
 
-    def kick(self) -> None:
-        self.kicks += 1
+    def kick(self, collection: str, document_id: str) -> None:
+        self.kicked.append((collection, document_id))
 
     def of_type(self, kind: type[E]) -> list[E]:
         return [event for event in self.events if isinstance(event, kind)]
@@ -89,6 +90,7 @@ class Keyed:
 @dataclass
 class EditionMemory:
     outbox: Outbox
+    collection: str = "editions"
     editions: dict[str, EditionPublished] = field(default_factory=dict)
 
     async def create(self, envelope: Envelope[EditionPublished]) -> None:
@@ -116,6 +118,7 @@ class EditionMemory:
 @dataclass
 class ApplicationMemory:
     outbox: Outbox
+    collection: str = "applications"
     applications: dict[str, Application] = field(default_factory=dict)
     keyed: Keyed = field(default_factory=Keyed)
 
@@ -211,6 +214,7 @@ class ApplicationMemory:
 @dataclass
 class CompanyMemory:
     outbox: Outbox
+    collection: str = "companies"
     companies: dict[str, CompanyRegistered] = field(default_factory=dict)
     keyed: Keyed = field(default_factory=Keyed)
 
@@ -268,6 +272,7 @@ class AdmissionMemory:
 @dataclass
 class CheckInMemory:
     outbox: Outbox
+    collection: str = "check_ins"
     check_ins: dict[str, CheckIn] = field(default_factory=dict)
 
     async def get(self, edition_id: str, session_id: str, participant_id: str) -> CheckIn | None:

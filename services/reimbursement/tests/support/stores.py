@@ -34,13 +34,16 @@ from academy_reimbursement.domain.rates import RateTableVersion
 
 class MemoryRelay:
     def __init__(self) -> None:
-        self.kicks = 0
+        self.kicked: list[tuple[str, str]] = []
+        """The documents the relay was told to publish from, as (collection, ``_id``)."""
 
-    def kick(self) -> None:
-        self.kicks += 1
+    def kick(self, collection: str, document_id: str) -> None:
+        self.kicked.append((collection, document_id))
 
 
 class MemoryClaims:
+    collection = "claims"
+
     def __init__(self) -> None:
         self.claims: dict[str, Claim] = {}
         self.outbox: list[Envelope[Any]] = []

@@ -24,13 +24,15 @@ from academy_selection.handlers.screening import Screener
 
 @dataclass
 class Outbox:
-    """Every envelope written with a change, in the order written; the relay's kicks."""
+    """Every envelope written with a change, in the order written; the documents the relay
+    was kicked for."""
 
     envelopes: list[Envelope[Any]] = field(default_factory=list)
-    kicks: int = 0
+    kicked: list[tuple[str, str]] = field(default_factory=list)
+    """The documents the relay was told to publish from, as (collection, ``_id``)."""
 
-    def kick(self) -> None:
-        self.kicks += 1
+    def kick(self, collection: str, document_id: str) -> None:
+        self.kicked.append((collection, document_id))
 
     def events(self) -> list[IntegrationEvent]:
         return [e.data for e in self.envelopes]
@@ -39,6 +41,7 @@ class Outbox:
 @dataclass
 class MemoryApplications:
     outbox: Outbox
+    collection: str = "applications"
     stored: dict[str, Application] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)
 
@@ -163,6 +166,7 @@ class MemoryConflicts:
 @dataclass
 class MemorySelections:
     outbox: Outbox
+    collection: str = "selections"
     stored: dict[str, Selection] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 

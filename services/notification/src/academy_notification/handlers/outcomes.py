@@ -11,7 +11,7 @@ from datetime import datetime
 
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay, envelope
-from academy_notification.adapters.messages import MessageStore
+from academy_notification.adapters.messages import MESSAGES, MessageStore
 from academy_notification.adapters.webhooks import WebhookStore
 from academy_notification.domain.delivery import (
     Outcome,
@@ -43,7 +43,7 @@ class MailOutcomes:
         }
         entry = attempt(at, Outcome.DELIVERED)
         if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
-            self.relay.kick()
+            self.relay.kick(MESSAGES, doc["_id"])
 
     async def retry(
         self, doc: Document, attempts: int, at: datetime, next_at: datetime, error: str
@@ -67,7 +67,7 @@ class MailOutcomes:
         }
         entry = attempt(at, Outcome.FAILED, error)
         if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
-            self.relay.kick()
+            self.relay.kick(MESSAGES, doc["_id"])
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def cluster_key(edition_id: str, eccp_id: str) -> str:
 
 
 class ApplicationStore:
+    collection = APPLICATIONS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._applications = db[APPLICATIONS]
 

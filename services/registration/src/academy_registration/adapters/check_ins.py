@@ -17,6 +17,8 @@ CHECK_INS = "check_ins"
 
 
 class CheckInStore:
+    collection = CHECK_INS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._check_ins = db[CHECK_INS]
 

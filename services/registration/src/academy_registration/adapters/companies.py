@@ -16,6 +16,8 @@ COMPANIES = "companies"
 
 
 class CompanyStore:
+    collection = COMPANIES
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._companies = db[COMPANIES]
 

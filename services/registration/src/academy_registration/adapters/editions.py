@@ -16,6 +16,8 @@ EDITIONS = "editions"
 
 
 class EditionStore:
+    collection = EDITIONS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._editions = db[EDITIONS]
 

@@ -61,7 +61,7 @@ class Applications:
         envelope = outbox.envelope(event, self.source)
         application, created = await self.store.add(envelope, idempotency_key, form)
         if created:
-            self.relay.kick()
+            self.relay.kick(self.store.collection, application.application_id)
         return application, created
 
     async def read(self, application_id: str, token: str | None) -> Application:
@@ -85,7 +85,7 @@ class Applications:
             return current
         application, event = amended
         await self.store.amend(outbox.envelope(event, self.source))
-        self.relay.kick()
+        self.relay.kick(self.store.collection, application_id)
         return application
 
     async def withdraw(
@@ -98,7 +98,7 @@ class Applications:
             return current
         application, event = withdrawn
         await self.store.withdraw(outbox.envelope(event, self.source))
-        self.relay.kick()
+        self.relay.kick(self.store.collection, application_id)
         return application
 
     async def page(

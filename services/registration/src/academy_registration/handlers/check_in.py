@@ -45,7 +45,10 @@ class CheckIns:
         )
         check_in, created = await self.store.add(outbox.envelope(event, self.source))
         if created:
-            self.relay.kick()
+            self.relay.kick(
+                self.store.collection,
+                attendance.check_in_id(edition_id, session_id, participant_id),
+            )
         return check_in, created
 
     async def expected(self, edition_id: str) -> list[Admission]:

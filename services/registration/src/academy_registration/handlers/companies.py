@@ -34,7 +34,7 @@ class Companies:
         envelope = outbox.envelope(event, self.source)
         company, created = await self.store.add(envelope, idempotency_key, form)
         if created:
-            self.relay.kick()
+            self.relay.kick(self.store.collection, company.company_id)
         return company, created
 
     async def page(

@@ -42,7 +42,7 @@ class Editions:
     async def create(self, form: NewEdition) -> EditionPublished:
         event = publish(form.edition_id, form, revision=1, now=now())
         await self.store.create(outbox.envelope(event, self.source))
-        self.relay.kick()
+        self.relay.kick(self.store.collection, event.edition_id)
         return event
 
     async def change(self, edition_id: str, form: EditionForm) -> EditionPublished:
@@ -50,7 +50,7 @@ class Editions:
         current = await find_edition(self.store, edition_id)
         event = publish(edition_id, form, revision=current.revision + 1, now=now())
         await self.store.replace(outbox.envelope(event, self.source))
-        self.relay.kick()
+        self.relay.kick(self.store.collection, edition_id)
         return event
 
     async def get(self, edition_id: str) -> EditionPublished:

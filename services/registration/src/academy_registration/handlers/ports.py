@@ -22,11 +22,15 @@ from academy_registration.domain.companies import CompanyFilter
 
 
 class Relay(Protocol):
-    def kick(self) -> None:
-        """Publish what was just written without waiting for the next poll."""
+    def kick(self, collection: str, document_id: str) -> None:
+        """Publish the outbox entries just written to that document without waiting for the
+        next poll; the relay reads that document alone, by ``_id`` (not whole collections)."""
 
 
 class EditionStore(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def create(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def replace(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def get(self, edition_id: str) -> EditionPublished | None: ...
@@ -34,6 +38,9 @@ class EditionStore(Protocol):
 
 
 class ApplicationStore(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def first_under(self, key: str, request: BaseModel) -> Application | None: ...
     async def add(
         self, envelope: Envelope[ApplicationSubmitted], key: str | None, request: BaseModel
@@ -48,6 +55,9 @@ class ApplicationStore(Protocol):
 
 
 class CompanyStore(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def first_under(self, key: str, request: BaseModel) -> CompanyRegistered | None: ...
     async def add(
         self, envelope: Envelope[CompanyRegistered], key: str | None, request: BaseModel
@@ -65,6 +75,9 @@ class AdmissionStore(Protocol):
 
 
 class CheckInStore(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def get(
         self, edition_id: str, session_id: str, participant_id: str
     ) -> CheckIn | None: ...

@@ -44,6 +44,8 @@ def _fields(claim: Claim) -> Document:
 
 
 class ClaimStore:
+    collection = CLAIMS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._claims = db[CLAIMS]
 

@@ -39,7 +39,7 @@ class Approvals:
                 at=now(),
             )
             await self.claims.save(approved, [outbox.envelope(event, self.source)])
-        self.relay.kick()
+        self.relay.kick(self.claims.collection, claim_id)
         return approved
 
     async def reject(self, claim_id: str, reason: str, by: str) -> Claim:
@@ -49,5 +49,5 @@ class Approvals:
                 raise UnknownClaim(claim_id)
             rejected, event = reject_claim(claim, reason, by=by, at=now())
             await self.claims.save(rejected, [outbox.envelope(event, self.source)])
-        self.relay.kick()
+        self.relay.kick(self.claims.collection, claim_id)
         return rejected

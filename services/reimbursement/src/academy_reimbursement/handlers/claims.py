@@ -47,7 +47,7 @@ class Claims:
             if exc.same_request:
                 return exc.existing, False
             raise ClaimSubmittedAlready(exc.existing.claim_id) from None
-        self.relay.kick()
+        self.relay.kick(self.claims.collection, claim.claim_id)
         return claim, True
 
     async def of_claimant(self, claimant: Claimant) -> Claim:

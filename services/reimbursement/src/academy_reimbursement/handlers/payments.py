@@ -87,7 +87,6 @@ class Payments:
             await self._pay(batch_id, payment)
             await self.batches.save(paid_batch(batch, payment))
             await self.batches.finish_payment(payment)
-            self.relay.kick()
         return await self.batch(batch_id)
 
     async def _finished(self, payment: Payment) -> Payment:
@@ -108,3 +107,4 @@ class Payments:
                 if claim is not None and claim.state is ClaimState.APPROVED:
                     paid, event = pay_claim(claim, payment.reference, now())
                     await self.claims.save(paid, [outbox.envelope(event, self.source)])
+                    self.relay.kick(self.claims.collection, paid.claim_id)

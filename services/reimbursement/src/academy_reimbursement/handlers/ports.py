@@ -25,11 +25,15 @@ from academy_reimbursement.domain.rates import RateTableVersion
 
 
 class Relay(Protocol):
-    def kick(self) -> None:
-        """Publish the outbox entries just written without waiting for the next poll."""
+    def kick(self, collection: str, document_id: str) -> None:
+        """Publish the outbox entries just written to that document without waiting for the
+        next poll; the relay reads that document alone, by ``_id`` (not whole collections)."""
 
 
 class ClaimStore(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def add(self, claim: Claim, form: ClaimForm, events: list[Envelope[Any]]) -> None:
         """Insert the claim with its events; raises :class:`ClaimExists` when there is one."""
 

@@ -29,6 +29,8 @@ def _application(doc: Document) -> Application:
 
 
 class ApplicationStore:
+    collection = APPLICATIONS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._applications = db[APPLICATIONS]
         self._awaiting = db[AWAITING]

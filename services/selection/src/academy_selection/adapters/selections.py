@@ -40,6 +40,8 @@ def _fields(selection: Selection) -> dict[str, Any]:
 
 
 class SelectionStore:
+    collection = SELECTIONS
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._selections = db[SELECTIONS]
 

@@ -106,6 +106,6 @@ class Offers:
                 for event in transition.events:
                     log.info("%s %s", type(event).__name__, event.key)
                 if envelopes:
-                    self.relay.kick()
+                    self.relay.kick(self.selections.collection, edition_id)
                 return changed
         raise RuntimeError(f"the selection of {edition_id} kept changing under {ATTEMPTS} tries")

@@ -18,11 +18,15 @@ from academy_selection.domain.selection import BalancePolicy, Selection
 
 
 class Relay(Protocol):
-    def kick(self) -> None:
-        """Publish the outbox now rather than at the next poll."""
+    def kick(self, collection: str, document_id: str) -> None:
+        """Publish the outbox entries just written to that document now rather than at the
+        next poll; the relay reads that document alone, by ``_id`` (not whole collections)."""
 
 
 class Applications(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     async def record(
         self, application: Application, screened: Envelope[ApplicationScreened] | None
     ) -> bool: ...
@@ -58,6 +62,9 @@ class Conflicts(Protocol):
 
 
 class Selections(Protocol):
+    collection: str
+    """The collection its documents, and the outbox entries they embed, are in."""
+
     def lock(self, edition_id: str) -> AbstractAsyncContextManager[Any]: ...
     async def publish(self, selection: Selection, events: Sequence[Envelope[Any]]) -> bool: ...
     async def change(

@@ -74,7 +74,7 @@ class Publishing:
         envelopes: list[Envelope[Any]] = [outbox.envelope(e, self.source) for e in events]
         if not await self.selections.publish(selection, envelopes):
             return await self.selection(edition_id), False
-        self.relay.kick()
+        self.relay.kick(self.selections.collection, edition_id)
         return selection, True
 
     async def selection(self, edition_id: str) -> Selection:

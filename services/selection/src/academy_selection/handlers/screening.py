@@ -68,7 +68,8 @@ class Screener:
             _kept(kept),
         )
         if screened is not None:
-            self.relay.kick()
+            if kept:  # a redelivered or older revision wrote nothing to publish
+                self.relay.kick(self.applications.collection, application.application_id)
             return
         await self.applications.await_edition(application.application_id, event.edition_id)
         # The edition may have been stored after we looked and before this application was:
@@ -89,7 +90,6 @@ class Screener:
     async def _screen_waiting(self, edition: Edition) -> None:
         """Screen the applications that arrived before their edition, each in its own write;
         one that is screened meanwhile or withdrawn just stops waiting."""
-        screened_any = False
         for application_id in await self.applications.awaiting(edition.edition_id):
             application = await self.applications.get(application_id)
             if (
@@ -98,12 +98,11 @@ class Screener:
                 and application.status is ApplicationStatus.ACTIVE
             ):
                 screening, event = screen_revision(application, edition.eligibility, now())
-                screened_any |= await self.applications.add_screening(
+                if await self.applications.add_screening(
                     application_id, screening, outbox.envelope(event, self.source)
-                )
+                ):
+                    self.relay.kick(self.applications.collection, application_id)
             await self.applications.done_awaiting(application_id)
-        if screened_any:
-            self.relay.kick()
 
 
 def _kept(kept: bool) -> str:
