@@ -9,6 +9,7 @@ import email.header
 import mailbox
 import os
 import re
+import socket
 import subprocess
 import sys
 import tarfile
@@ -26,7 +27,9 @@ from academy_contracts.registry import all_topics
 from academy_local import paths
 
 BASE_PORT = 39300
-"""This module's ports: 39301-39304 the services, 39305 the web front, 39310 the mail sink."""
+"""This module's ports: 39301-39304 the services, 39305 the web front; the mail sink takes a free
+port when it starts (a fixed one in the ephemeral range was once held by an outgoing connection,
+and the sink could not listen)."""
 SERVICES = {"registration": 1, "selection": 2, "notification": 3, "reimbursement": 4}
 AXE_VERSION = "4.14.1"
 CHROMIUM = "/usr/bin/chromium"
@@ -50,6 +53,24 @@ def _wait_live(url: str, process: subprocess.Popen[bytes], name: str) -> None:
         assert process.poll() is None, f"{name} exited at start"
         assert time.monotonic() < deadline, f"{name} did not start"
         time.sleep(0.3)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        assert process.poll() is None, f"{name} exited at start"
+        assert time.monotonic() < deadline, f"{name} does not listen on {port}"
+        time.sleep(0.2)
 
 
 async def _start_at_the_end(kafka: str, group: str) -> None:
@@ -79,21 +100,23 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
     """Start everything; stop it all at the end, whatever happened."""
     maildir = state / "mail"
     web = f"http://127.0.0.1:{BASE_PORT + 5}"
+    mail_port = _free_port()
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "MONGODB_URI": mongodb,
         "ACADEMY_LOG_LEVEL": os.environ.get("ACADEMY_TEST_LOG_LEVEL", "WARNING"),
         "ACADEMY_SMTP_HOST": "127.0.0.1",
-        "ACADEMY_SMTP_PORT": str(BASE_PORT + 10),
+        "ACADEMY_SMTP_PORT": str(mail_port),
         "ACADEMY_LINK_BASE_URL": f"{web}/applications",
     }
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        sink = ["-n", "-l", f"127.0.0.1:{BASE_PORT + 10}", "-c", "aiosmtpd.handlers.Mailbox"]
+        sink = ["-n", "-l", f"127.0.0.1:{mail_port}", "-c", "aiosmtpd.handlers.Mailbox"]
         processes.append(
             subprocess.Popen([sys.executable, "-m", "aiosmtpd", *sink, str(maildir)], env=env)
         )
+        _wait_listening(mail_port, processes[-1], "the mail sink")
         urls = {}
         for name, offset in SERVICES.items():
             asyncio.run(_start_at_the_end(kafka, f"t-web-{name}-{uid}"))
