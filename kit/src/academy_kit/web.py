@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
@@ -28,6 +28,8 @@ from academy_contracts.links import TOKEN_HEADER
 from academy_kit import health, lease, logs, problems, protection, supervision
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
+
+T = TypeVar("T")
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -51,6 +53,19 @@ def _link_token(
 LinkToken = Annotated[str | None, Depends(_link_token)]
 """The applicant's or participant's link token, from its header or from the link's ``?token=``;
 each service checks it against what the route opens (:mod:`academy_contracts.links`)."""
+
+
+def wired(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency giving what the service's lifespan put in ``app.state.<name>`` (a handler),
+    checked to be a ``kind``: ``Annotated[Claims, Depends(web.wired("claims", Claims))]``."""
+
+    def handler(request: Request) -> T:
+        found = getattr(request.app.state, name)
+        assert isinstance(found, kind)
+        return found
+
+    return handler
+
 
 requests_total = Counter(
     "academy_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]

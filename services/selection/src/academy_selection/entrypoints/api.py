@@ -17,6 +17,7 @@ from academy_contracts import links
 from academy_contracts.events import ClusterProfile, OfferActor
 from academy_contracts.roles import Role
 from academy_contracts.values import ShortText
+from academy_kit import web
 from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.problems import Problem
 from academy_kit.web import LinkToken
@@ -41,24 +42,9 @@ Committee = Annotated[StaffMember, Depends(StaffOnly(Role.COMMITTEE))]
 Staff = Annotated[StaffMember, Depends(StaffOnly(Role.ADMIN, Role.COMMITTEE))]
 
 
-def _reviewing(request: Request) -> Reviewing:
-    reviewing: Reviewing = request.app.state.reviewing
-    return reviewing
-
-
-def _publishing(request: Request) -> Publishing:
-    publishing: Publishing = request.app.state.publishing
-    return publishing
-
-
-def _offers(request: Request) -> Offers:
-    offers: Offers = request.app.state.offers
-    return offers
-
-
-Reviews = Annotated[Reviewing, Depends(_reviewing)]
-Selections = Annotated[Publishing, Depends(_publishing)]
-OfferAnswers = Annotated[Offers, Depends(_offers)]
+Reviews = Annotated[Reviewing, Depends(web.wired("reviewing", Reviewing))]
+Selections = Annotated[Publishing, Depends(web.wired("publishing", Publishing))]
+OfferAnswers = Annotated[Offers, Depends(web.wired("offers", Offers))]
 
 _bearer = HTTPBearer(auto_error=False, description="An admin token: `academy-token --role admin`")
 _admin = StaffOnly(Role.ADMIN)

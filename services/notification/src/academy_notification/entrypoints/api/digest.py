@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel
 
 from academy_contracts.roles import Role
 from academy_contracts.values import Language
+from academy_kit import web
 from academy_kit.auth import StaffOnly
 from academy_kit.clock import now
 from academy_notification.domain.digest import Digest, period
@@ -37,12 +38,7 @@ def _period(
 PeriodQuery = Annotated[Period, Depends(_period)]
 
 
-def _digests(request: Request) -> Digests:
-    digests: Digests = request.app.state.digests
-    return digests
-
-
-DigestsDep = Annotated[Digests, Depends(_digests)]
+DigestsDep = Annotated[Digests, Depends(web.wired("digests", Digests))]
 
 
 class DigestSent(BaseModel):

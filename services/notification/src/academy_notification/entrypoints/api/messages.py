@@ -58,12 +58,7 @@ def _filters(
 Filters = Annotated[MessageFilter, Depends(_filters)]
 
 
-def _outbox(request: Request) -> Outbox:
-    outbox: Outbox = request.app.state.outbox
-    return outbox
-
-
-OutboxDep = Annotated[Outbox, Depends(_outbox)]
+OutboxDep = Annotated[Outbox, Depends(web.wired("outbox", Outbox))]
 
 
 def _view(doc: dict[str, Any]) -> dict[str, Any]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator
 
 from academy_contracts.registry import EVENTS
 from academy_contracts.roles import Role
+from academy_kit import web
 from academy_kit.auth import StaffOnly
 from academy_notification.adapters.webhooks import ALL_TYPES
 from academy_notification.handlers.webhooks import WebhookSubscriptions
@@ -56,12 +57,9 @@ class SubscriptionView(BaseModel):
         )
 
 
-def _subscriptions(request: Request) -> WebhookSubscriptions:
-    subscriptions: WebhookSubscriptions = request.app.state.webhook_subscriptions
-    return subscriptions
-
-
-SubscriptionsDep = Annotated[WebhookSubscriptions, Depends(_subscriptions)]
+SubscriptionsDep = Annotated[
+    WebhookSubscriptions, Depends(web.wired("webhook_subscriptions", WebhookSubscriptions))
+]
 
 
 @router.post("", status_code=201, dependencies=[admin])

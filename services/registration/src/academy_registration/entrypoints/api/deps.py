@@ -5,38 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header
 
+from academy_kit import web
 from academy_registration.handlers.applications import Applications
 from academy_registration.handlers.check_in import CheckIns
 from academy_registration.handlers.companies import Companies
 from academy_registration.handlers.editions import Editions
 
-
-def _applications(request: Request) -> Applications:
-    applications: Applications = request.app.state.applications
-    return applications
-
-
-def _editions(request: Request) -> Editions:
-    editions: Editions = request.app.state.editions
-    return editions
-
-
-def _companies(request: Request) -> Companies:
-    companies: Companies = request.app.state.companies
-    return companies
-
-
-def _check_ins(request: Request) -> CheckIns:
-    check_ins: CheckIns = request.app.state.check_ins
-    return check_ins
-
-
-ApplicationsDep = Annotated[Applications, Depends(_applications)]
-EditionsDep = Annotated[Editions, Depends(_editions)]
-CompaniesDep = Annotated[Companies, Depends(_companies)]
-CheckInsDep = Annotated[CheckIns, Depends(_check_ins)]
+ApplicationsDep = Annotated[Applications, Depends(web.wired("applications", Applications))]
+EditionsDep = Annotated[Editions, Depends(web.wired("editions", Editions))]
+CompaniesDep = Annotated[Companies, Depends(web.wired("companies", Companies))]
+CheckInsDep = Annotated[CheckIns, Depends(web.wired("check_ins", CheckIns))]
 IdempotencyKey = Annotated[
     str | None,
     Header(

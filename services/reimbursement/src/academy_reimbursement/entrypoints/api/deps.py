@@ -3,11 +3,11 @@ opens."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from academy_kit import web
 from academy_kit.web import LinkToken
 from academy_reimbursement.domain.cohort import Claimant
 from academy_reimbursement.handlers.approvals import Approvals
@@ -18,32 +18,18 @@ from academy_reimbursement.handlers.documents import Documents
 from academy_reimbursement.handlers.payments import Payments
 from academy_reimbursement.handlers.rates import Rates
 
-T = TypeVar("T")
-
-
-def _wired(name: str, kind: type[T]) -> Callable[[Request], T]:
-    """The handler the lifespan put in ``app.state.<name>``."""
-
-    def handler(request: Request) -> T:
-        wired = getattr(request.app.state, name)
-        assert isinstance(wired, kind)
-        return wired
-
-    return handler
-
-
-ApprovalsDep = Annotated[Approvals, Depends(_wired("approvals", Approvals))]
-AttendanceDep = Annotated[Attendance, Depends(_wired("attendance", Attendance))]
-ClaimsDep = Annotated[Claims, Depends(_wired("claims", Claims))]
-DocumentsDep = Annotated[Documents, Depends(_wired("documents", Documents))]
-PaymentsDep = Annotated[Payments, Depends(_wired("payments", Payments))]
-RatesDep = Annotated[Rates, Depends(_wired("rates", Rates))]
+ApprovalsDep = Annotated[Approvals, Depends(web.wired("approvals", Approvals))]
+AttendanceDep = Annotated[Attendance, Depends(web.wired("attendance", Attendance))]
+ClaimsDep = Annotated[Claims, Depends(web.wired("claims", Claims))]
+DocumentsDep = Annotated[Documents, Depends(web.wired("documents", Documents))]
+PaymentsDep = Annotated[Payments, Depends(web.wired("payments", Payments))]
+RatesDep = Annotated[Rates, Depends(web.wired("rates", Rates))]
 
 
 async def _claimant(
     application_id: str,
     participant_id: str,
-    claimants: Annotated[Claimants, Depends(_wired("claimants", Claimants))],
+    claimants: Annotated[Claimants, Depends(web.wired("claimants", Claimants))],
     token: LinkToken,
 ) -> Claimant:
     return await claimants.open(application_id, participant_id, token)
