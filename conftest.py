@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -36,6 +36,7 @@ from academy_contracts.roles import Role
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
 from academy_local import servers as local
+from academy_local.samples import edition_form as edition_form_of
 
 T = TypeVar("T")
 
@@ -192,21 +193,9 @@ async def _partitions(admin: AIOKafkaAdminClient, topics: list[str]) -> list[Top
 
 
 async def _start_at_the_end(settings: ServiceSettings, topics: list[str]) -> None:
-    """Commit the topics' current end offsets for the service's consumer group, so a service
-    started in it reads only what the test sends, not every earlier test's events (a new group
-    reads from the earliest offset: right for a service, but each test would replay history)."""
-    bootstrap = settings.kafka_bootstrap_servers
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=settings.group_id)
-    await admin.start()
-    await consumer.start()
-    try:
-        partitions = await _partitions(admin, topics)
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-        await admin.close()
+    """The service's consumer group reads ``topics`` from their current end: only what the test
+    sends (see :func:`academy_local.servers.start_at_the_end`)."""
+    await local.start_at_the_end(settings.kafka_bootstrap_servers, settings.group_id, topics)
 
 
 async def _caught_up(settings: ServiceSettings, topics: list[str]) -> bool:
@@ -368,37 +357,15 @@ def operations() -> Callable[[FastAPI], set[tuple[str, str]]]:
 
 @pytest.fixture
 def edition_form() -> Callable[..., dict[str, Any]]:
-    return _edition_form
-
-
-def _edition_form(edition_id: str, **overrides: Any) -> dict[str, Any]:
-    """An edition open for a week, with two sessions, to be varied by each test."""
-    now = datetime.now(UTC)
-    form: dict[str, Any] = {
-        "edition_id": edition_id,
-        "title": {"fr": "Académie des clusters (test)", "en": "Cluster Academy (test)"},
-        "registration_deadline": (now + timedelta(days=7)).isoformat(),
-        "time_zone": "Europe/Paris",
-        "capacity": 10,
-        "sessions": [
-            {
-                "session_id": f"s{n}",
-                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": (now + timedelta(days=30 + n)).isoformat(),
-                "ends_at": (now + timedelta(days=30 + n, hours=6)).isoformat(),
-                "place": "Marseille",
-            }
-            for n in (1, 2)
-        ],
-    }
-    form.update(overrides)
-    return form
+    return edition_form_of
 
 
 async def _open_edition(registration: httpx.AsyncClient, edition_id: str, **overrides: Any) -> str:
     """Create an open edition through registration's admin API; its id."""
     response = await registration.post(
-        "/v1/editions", json=_edition_form(edition_id, **overrides), headers=_staff_headers("admin")
+        "/v1/editions",
+        json=edition_form_of(edition_id, **overrides),
+        headers=_staff_headers("admin"),
     )
     assert response.status_code == 201, response.text
     return edition_id

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
@@ -30,7 +30,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
-from academy_local import servers
+from academy_local import samples, servers
 
 
 @dataclass
@@ -217,24 +217,9 @@ async def services(env: dict[str, str] | None = None) -> AsyncIterator[System]:
 
 
 def edition_form(edition_id: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "edition_id": edition_id,
-        "title": {"fr": "Académie des clusters (banc)", "en": "Cluster Academy (bench)"},
-        "registration_deadline": (now + timedelta(days=7)).isoformat(),
-        "time_zone": "Europe/Paris",
-        "capacity": 70,
-        "sessions": [
-            {
-                "session_id": f"s{n}",
-                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": (now + timedelta(days=30 + n)).isoformat(),
-                "ends_at": (now + timedelta(days=30 + n, hours=6)).isoformat(),
-                "place": "Marseille",
-            }
-            for n in (1, 2)
-        ],
-    }
+    """The sample edition, titled for the bench, with room for a whole run's clusters."""
+    title = {"fr": "Académie des clusters (banc)", "en": "Cluster Academy (bench)"}
+    return samples.edition_form(edition_id, title=title, capacity=70)
 
 
 COUNTRIES = ("DZ", "EG", "JO", "LB", "MA", "PS", "TN")

@@ -123,3 +123,14 @@ class ExpenseCategory(StrEnum):
     LOCAL_TRANSPORT = "local_transport"
     MEALS = "meals"
     OTHER = "other"
+
+
+class DocumentKind(StrEnum):
+    """What a supporting document proves: reimbursement asks for these per expense category and
+    names them in DocumentsMissing, and notification reads them back as words."""
+
+    TICKET = "ticket"
+    BOARDING_PASS = "boarding_pass"  # noqa: S105 - a document kind
+    INVOICE = "invoice"
+    RECEIPT = "receipt"
+    VISA_RECEIPT = "visa_receipt"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,6 +43,20 @@ class Problem(Exception):
         self.detail = detail
         self.headers = headers or {}
         self.extra = extra
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of refusal a service answers with: its status, type and title, written once in
+    the service's table of problems; calling it with the detail of one occurrence (and any
+    extra members) makes the :class:`Problem`."""
+
+    status: int
+    kind: str
+    title: str
+
+    def __call__(self, detail: str, **extra: Any) -> Problem:
+        return Problem(self.status, self.kind, self.title, detail, **extra)
 
 
 def response(

@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from academy_contracts.events import EditionSession, LocalizedText
+from academy_contracts.values import DocumentKind
 from academy_reimbursement.domain.attendance import check_attendance
 from academy_reimbursement.domain.claims import (
     BankDetails,
@@ -19,7 +20,7 @@ from academy_reimbursement.domain.claims import (
     ClaimState,
     describe_missing,
 )
-from academy_reimbursement.domain.documents import DocumentKind, LineDocument, media_type_of
+from academy_reimbursement.domain.documents import LineDocument, media_type_of
 from academy_reimbursement.domain.failures import WrongClaimState
 from academy_reimbursement.domain.money import RateTable
 from academy_reimbursement.domain.reimbursement import assess

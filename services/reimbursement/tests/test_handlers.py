@@ -17,10 +17,9 @@ from academy_contracts.events import (
     ReimbursementPaid,
     ReimbursementRejected,
 )
-from academy_contracts.values import Currency, ExpenseCategory
+from academy_contracts.values import Currency, DocumentKind, ExpenseCategory
 from academy_reimbursement.domain.claims import ClaimState
 from academy_reimbursement.domain.cohort import Claimant
-from academy_reimbursement.domain.documents import DocumentKind
 from academy_reimbursement.domain.failures import (
     AttendanceIncomplete,
     ClaimSubmittedAlready,

@@ -12,9 +12,8 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from academy_contracts.values import Currency
+from academy_contracts.values import Currency, DocumentKind
 from academy_reimbursement.domain import failures as f
-from academy_reimbursement.domain.documents import DocumentKind
 from academy_reimbursement.entrypoints.api.errors import problem as problem_of
 
 from .support.cohort import PDF, Cohort

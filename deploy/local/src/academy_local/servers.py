@@ -13,9 +13,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -176,6 +178,28 @@ async def create_topics(bootstrap: str, partitions: int) -> list[str]:
                 )
         return missing
     finally:
+        await admin.close()
+
+
+async def start_at_the_end(bootstrap: str, group: str, topics: Iterable[str]) -> None:
+    """Commit the topics' current end offsets for the consumer group ``group``, so a service
+    started in it reads only what is sent from now on. A new group reads from the earliest
+    offset: right for a service, but a test or a benchmark on a shared broker would replay every
+    earlier run's events (minutes under load, and other tests' poison messages)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in await admin.describe_topics(list(topics))
+            for partition in topic["partitions"]
+        ]
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
         await admin.close()
 
 

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from academy_contracts.registry import all_topics
-from academy_local import paths
+from academy_local import paths, servers
 
 BASE_PORT = 39300
 """This module's ports: 39301-39304 the services, 39305 the web front; the mail sink takes a free
@@ -73,28 +71,6 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> N
         time.sleep(0.2)
 
 
-async def _start_at_the_end(kafka: str, group: str) -> None:
-    """Commit every topic's end offsets for ``group``: the services started in it read what
-    this module sends, not the shared broker's whole history (which takes minutes under load,
-    and holds other tests' poison messages). The suite's ``start_at_the_end`` fixture does the
-    same per test; this module starts its services once, before any function fixture."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group)
-    await admin.start()
-    await consumer.start()
-    try:
-        partitions = [
-            TopicPartition(topic["topic"], partition["partition"])
-            for topic in await admin.describe_topics(all_topics())
-            for partition in topic["partitions"]
-        ]
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-        await admin.close()
-
-
 @contextmanager
 def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]:
     """Start everything; stop it all at the end, whatever happened."""
@@ -119,7 +95,9 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
         _wait_listening(mail_port, processes[-1], "the mail sink")
         urls = {}
         for name, offset in SERVICES.items():
-            asyncio.run(_start_at_the_end(kafka, f"t-web-{name}-{uid}"))
+            # the services read what this module sends, not the shared broker's history;
+            # started once here, before any function fixture
+            asyncio.run(servers.start_at_the_end(kafka, f"t-web-{name}-{uid}", all_topics()))
             port = BASE_PORT + offset
             service_env = {
                 **env,

@@ -13,20 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from academy_contracts.events import ExpenseLine
-from academy_contracts.values import ExpenseCategory
-
-
-class DocumentKind(StrEnum):
-    """The supporting documents reimbursement asks for, as DocumentsMissing names them."""
-
-    TICKET = "ticket"
-    BOARDING_PASS = "boarding_pass"  # noqa: S105 - a document kind
-    INVOICE = "invoice"
-    RECEIPT = "receipt"
-    VISA_RECEIPT = "visa_receipt"
+from academy_contracts.values import DocumentKind, ExpenseCategory
 
 
 @dataclass(frozen=True)

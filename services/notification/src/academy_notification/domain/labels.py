@@ -10,8 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from academy_contracts.events import RejectionReason, ScreeningReason
-from academy_contracts.values import Country, ExpenseCategory, Language, Sector
-from academy_notification.domain.claims import DocumentKind
+from academy_contracts.values import Country, DocumentKind, ExpenseCategory, Language, Sector
 from academy_notification.domain.digest import ClaimStatus
 
 MONTHS = {

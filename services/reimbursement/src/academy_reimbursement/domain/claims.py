@@ -36,8 +36,15 @@ from academy_contracts.events import (
     IntegrationEvent,
     SupportingDocument,
 )
-from academy_contracts.values import ExpenseCategory, Identifier, Money, ShortText, UtcDateTime
-from academy_reimbursement.domain.documents import DocumentKind, LineDocument, missing_documents
+from academy_contracts.values import (
+    DocumentKind,
+    ExpenseCategory,
+    Identifier,
+    Money,
+    ShortText,
+    UtcDateTime,
+)
+from academy_reimbursement.domain.documents import LineDocument, missing_documents
 from academy_reimbursement.domain.failures import UnknownDocuments, UnknownLine, WrongClaimState
 from academy_reimbursement.domain.reimbursement import Assessment, LineToConvert
 

@@ -6,23 +6,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel
 
-from academy_contracts.values import ExpenseCategory, UtcDateTime
+from academy_contracts.values import DocumentKind, ExpenseCategory, UtcDateTime
 from academy_reimbursement.domain.failures import DocumentTooLarge, UnsupportedDocument
-
-
-class DocumentKind(StrEnum):
-    """What a supporting document proves; the participant says it when uploading."""
-
-    TICKET = "ticket"
-    BOARDING_PASS = "boarding_pass"  # noqa: S105 - a document kind
-    INVOICE = "invoice"
-    RECEIPT = "receipt"
-    VISA_RECEIPT = "visa_receipt"
-
 
 REQUIRED_DOCUMENTS: dict[ExpenseCategory, frozenset[DocumentKind]] = {
     ExpenseCategory.TRAVEL: frozenset({DocumentKind.TICKET, DocumentKind.BOARDING_PASS}),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from academy_contracts.values import DocumentKind
 from academy_kit.clock import now
 from academy_reimbursement.domain.cohort import Claimant
 from academy_reimbursement.domain.documents import (
-    DocumentKind,
     LineDocument,
     Reader,
     StoredDocument,

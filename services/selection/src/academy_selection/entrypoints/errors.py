@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from academy_kit.problems import Problem, install_failures
+from academy_kit.problems import Problem, ProblemType, install_failures
 from academy_selection.domain.failures import (
     CountryConflict,
     DeclaredConflict,
@@ -29,127 +29,100 @@ from academy_selection.domain.failures import (
     UnknownEdition,
 )
 
+UNKNOWN_EDITION = ProblemType(404, "unknown-edition", "Unknown edition")
+UNKNOWN_APPLICATION = ProblemType(404, "unknown-application", "Unknown application")
+RUBRIC_IN_USE = ProblemType(409, "rubric-in-use", "Rubric already in use")
+NOT_REVIEWABLE = ProblemType(409, "not-reviewable", "Application not open to review")
+SELECTION_PUBLISHED = ProblemType(409, "selection-published", "Selection already published")
+NOT_ON_COMMITTEE = ProblemType(403, "not-on-committee", "Not on the edition's committee")
+CONFLICT_OF_INTEREST = ProblemType(403, "conflict-of-interest", "Conflict of interest")
+INVALID_SCORES = ProblemType(422, "validation", "Invalid request")
+REVIEW_FIRST = ProblemType(403, "review-first", "Review first")
+REGISTRATION_OPEN = ProblemType(409, "registration-open", "Registration still open")
+REVIEWS_MISSING = ProblemType(409, "reviews-missing", "Applications not reviewed enough")
+RULES_CONFLICT = ProblemType(409, "rules-conflict", "Balance rules cannot all hold")
+NOT_PUBLISHED = ProblemType(404, "not-published", "Selection not published")
+NOT_IN_SELECTION = ProblemType(404, "not-in-selection", "Offer cannot change")
+
 
 def problem(exc: Exception) -> Problem:
     match exc:
         case UnknownEdition():
-            return Problem(
-                404,
-                "unknown-edition",
-                "Unknown edition",
+            return UNKNOWN_EDITION(
                 f"No edition {exc.edition_id!r} has been published to the selection service.",
                 edition_id=exc.edition_id,
             )
         case UnknownApplication():
-            return Problem(
-                404,
-                "unknown-application",
-                "Unknown application",
+            return UNKNOWN_APPLICATION(
                 f"No application {exc.application_id!r} has reached the selection service.",
                 application_id=exc.application_id,
             )
         case RubricInUse():
-            return Problem(
-                409,
-                "rubric-in-use",
-                "Rubric already in use",
+            return RUBRIC_IN_USE(
                 "Reviews were submitted on the current criteria; send them unchanged.",
                 field="criteria",
                 criteria=exc.criteria,
             )
         case NotReviewable():
             screening = exc.application.screening
-            return Problem(
-                409,
-                "not-reviewable",
-                "Application not open to review",
+            return NOT_REVIEWABLE(
                 "Only eligible applications still in the running are reviewed.",
                 application_status=exc.application.status,
                 screening=None if screening is None else screening.model_dump(mode="json"),
             )
         case ReviewsClosed():
-            return Problem(
-                409,
-                "selection-published",
-                "Selection already published",
-                f"The selection of edition {exc.edition_id!r} is published; reviews are closed.",
+            return SELECTION_PUBLISHED(
+                f"The selection of edition {exc.edition_id!r} is published; reviews are closed."
             )
         case NotOnCommittee():
-            return Problem(
-                403,
-                "not-on-committee",
-                "Not on the edition's committee",
+            return NOT_ON_COMMITTEE(
                 f"{exc.reviewer!r} is not on the committee of edition {exc.edition_id!r}: an "
                 "admin lists the reviewers in the edition's review policy.",
                 reviewer=exc.reviewer,
                 committee=exc.committee,
             )
         case CountryConflict():
-            return Problem(
-                403,
-                "conflict-of-interest",
-                "Conflict of interest",
-                f"Reviewers do not review clusters of their own country ({exc.country}).",
+            return CONFLICT_OF_INTEREST(
+                f"Reviewers do not review clusters of their own country ({exc.country})."
             )
         case DeclaredConflict():
-            return Problem(
-                403,
-                "conflict-of-interest",
-                "Conflict of interest",
+            return CONFLICT_OF_INTEREST(
                 f"A conflict of interest between {exc.reviewer!r} and application "
-                f"{exc.application_id!r} is declared: they do not review it.",
+                f"{exc.application_id!r} is declared: they do not review it."
             )
         case InvalidScores():
-            return Problem(
-                422,
-                "validation",
-                "Invalid request",
+            return INVALID_SCORES(
                 "Invalid value for: " + ", ".join(str(e["field"]) for e in exc.errors),
                 errors=exc.errors,
             )
         case ReviewFirst():
-            return Problem(
-                403,
-                "review-first",
-                "Review first",
+            return REVIEW_FIRST(
                 "Other reviews are shown once you have submitted your own review of this "
-                "application.",
+                "application."
             )
         case RegistrationOpen():
-            return Problem(
-                409,
-                "registration-open",
-                "Registration still open",
+            return REGISTRATION_OPEN(
                 "The selection is published after the registration deadline, when no more "
                 "applications can arrive.",
                 registration_deadline=exc.deadline.isoformat(),
             )
         case ReviewsMissing():
-            return Problem(
-                409,
-                "reviews-missing",
-                "Applications not reviewed enough",
+            return REVIEWS_MISSING(
                 f"{len(exc.unranked)} eligible application(s) have fewer reviews than the "
                 "policy asks; they cannot be ranked yet.",
                 unranked=[vars(u) for u in exc.unranked],
             )
         case RulesConflict():
-            return Problem(
-                409,
-                "rules-conflict",
-                "Balance rules cannot all hold",
+            return RULES_CONFLICT(
                 "Change the rules, or publish with accept_relaxations to keep to the nearest "
                 "rules that can hold.",
                 conflicts=exc.conflicts,
                 relaxations=[vars(r) for r in exc.relaxations],
             )
         case NotPublished():
-            return Problem(
-                404,
-                "not-published",
-                "Selection not published",
+            return NOT_PUBLISHED(
                 f"The selection of edition {exc.edition_id!r} is not published yet: there is "
-                "no offer.",
+                "no offer."
             )
         case OfferFailure():
             return _offer_problem(exc)
@@ -159,11 +132,8 @@ def problem(exc: Exception) -> Problem:
 def _offer_problem(exc: OfferFailure) -> Problem:
     match exc:
         case NotInSelection():
-            return Problem(
-                404,
-                "not-in-selection",
-                "Offer cannot change",
-                f"Application {exc.application_id!r} has no decision in the selection.",
+            return NOT_IN_SELECTION(
+                f"Application {exc.application_id!r} has no decision in the selection."
             )
         case NoOpenOffer():
             kind = "no-open-offer"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from academy_kit.idempotency import KeyReused
-from academy_kit.problems import Problem
+from academy_kit.problems import Problem, ProblemType, install_failures
 from academy_registration.domain.editions import quote_deadline, quote_instant
 from academy_registration.domain.failures import (
     ApplicationNotFound,
@@ -22,90 +21,68 @@ from academy_registration.domain.failures import (
     UnknownSession,
 )
 
+UNKNOWN_EDITION = ProblemType(404, "unknown-edition", "Unknown edition")
+REGISTRATION_CLOSED = ProblemType(422, "registration-closed", "Registration is closed")
+DUPLICATE_APPLICATION = ProblemType(409, "duplicate-application", "Cluster already applied")
+KEY_REUSED = ProblemType(422, "idempotency-key-reused", "Idempotency-Key reused")
+APPLICATION_NOT_FOUND = ProblemType(404, "application-not-found", "Application not found")
+APPLICATION_WITHDRAWN = ProblemType(409, "application-withdrawn", "Application withdrawn")
+CONCURRENT_CHANGE = ProblemType(409, "concurrent-change", "Changed meanwhile")
+EDITION_EXISTS = ProblemType(409, "edition-exists", "Edition exists")
+UNKNOWN_SESSION = ProblemType(404, "unknown-session", "Unknown session")
+NOT_SELECTED = ProblemType(422, "not-selected", "Not a selected participant")
+CHECK_IN_CLOSED = ProblemType(422, "check-in-closed", "Check-in is not open")
+
 
 def problem(exc: Exception) -> Problem:
     match exc:
         case UnknownEdition():
-            return Problem(
-                404,
-                "unknown-edition",
-                "Unknown edition",
-                f"There is no edition {exc.edition_id!r}.",
-                field="edition_id",
-                allowed=exc.known,
+            return UNKNOWN_EDITION(
+                f"There is no edition {exc.edition_id!r}.", field="edition_id", allowed=exc.known
             )
         case RegistrationClosed():
-            deadline = quote_deadline(exc.edition)
-            return Problem(
-                422,
-                "registration-closed",
-                "Registration is closed",
-                f"Applications to edition {exc.edition.edition_id!r} closed on {deadline}.",
+            edition = exc.edition
+            return REGISTRATION_CLOSED(
+                f"Applications to edition {edition.edition_id!r} closed on "
+                f"{quote_deadline(edition)}.",
                 field="edition_id",
-                deadline=exc.edition.registration_deadline.isoformat(),
-                time_zone=exc.edition.time_zone,
+                deadline=edition.registration_deadline.isoformat(),
+                time_zone=edition.time_zone,
             )
         case DuplicateApplication():
-            return Problem(
-                409,
-                "duplicate-application",
-                "Cluster already applied",
+            return DUPLICATE_APPLICATION(
                 "This cluster (its ECCP id) already applied to this edition: application "
                 f"{exc.existing_id}.",
                 field="cluster.eccp_id",
                 existing_application_id=exc.existing_id,
             )
         case KeyReused():
-            return Problem(
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
+            return KEY_REUSED(
                 "This Idempotency-Key was first used with a different request; use a new key.",
                 field="Idempotency-Key",
             )
         case ApplicationNotFound():
-            return Problem(
-                404,
-                "application-not-found",
-                "Application not found",
-                "No application matches this id and link token.",
-            )
+            return APPLICATION_NOT_FOUND("No application matches this id and link token.")
         case ApplicationWithdrawnAlready():
-            return Problem(
-                409,
-                "application-withdrawn",
-                "Application withdrawn",
-                "The application was withdrawn; it can no longer be amended.",
+            return APPLICATION_WITHDRAWN(
+                "The application was withdrawn; it can no longer be amended."
             )
         case ConcurrentChange():
-            return Problem(
-                409,
-                "concurrent-change",
-                "Changed meanwhile",
-                "The resource changed while this request was handled; read it and retry.",
+            return CONCURRENT_CHANGE(
+                "The resource changed while this request was handled; read it and retry."
             )
         case EditionExists():
-            return Problem(
-                409,
-                "edition-exists",
-                "Edition exists",
-                f"Edition {exc.args[0]!r} exists already; change it with PUT.",
-                field="edition_id",
+            return EDITION_EXISTS(
+                f"Edition {exc.args[0]!r} exists already; change it with PUT.", field="edition_id"
             )
         case UnknownSession():
-            return Problem(
-                404,
-                "unknown-session",
-                "Unknown session",
+            return UNKNOWN_SESSION(
                 f"The edition has no session {exc.session_id!r}.",
                 field="session_id",
                 allowed=exc.known,
             )
         case NotSelected():
-            return Problem(
-                422,
-                "not-selected",
-                "Not a selected participant",
+            return NOT_SELECTED(
                 f"Participant {exc.participant_id!r} is not in a cluster selected for edition "
                 f"{exc.edition_id!r}.",
                 field="participant_id",
@@ -113,10 +90,7 @@ def problem(exc: Exception) -> Problem:
         case CheckInClosed():
             zone, session = exc.edition.time_zone, exc.session
             opens, closes = quote_instant(exc.opens_at, zone), quote_instant(session.ends_at, zone)
-            return Problem(
-                422,
-                "check-in-closed",
-                "Check-in is not open",
+            return CHECK_IN_CLOSED(
                 f"Check-in for session {session.session_id!r} is open from {opens} until {closes}.",
                 field="session_id",
                 opens_at=exc.opens_at.isoformat(),
@@ -126,16 +100,6 @@ def problem(exc: Exception) -> Problem:
     raise exc
 
 
-FAILURES = (Failure, KeyReused)
-"""Every failure a command reports; :func:`problem` maps each to its problem."""
-
-
 def install(app: FastAPI) -> None:
-    on_problem = app.exception_handlers[Problem]
-
-    async def on_failure(request: Request, exc: Exception) -> JSONResponse:
-        response: JSONResponse = await on_problem(request, problem(exc))  # type: ignore[misc]
-        return response
-
-    for failure in FAILURES:
-        app.add_exception_handler(failure, on_failure)
+    """Answer every failure a command reports (the domain's, and a reused Idempotency-Key)."""
+    install_failures(app, (Failure, KeyReused), problem)

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile, status
 
-from academy_reimbursement.domain.documents import DocumentKind, StoredDocument
+from academy_contracts.values import DocumentKind
+from academy_reimbursement.domain.documents import StoredDocument
 from academy_reimbursement.entrypoints.api.access import finance_only
 from academy_reimbursement.entrypoints.api.deps import ClaimantDep, DocumentsDep
 
