@@ -30,7 +30,7 @@ status: bootstrap  ## are the dev servers running and answering?
 test: lint pytest  ## everything CI runs: lint, types, then all tests on the real servers
 
 test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
-	HYPOTHESIS_PROFILE=fast $(UV) run pytest -m "not integration"
+	HYPOTHESIS_PROFILE=fast $(UV) run pytest -p no:schemathesis -m "not integration"
 
 soak: bootstrap  ## kill -9 each service, the broker and the store during a stream (tens of minutes)
 	$(UV) run pytest -m soak -s tests/test_kill9.py

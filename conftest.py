@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -50,6 +52,23 @@ os.environ.setdefault("ACADEMY_ANONYMOUS_WRITES_PER_MINUTE", "0")
 hypothesis_settings.register_profile("full", max_examples=150)
 hypothesis_settings.register_profile("fast", max_examples=10)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
+
+
+FAST_TIER = "not integration"
+"""The marker expression of the fast tier (`make test-fast`)."""
+
+_INTEGRATION_MODULE = re.compile(r"^pytestmark = \[?pytest\.mark\.integration\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """In the fast tier, leave out the modules marked integration as a whole without importing
+    them: every test in them would be deselected anyway, and importing them (the fuzzer building
+    every service's OpenAPI document, the browser driver) was most of the tier's time."""
+    if config.getoption("markexpr") != FAST_TIER or collection_path.suffix != ".py":
+        return None
+    if _INTEGRATION_MODULE.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from academy_contracts.registry import Topic
-from academy_notification.entrypoints.main import create_app
 from academy_notification.settings import NotificationSettings
 
 from .support.story import Story
@@ -146,6 +145,10 @@ def start_notification(
 
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Any]:
+        from academy_notification.entrypoints.main import (
+            create_app,
+        )  # the fast tier never starts it
+
         app = create_app(notification_settings(**overrides))
         async with run_app(app) as client:
             client.app = app

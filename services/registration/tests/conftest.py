@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from academy_contracts.registry import Topic
-from academy_registration.entrypoints.main import create_app
 from academy_registration.settings import RegistrationSettings
 
 
@@ -18,6 +17,8 @@ async def api(service_settings: Any, run_app: Any, start_at_the_end: Any) -> Asy
     selection events sent from now on."""
     settings = service_settings(RegistrationSettings)
     await start_at_the_end(settings, [Topic.SELECTION])
+    from academy_registration.entrypoints.main import create_app  # the fast tier never starts it
+
     app = create_app(settings)
     async with run_app(app) as client:
         client.app = app

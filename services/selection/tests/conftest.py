@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic
-from academy_selection.entrypoints.main import create_app
 from academy_selection.settings import SelectionSettings
 from services.selection.tests.support.events import Events
 
@@ -32,6 +31,8 @@ async def selection(
     sent from now on; ``client.app`` is the app."""
     settings = service_settings(SelectionSettings, offer_sweep_seconds=0.2)
     await start_at_the_end(settings, [Topic.EDITIONS, Topic.APPLICATIONS])
+    from academy_selection.entrypoints.main import create_app  # the fast tier never starts it
+
     app: FastAPI = create_app(settings)
     async with run_app(app) as client:
         client.app = app
