@@ -25,12 +25,11 @@ from academy_notification.entrypoints.api import webhooks as webhooks_api
 from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.dispatch import Dispatcher
 from academy_notification.handlers.outbox import Outbox
-from academy_notification.handlers.outcomes import MailOutcomes, WebhookOutcomes
 from academy_notification.handlers.projections import Projections
-from academy_notification.handlers.recording import EventMessages, Recording
+from academy_notification.handlers.recording import EventMessages, MailOutcomes, Recording
 from academy_notification.handlers.schedule import Scheduler
 from academy_notification.handlers.subscriptions import subscriptions
-from academy_notification.handlers.webhooks import Webhooks, WebhookSubscriptions
+from academy_notification.handlers.webhooks import WebhookOutcomes, Webhooks, WebhookSubscriptions
 from academy_notification.settings import NotificationSettings
 
 

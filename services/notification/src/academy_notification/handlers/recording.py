@@ -1,5 +1,6 @@
-"""Recording messages: each drafted message is rendered in its recipient's language and stored
-under its unique key before anything is sent; the mail dispatcher sends it afterwards.
+"""Recording messages and what becomes of them: each drafted message is rendered in its
+recipient's language and stored under its unique key before anything is sent; the mail
+dispatcher sends it afterwards and each attempt's outcome is written back here.
 
 A redelivered event drafts the same keys and records nothing new; a service killed between
 recording and sending sends on restart what it recorded. The scheduler and the digest record
@@ -20,8 +21,16 @@ from academy_contracts.envelope import Envelope
 from academy_contracts.events import AcademyEvent, EditionPublished
 from academy_kit.clock import now
 from academy_kit.mongo import Document
+from academy_kit.outbox import OutboxRelay, envelope
+from academy_notification.adapters.messages import MESSAGES, MessageStore
 from academy_notification.domain import drafting
 from academy_notification.domain.claims import ClaimFacts
+from academy_notification.domain.delivery import (
+    Outcome,
+    attempt,
+    notification_delivered,
+    notification_failed,
+)
 from academy_notification.domain.drafting import Known, Links, Team
 from academy_notification.domain.messages import Draft, Status, message_id
 from academy_notification.domain.rendering import Renderer
@@ -140,6 +149,60 @@ class EventMessages:
             log.warning("no known recipient for %s %s", type(event).__name__, event.key)
             return
         await self.recording.record(envelope.id, envelope.type, drafts)
+
+
+@dataclass(frozen=True)
+class MailOutcomes:
+    """What each delivery attempt of a message leaves in its document (the dispatcher reports
+    them): its final outcome writes its NotificationDelivered or NotificationFailed into the
+    same update (the outbox), so the event exists exactly when the status says so; every
+    attempt goes to the message's log, and ``last_error`` is the error of its current status
+    only."""
+
+    messages: MessageStore
+    relay: OutboxRelay
+    source: str
+    """The CloudEvents source of the outcome events."""
+
+    async def pending(self, limit: int) -> list[Document]:
+        return await self.messages.pending(limit)
+
+    async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
+        event = notification_delivered(doc, attempts, at)
+        changes = {
+            "status": Status.SENT.value,
+            "attempts": attempts,
+            "sent_at": at,
+            "last_attempt_at": at,
+            "last_error": None,
+        }
+        entry = attempt(at, Outcome.DELIVERED)
+        if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
+            self.relay.kick(MESSAGES, doc["_id"])
+
+    async def retry(
+        self, doc: Document, attempts: int, at: datetime, next_at: datetime, error: str
+    ) -> None:
+        changes = {
+            "attempts": attempts,
+            "last_attempt_at": at,
+            "next_attempt_at": next_at,
+            "last_error": error,
+        }
+        await self.messages.mark(doc, changes, attempt(at, Outcome.RETRY, error))
+
+    async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
+        event = notification_failed(doc, attempts, at, error)
+        changes = {
+            "status": Status.FAILED.value,
+            "attempts": attempts,
+            "failed_at": at,
+            "last_attempt_at": at,
+            "last_error": error,
+        }
+        entry = attempt(at, Outcome.FAILED, error)
+        if await self.messages.mark(doc, changes, entry, [envelope(event, self.source)]):
+            self.relay.kick(MESSAGES, doc["_id"])
 
 
 def _message_id_local(key: str) -> str:

@@ -1,18 +1,21 @@
 """Integrator webhooks: every event of a subscribed type becomes one delivery per subscription,
 recorded (keyed by event id and subscription, so a redelivered event is delivered once) before
-the webhook dispatcher POSTs it (:mod:`academy_notification.adapters.webhook_sender`)."""
+the webhook dispatcher POSTs it (:mod:`academy_notification.adapters.webhook_sender`) and each
+attempt's outcome is written back here."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
+from academy_notification.domain.delivery import Outcome, attempt
 from academy_notification.domain.failures import SubscriptionNotFound, TargetRefused
 from academy_notification.domain.messages import Status
 from academy_notification.domain.targets import TargetPolicy
@@ -84,3 +87,42 @@ class WebhookSubscriptions:
         if await self.store.subscription(subscription_id) is None:
             raise SubscriptionNotFound(subscription_id)
         return await self.store.deliveries(subscription_id)
+
+
+@dataclass(frozen=True)
+class WebhookOutcomes:
+    """What each delivery attempt of a webhook call leaves in its delivery record (logged as
+    for messages)."""
+
+    store: WebhookStore
+
+    async def pending(self, limit: int) -> list[Document]:
+        return await self.store.pending(limit)
+
+    async def delivered(self, doc: Document, attempts: int, at: datetime) -> None:
+        await self.store.attempted(
+            doc,
+            {
+                "status": Status.SENT.value,
+                "attempts": attempts,
+                "delivered_at": at,
+                "last_error": None,
+            },
+            attempt(at, Outcome.DELIVERED),
+        )
+
+    async def retry(
+        self, doc: Document, attempts: int, at: datetime, next_at: datetime, error: str
+    ) -> None:
+        await self.store.attempted(
+            doc,
+            {"attempts": attempts, "next_attempt_at": next_at, "last_error": error},
+            attempt(at, Outcome.RETRY, error),
+        )
+
+    async def failed(self, doc: Document, attempts: int, at: datetime, error: str) -> None:
+        await self.store.attempted(
+            doc,
+            {"status": Status.FAILED.value, "attempts": attempts, "last_error": error},
+            attempt(at, Outcome.FAILED, error),
+        )

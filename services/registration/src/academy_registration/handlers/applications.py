@@ -25,8 +25,7 @@ from academy_registration.domain.applications import (
     WithdrawalForm,
 )
 from academy_registration.domain.failures import ApplicationNotFound
-from academy_registration.handlers.editions import find_edition
-from academy_registration.handlers.ports import ApplicationStore, EditionStore, Relay
+from academy_registration.handlers.ports import ApplicationStore, EditionStore, Relay, find_edition
 
 
 def new_id() -> str:

@@ -11,8 +11,13 @@ from academy_kit.clock import now
 from academy_registration.domain import attendance
 from academy_registration.domain.attendance import Admission, CheckIn
 from academy_registration.domain.editions import session_of
-from academy_registration.handlers.editions import find_edition
-from academy_registration.handlers.ports import AdmissionStore, CheckInStore, EditionStore, Relay
+from academy_registration.handlers.ports import (
+    AdmissionStore,
+    CheckInStore,
+    EditionStore,
+    Relay,
+    find_edition,
+)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from academy_kit import outbox
 from academy_kit.clock import now
 from academy_registration.domain.companies import CompanyFilter, CompanyForm, register
 from academy_registration.handlers.applications import new_id
-from academy_registration.handlers.editions import find_edition
-from academy_registration.handlers.ports import CompanyStore, EditionStore, Relay
+from academy_registration.handlers.ports import CompanyStore, EditionStore, Relay, find_edition
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ them; the first edition, as the call announced it, is created at start when abse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from academy_contracts.events import EditionPublished
 from academy_kit import outbox
@@ -14,23 +13,9 @@ from academy_registration.domain.editions import (
     FIRST_EDITION_ID,
     EditionForm,
     NewEdition,
-    is_open,
     publish,
 )
-from academy_registration.domain.failures import UnknownEdition
-from academy_registration.handlers.ports import EditionStore, Relay
-
-
-async def find_edition(
-    store: EditionStore, edition_id: str, *, open_at: datetime | None = None
-) -> EditionPublished:
-    """The edition; :class:`UnknownEdition` naming the known ones instead (those open at
-    ``open_at``, when given: the ones an applicant may choose)."""
-    edition = await store.get(edition_id)
-    if edition is None:
-        known = [e.edition_id for e in await store.all() if open_at is None or is_open(e, open_at)]
-        raise UnknownEdition(edition_id, known)
-    return edition
+from academy_registration.handlers.ports import EditionStore, Relay, find_edition
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """What the handlers need from the stores and the outbox relay, so the same handlers run on the
-real stores (``adapters/``) and on the in-memory ones of the fast tests (``tests/support/``)."""
+real stores (``adapters/``) and on the in-memory ones of the fast tests (``tests/support/``);
+and :func:`find_edition`, the one way every handler reads an edition through its store."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -19,6 +21,8 @@ from academy_contracts.events import (
 from academy_registration.domain.applications import Application, ApplicationFilter
 from academy_registration.domain.attendance import Admission, CheckIn
 from academy_registration.domain.companies import CompanyFilter
+from academy_registration.domain.editions import is_open
+from academy_registration.domain.failures import UnknownEdition
 
 
 class Relay(Protocol):
@@ -35,6 +39,18 @@ class EditionStore(Protocol):
     async def replace(self, envelope: Envelope[EditionPublished]) -> None: ...
     async def get(self, edition_id: str) -> EditionPublished | None: ...
     async def all(self) -> list[EditionPublished]: ...
+
+
+async def find_edition(
+    store: EditionStore, edition_id: str, *, open_at: datetime | None = None
+) -> EditionPublished:
+    """The edition; :class:`UnknownEdition` naming the known ones instead (those open at
+    ``open_at``, when given: the ones an applicant may choose)."""
+    edition = await store.get(edition_id)
+    if edition is None:
+        known = [e.edition_id for e in await store.all() if open_at is None or is_open(e, open_at)]
+        raise UnknownEdition(edition_id, known)
+    return edition
 
 
 class ApplicationStore(Protocol):
