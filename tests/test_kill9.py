@@ -13,9 +13,9 @@ lost (operations answered 2xx with an effect still missing once the system has s
 duplicated (operations with an effect seen twice), emails sent twice (one notification key
 delivered twice to the sink), and the time from the restart until every operation answered 2xx
 before it had all its effects. The four services run as their
-own processes on a broker and store of this module's own (ports 29392/29393 and 27317), so
-killing those disturbs no other test. ``ACADEMY_KILL9_SUBMISSIONS`` and
-``ACADEMY_KILL9_CLUSTERS`` size the stream."""
+own processes on a broker and store of this module's own (on ports ``ACADEMY_KILL9_PORT_BASE``
++ 2 to + 14, a base of 29390 unless set), so killing those disturbs no other test.
+``ACADEMY_KILL9_SUBMISSIONS`` and ``ACADEMY_KILL9_CLUSTERS`` size the stream."""
 
 from __future__ import annotations
 
@@ -41,9 +41,15 @@ from tests.support.story import Clients, Cohort, Stream, set_up_cohort
 # Minutes per scenario: run on its own with `make soak`, not in `make test` (README, Tests).
 pytestmark = [pytest.mark.integration, pytest.mark.soak]
 
-STACK = servers.Stack("kill", kafka_port=29392, controller_port=29393, mongo_port=27317)
-MAIL_PORT = 29400
-PORTS = {"registration": 29401, "selection": 29402, "notification": 29403, "reimbursement": 29404}
+BASE = int(os.environ.get("ACADEMY_KILL9_PORT_BASE", "29390"))
+STACK = servers.Stack("kill", kafka_port=BASE + 2, controller_port=BASE + 3, mongo_port=BASE + 4)
+MAIL_PORT = BASE + 10
+PORTS = {
+    "registration": BASE + 11,
+    "selection": BASE + 12,
+    "notification": BASE + 13,
+    "reimbursement": BASE + 14,
+}
 SUBMISSIONS = int(os.environ.get("ACADEMY_KILL9_SUBMISSIONS", "150"))
 CLUSTERS = int(os.environ.get("ACADEMY_KILL9_CLUSTERS", "6"))
 DOWN_SECONDS = 3.0
@@ -55,7 +61,13 @@ STUCK_SECONDS = 180.0
 """Also settled (stuck): nothing at all has moved for this long, consumer lag included."""
 SETTLE_LIMIT_SECONDS = 900.0
 OUT = Path(__file__).resolve().parents[1] / ".cache" / "kill9"
-TOPICS = [Topic.APPLICATIONS, Topic.SELECTION, Topic.ATTENDANCE, Topic.REIMBURSEMENT]
+TOPICS = [
+    Topic.EDITIONS,
+    Topic.APPLICATIONS,
+    Topic.SELECTION,
+    Topic.ATTENDANCE,
+    Topic.REIMBURSEMENT,
+]
 TABLE: dict[str, str] = {}
 
 
@@ -239,7 +251,7 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
         system, cohort = await _system(stack, scenario, exits)
         ledger = Ledger(concurrency=6)
         stream = Stream(system.clients, cohort, ledger, system.uid, SUBMISSIONS)
-        expected_ops = SUBMISSIONS + 5 * len(cohort.members)
+        expected_ops = SUBMISSIONS + 5 * len(cohort.members) + 3  # the sessions' end, batch, pay
         loop = asyncio.get_running_loop()
         no_documents: set[tuple[str, str]] = set()
         events_only = _counter(system, no_documents)
@@ -294,6 +306,8 @@ async def test_kill9_loses_and_duplicates_nothing(stack: servers.Stack, scenario
         kinds = sorted({op.kind for op in lost})
         print(f"lost ({scenario}): {len(lost)} {kinds} {_describe(lost, count)}")
         print(f"duplicated ({scenario}): {_describe(duplicated, count)} {duplicated_mail[:5]}")
+        refused = [f"{op.kind} {op.label}: {op.status}" for op in ledger.refused()]
+        print(f"never answered 2xx ({scenario}): {len(refused)} {refused[:10]}")
         assert not lost, (
             f"{len(lost)} operations answered 2xx without their effect ({kinds}): "
             f"{_describe(lost, count)}; logs in {OUT / scenario}"

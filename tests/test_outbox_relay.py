@@ -15,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
-from academy_kit.mongo import Document
+from academy_kit.mongo import Document, document_lock
 from academy_kit.outbox import OUTBOX, OutboxRelay
 from academy_kit.settings import ServiceSettings
 from academy_local import processes
@@ -157,6 +157,55 @@ async def test_entries_left_by_a_crash_are_published_at_start(
         by_key = await published_values(topic_records, servers.kafka_bootstrap, topic, expect=3)
         assert by_key == {b"x": [b"x:1", b"x:2"], b"y": [b"y:1"]}
         assert await db["b"].find_one({"_id": "y"}) == {"_id": "y", "state": "kept", OUTBOX: []}
+    finally:
+        await client.drop_database(settings.database_name)
+        await client.close()
+
+
+async def test_entries_written_while_the_relay_reads_are_each_published_once(
+    servers: Any, uid: str, topic_records: Any, eventually: Any
+) -> None:
+    """The relay reads a kicked document without its lock. Writers append under the lock, kick
+    twice (as a write that changed nothing used to), and sweeps read whole collections meanwhile:
+    still each entry is published once, since only the relay removes entries, by value, one drain
+    at a time (issue 12 suspected this read of duplicates that were another service's events)."""
+    topic = await new_topic(servers.kafka_bootstrap, uid)
+    settings = ServiceSettings(
+        service_name=f"relay-{uid}",
+        kafka_bootstrap_servers=servers.kafka_bootstrap,
+        mongodb_uri=servers.mongodb_uri,
+        database=f"t_relay_{uid}",
+        outbox_sweep_seconds=0.3,
+    )
+    client: AsyncMongoClient[Document] = AsyncMongoClient(servers.mongodb_uri)
+    collection = client[settings.database_name]["things"]
+    relay = OutboxRelay(client[settings.database_name], ["things"], settings)
+    documents, writes = 4, 25
+
+    async def write(d: int) -> None:
+        for n in range(writes):
+            async with document_lock(collection, f"d{d}"):
+                await collection.update_one(
+                    {"_id": f"d{d}"}, {"$push": {OUTBOX: entry(topic, f"k{d}", n)}}, upsert=True
+                )
+            relay.kick("things", f"d{d}")
+            relay.kick("things", f"d{d}")
+
+    try:
+        async with relaying(relay):
+            await asyncio.gather(*(write(d) for d in range(documents)))
+
+            async def all_cleared() -> bool:
+                return await collection.count_documents({"outbox.0": {"$exists": True}}) == 0
+
+            await eventually(all_cleared)
+        by_key = await published_values(
+            topic_records, servers.kafka_bootstrap, topic, expect=documents * writes
+        )
+        assert by_key == {
+            f"k{d}".encode(): [f"k{d}:{n}".encode() for n in range(writes)]
+            for d in range(documents)
+        }
     finally:
         await client.drop_database(settings.database_name)
         await client.close()

@@ -26,6 +26,8 @@ class Operation:
     answered_2xx: int = 0
     acked_at: float | None = None
     """Loop time of the first 2xx answer."""
+    status: int | None = None
+    """The last answer's status (None: no answer, a transport error)."""
     effects: list[Effect] = field(default_factory=list)
 
     @property
@@ -61,15 +63,16 @@ class Ledger:
         url: str,
         *,
         wait_on: frozenset[int] = frozenset(),
+        retry_for: float | None = None,
         **request: Any,
     ) -> tuple[Operation, httpx.Response | None]:
         """One operation: retried after a transport error, a 5xx or one of ``wait_on`` (an
         answer that means "not yet": an event the service waits for), until a 2xx or a final
-        answer; gives up after ``retry_for`` seconds."""
+        answer; gives up after ``retry_for`` seconds (the ledger's, unless given)."""
         op = Operation(kind, label)
         self.operations.append(op)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.retry_for
+        deadline = loop.time() + (self.retry_for if retry_for is None else retry_for)
         while True:
             async with self._gate:
                 op.attempts += 1
@@ -77,6 +80,7 @@ class Ledger:
                     response: httpx.Response | None = await client.request(method, url, **request)
                 except httpx.TransportError:
                     response = None
+            op.status = None if response is None else response.status_code
             if response is not None and response.is_success:
                 op.answered_2xx += 1
                 op.acked_at = loop.time()
@@ -87,6 +91,10 @@ class Ledger:
             ):
                 return op, response
             await asyncio.sleep(0.5)
+
+    def refused(self) -> list[Operation]:
+        """Operations never answered 2xx (a final refusal, or given up on)."""
+        return [op for op in self.operations if not op.acked]
 
     def incomplete(self, count: Counter, *, acked_before: float | None = None) -> list[Operation]:
         """Operations answered 2xx (before ``acked_before``, when given) with an effect missing."""

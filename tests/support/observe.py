@@ -24,6 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from academy_contracts.registry import UnknownEventType, spec_for_type
 
 _SUBJECT_OF: dict[str, tuple[str, ...]] = {
+    "EditionPublished": ("edition_id", "revision"),
     "ApplicationSubmitted": ("application_id",),
     "ApplicationScreened": ("application_id",),
     "ClusterSelected": ("application_id",),
@@ -34,7 +35,8 @@ _SUBJECT_OF: dict[str, tuple[str, ...]] = {
     "ReimbursementPaid": ("claim_id",),
 }
 """Which body fields name the thing an event is about: one request causes one event of a type
-about one thing (a check-in is about a participant at a session)."""
+about one thing (a check-in is about a participant at a session, an edition's change is about
+a revision)."""
 
 
 async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:

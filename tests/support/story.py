@@ -1,17 +1,19 @@
 """The Academy's story driven through the four services' public HTTP APIs only, as staff and
-applicants would: a cohort edition whose sessions are over (applications, reviews, the deadline
-passed, the selection published), then the stream the kill -9 test interrupts: submissions to an
-open edition while the desk checks the cohort in, participants upload a receipt and claim, finance
-approves, batches and pays."""
+applicants would: a cohort edition whose sessions are under way (applications, reviews, the
+deadline passed, the selection published), then the stream the kill -9 test interrupts:
+submissions to an open edition while the desk checks the cohort in and participants upload a
+receipt and claim; then the sessions end, and finance approves, batches and pays."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from pypdf import PdfWriter
 
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
@@ -21,8 +23,17 @@ from tests.support.ledger import Ledger, Operation
 COUNTRIES = ("TN", "DZ", "EG", "JO", "LB", "MA", "PS")
 SECTORS = ("health", "aeronautics_mechanics", "maritime_logistics", "energy_environment")
 SESSIONS = ("s1", "s2")
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
 BANK_IBAN = "TN59 1000 6035 1835 9847 8831"
+
+
+def receipt_pdf(title: str) -> bytes:
+    """A one-page PDF (reimbursement accepts only files that parse as one)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def staff(*roles: Role) -> dict[str, str]:
@@ -37,26 +48,29 @@ CHECKIN = staff(Role.CHECKIN)
 FINANCE = staff(Role.FINANCE)
 
 
-def _sessions(start: datetime) -> list[dict[str, Any]]:
+def _sessions(start: datetime, length: timedelta) -> list[dict[str, Any]]:
     return [
         {
             "session_id": sid,
             "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-            "starts_at": (start + timedelta(days=n)).isoformat(),
-            "ends_at": (start + timedelta(days=n, hours=6)).isoformat(),
+            "starts_at": start.isoformat(),
+            "ends_at": (start + length).isoformat(),
             "place": "Marseille",
         }
         for n, sid in enumerate(SESSIONS)
     ]
 
 
-def edition_form(deadline: datetime, sessions_from: datetime, capacity: int) -> dict[str, Any]:
+def edition_form(
+    deadline: datetime, sessions_from: datetime, capacity: int, length: timedelta
+) -> dict[str, Any]:
+    """Both sessions run at once from ``sessions_from`` for ``length``."""
     return {
         "title": {"fr": "Académie (kill -9)", "en": "Academy (kill -9)"},
         "registration_deadline": deadline.isoformat(),
         "time_zone": "Europe/Paris",
         "capacity": capacity,
-        "sessions": _sessions(sessions_from),
+        "sessions": _sessions(sessions_from, length),
     }
 
 
@@ -119,6 +133,8 @@ class Member:
 class Cohort:
     edition_id: str
     open_edition_id: str
+    form: dict[str, Any]
+    """The cohort edition as staff last set it (ending its sessions changes it again)."""
     members: list[Member] = field(default_factory=list)
 
 
@@ -142,18 +158,23 @@ async def _ok(response: httpx.Response) -> Any:
 
 
 async def set_up_cohort(c: Clients, uid: str, clusters: int, selected: set[str]) -> Cohort:
-    """An edition of ``clusters`` applications, reviewed, closed and selected, with sessions
-    that ended days ago (beyond the missed-session warnings' horizon, so no warning mail), and an
-    open edition for the stream's submissions. ``selected`` is filled by the topic recorder."""
+    """An edition of ``clusters`` applications, reviewed, closed and selected, whose sessions
+    started a few minutes ago (so no reminder is due and the desk may check in) and run for a day
+    (the stream ends them), and an open edition for the stream's submissions. ``selected`` is
+    filled by the topic recorder."""
     now = datetime.now(UTC)
-    cohort = Cohort(edition_id=f"k{uid}a", open_edition_id=f"k{uid}b")
-    closed_form = edition_form(now + timedelta(hours=1), now - timedelta(days=6), clusters)
+    closed_form = edition_form(
+        now + timedelta(hours=1), now - timedelta(minutes=5), clusters, timedelta(days=1)
+    )
+    cohort = Cohort(edition_id=f"k{uid}a", open_edition_id=f"k{uid}b", form=closed_form)
     await _ok(
         await c.registration.post(
             "/v1/editions", json={"edition_id": cohort.edition_id, **closed_form}, headers=ADMIN
         )
     )
-    open_form = edition_form(now + timedelta(days=7), now + timedelta(days=40), 10)
+    open_form = edition_form(
+        now + timedelta(days=7), now + timedelta(days=40), 10, timedelta(hours=6)
+    )
     await _ok(
         await c.registration.post(
             "/v1/editions", json={"edition_id": cohort.open_edition_id, **open_form}, headers=ADMIN
@@ -258,7 +279,13 @@ async def _true(value: bool) -> bool:
 
 @dataclass
 class Stream:
-    """The interrupted part of the story; every request goes through the ledger."""
+    """The interrupted part of the story; every request goes through the ledger.
+
+    Submissions go ``concurrency`` at a time, and the k-th participant starts checking in and
+    claiming once the k-th share of the submissions has started, so check-ins, uploads and claims
+    are spread over the whole stream rather than queued behind it. When every participant has
+    claimed, staff end the sessions; finance then approves (asked again while reimbursement has
+    not learned the check-ins and the sessions' end), batches and pays."""
 
     clients: Clients
     cohort: Cohort
@@ -266,19 +293,37 @@ class Stream:
     uid: str
     submissions: int
     payments: list[Operation] = field(default_factory=list)
+    approval_wait: float = 300.0
+    """How long finance asks again while reimbursement has not learned what approval needs."""
 
     async def run(self) -> None:
-        members = [self._member(m) for m in self.cohort.members]
-        submissions = [self._submit(n) for n in range(self.submissions)]
-        # Interleave: a participant's chain between every few submissions.
-        step = max(1, len(submissions) // max(1, len(members)))
-        ordered: list[Any] = []
-        for i, sub in enumerate(submissions):
-            ordered.append(sub)
-            if i % step == 0 and members:
-                ordered.append(members.pop())
-        ordered += members
-        await asyncio.gather(*ordered)
+        started = asyncio.Condition()
+        count = 0
+        next_submission = iter(range(self.submissions))
+
+        async def submitting() -> None:
+            nonlocal count
+            for n in next_submission:
+                async with started:
+                    count += 1
+                    started.notify_all()
+                await self._submit(n)
+
+        async def attending(k: int, m: Member) -> str | None:
+            async with started:
+                await started.wait_for(lambda: count >= min(k * share, self.submissions))
+            return await self._attend_and_claim(m)
+
+        members = self.cohort.members
+        share = max(1, self.submissions // max(1, len(members) + 1))
+        workers = [submitting() for _ in range(max(1, self.ledger.concurrency - 1))]
+        claims, _ = await asyncio.gather(
+            asyncio.gather(*(attending(k + 1, m) for k, m in enumerate(members))),
+            asyncio.gather(*workers),
+        )
+        claimed = [(m, c) for m, c in zip(members, claims, strict=True) if c is not None]
+        if await self._end_sessions():
+            await asyncio.gather(*(self._approve(m, claim) for m, claim in claimed))
         await self._pay()
 
     async def _submit(self, n: int) -> None:
@@ -300,7 +345,8 @@ class Stream:
                 *(("mail", recipient(tag, i), "application_received") for i in range(3)),
             ]
 
-    async def _member(self, m: Member) -> None:
+    async def _attend_and_claim(self, m: Member) -> str | None:
+        """Check in at both sessions, upload a receipt and claim: the claim's id, if made."""
         reg, rei = self.clients.registration, self.clients.reimbursement
         for sid in SESSIONS:
             op, answer = await self.ledger.call(
@@ -313,10 +359,10 @@ class Stream:
                 headers=CHECKIN,
             )
             if answer is None or not answer.is_success:
-                return
+                return None
             op.effects.append(("event", "SessionAttended", f"{m.participant_id}/{sid}"))
         token = {"X-Application-Token": m.token}
-        receipt = PDF + f"% receipt of {m.participant_id}\n".encode()
+        receipt = receipt_pdf(f"Receipt of {m.participant_id}")
         op, answer = await self.ledger.call(
             "upload",
             m.participant_id,
@@ -328,14 +374,14 @@ class Stream:
             headers=token,
         )
         if answer is None or not answer.is_success:
-            return
+            return None
         document_id = answer.json()["document_id"]
         op.effects.append(("document", m.participant_id, document_id))
         claim_form = {
             "lines": [
                 {
                     "category": "meals",
-                    "expense_date": (datetime.now(UTC) - timedelta(days=6)).date().isoformat(),
+                    "expense_date": datetime.now(UTC).date().isoformat(),
                     "description": "Meals during the workshops",
                     "amount": {"amount": "120.00", "currency": "EUR"},
                     "documents": [document_id],
@@ -359,21 +405,45 @@ class Stream:
             headers=token,
         )
         if answer is None or not answer.is_success:
-            return
-        claim_id = answer.json()["claim_id"]
+            return None
+        claim_id: str = answer.json()["claim_id"]
         op.effects += [
             ("event", "ExpenseClaimed", claim_id),
             ("mail", m.email, "claim_received"),
         ]
-        # Approval waits (422) until reimbursement has learned both check-ins.
+        return claim_id
+
+    async def _end_sessions(self) -> bool:
+        """Staff move the sessions' end to now: the workshops are over (a new revision)."""
+        now = datetime.now(UTC)
+        form = self.cohort.form
+        form["sessions"] = [s | {"ends_at": now.isoformat()} for s in form["sessions"]]
+        op, answer = await self.ledger.call(
+            "sessions end",
+            self.cohort.edition_id,
+            self.clients.registration,
+            "PUT",
+            f"/v1/editions/{self.cohort.edition_id}",
+            json=form,
+            headers=ADMIN,
+        )
+        if answer is None or not answer.is_success:
+            return False
+        revision = answer.json()["revision"]
+        op.effects.append(("event", "EditionPublished", f"{self.cohort.edition_id}/{revision}"))
+        return True
+
+    async def _approve(self, m: Member, claim_id: str) -> None:
+        # 422 until reimbursement has learned both check-ins and the sessions' end.
         op, answer = await self.ledger.call(
             "approval",
             claim_id,
-            rei,
+            self.clients.reimbursement,
             "POST",
             f"/v1/claims/{claim_id}/approval",
             headers=FINANCE,
             wait_on=frozenset({422}),
+            retry_for=self.approval_wait,
         )
         if answer is not None and answer.is_success:
             op.effects += [

@@ -12,6 +12,12 @@ reading the whole collection. So a writer tells the relay which document it touc
 whole collections only at start (what a crash left behind), when kicked without a document, and
 every ``outbox_sweep_seconds`` as a safety net. Nothing is lost if a kick is: the entry waits in
 its document for the next sweep.
+
+The relay reads without the document's lock, and need not take it: writers only append entries,
+the relay alone removes them (by value, under the lock), and it drains one batch at a time, so
+what it read is either still there to remove once published or was appended after and is left
+for the next drain. An entry is published twice only when its removal fails after its
+publication (the store gone at that moment, or the process killed): the same event id again.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ before FastAPI reads or parses anything.
   limit of their own (``larger_bodies``: a path pattern and its limit).
 - **Anonymous writes.** POST, PUT, PATCH and DELETE without an ``Authorization`` header (applicants,
   robots) are limited per client address, in a moving one-minute window (the ``limits`` library);
-  over it, 429 with ``Retry-After``. Staff, who sign their requests, are not limited.
+  over it, 429 with ``Retry-After``. Staff, who sign their requests, are not limited. The client
+  address is the one uvicorn gives: the peer's, or the ``X-Forwarded-For`` address a trusted proxy
+  (``forwarded_allow_ips``, the web front) names, so every visitor of the pages has a budget.
 """
 
 from __future__ import annotations

@@ -64,6 +64,11 @@ class ServiceSettings(BaseSettings):
     """Largest request body a route takes unless the service gives it a larger limit."""
     anonymous_writes_per_minute: int = Field(default=60, ge=0)
     """Writes without an ``Authorization`` header per client address and minute; 0 for none."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """The proxies (comma-separated addresses or networks, ``*`` for any) whose
+    ``X-Forwarded-For`` names the client: the web front and a load balancer. From any other peer
+    the header is ignored, so the rate limit counts a visitor behind the front as themselves and a
+    forged header as its sender."""
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)

@@ -224,6 +224,14 @@ async def background(**work: supervision.Work) -> AsyncIterator[None]:
 
 
 def serve(settings: ServiceSettings, create_app: Callable[[], FastAPI]) -> None:
-    """Run a service: JSON logs, then uvicorn on the configured address."""
+    """Run a service: JSON logs, then uvicorn on the configured address, taking the client's
+    address from ``X-Forwarded-For`` only when a configured proxy sent it."""
     logs.configure(settings.service_name, settings.log_level)
-    uvicorn.run(create_app(), host=settings.http_host, port=settings.http_port, log_config=None)
+    uvicorn.run(
+        create_app(),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )

@@ -23,7 +23,7 @@ from academy_kit.web import CORRELATION_HEADER, request_seconds, requests_total
 from academy_web import i18n, security
 from academy_web.pages import applications, call, common, companies, participants
 from academy_web.rendering import environment, render
-from academy_web.services import Services, Unavailable
+from academy_web.services import Services, Unavailable, visitor_address
 from academy_web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -68,12 +68,14 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
         correlation = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
         language_token = i18n.current.set(language)
         correlation_token = logs.correlation_id.set(correlation)
+        visitor_token = visitor_address.set(request.client.host if request.client else None)
         started = time.perf_counter()
         try:
             response = await call_next(request)
         finally:
             i18n.current.reset(language_token)
             logs.correlation_id.reset(correlation_token)
+            visitor_address.reset(visitor_token)
         route = getattr(request.scope.get("route"), "path", "unmatched")
         request_seconds.labels("web", request.method, route).observe(time.perf_counter() - started)
         requests_total.labels("web", request.method, route, str(response.status_code)).inc()
@@ -149,4 +151,5 @@ def main() -> None:
         port=settings.http_port,
         log_config=None,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )

@@ -4,6 +4,7 @@ document, which the pages show next to the fields it names."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -12,6 +13,12 @@ from academy_contracts.links import TOKEN_HEADER
 from academy_web.settings import WebSettings
 
 Json = dict[str, Any]
+
+FORWARDED_FOR = "X-Forwarded-For"
+visitor_address: ContextVar[str | None] = ContextVar("visitor_address", default=None)
+"""The address of the visitor whose page is being served (set for each request by the app): every
+call sends it as ``X-Forwarded-For``, so the services, which trust this front, limit each
+visitor's anonymous writes on their own rather than all of them as the front's one address."""
 
 
 class Refused(Exception):
@@ -61,6 +68,9 @@ class Services:
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers[TOKEN_HEADER] = token
+        visitor = visitor_address.get()
+        if visitor is not None:
+            headers[FORWARDED_FOR] = visitor
         try:
             response = await self._clients[service].request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as error:

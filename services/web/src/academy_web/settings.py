@@ -22,6 +22,9 @@ class WebSettings(BaseSettings):
     selection_url: str = "http://127.0.0.1:8002"
     notification_url: str = "http://127.0.0.1:8003"
     reimbursement_url: str = "http://127.0.0.1:8004"
+    forwarded_allow_ips: str = "127.0.0.1"
+    """The proxies in front of this one whose ``X-Forwarded-For`` names the visitor (the
+    services' setting of the same name must trust this front in turn)."""
     service_timeout_seconds: float = Field(default=10.0, gt=0)
     """How long one call to a service may take before the page says it is unavailable."""
     cookie_secret: SecretStr = SecretStr(DEV_COOKIE_SECRET)
