@@ -6,11 +6,15 @@ few) against the running services: a submission, the staff list and its CSV (reg
 the review queue and the selection preview (selection), and the messages list (notification).
 Costs are reported as ratios to the first step: a flat cost stays near 1.
 
+The store grows the way many editions make it grow: the measured edition holds the first
+``--edition-size`` applications (1,000 by default) and every later one goes to another edition
+of the same size, so a flat cost is one that does not grow with what other editions stored.
+
 Filling is fast and faithful: a few applications go through the real pipeline first, and their
 documents, as each service stored them, are copied under new ids straight into each service's
 database (the outbox of a copy is empty: its events count as published).
 
-    uv run python benchmarks/scale.py [--steps 1000 5000 20000] [--repeat 5]
+    uv run python benchmarks/scale.py [--steps 1000 5000 20000] [--repeat 5] [--port-base P]
 
 Prints a table and writes it as JSON to benchmarks/results/scale.json.
 """
@@ -32,6 +36,7 @@ from stack import (
     BENCH,
     COUNTRIES,
     SCALE,
+    Bench,
     MailSink,
     System,
     application_form,
@@ -44,6 +49,7 @@ from stack import (
 )
 
 from academy_contracts.roles import Role
+from academy_local import servers
 
 TEMPLATES = 3
 """Applications sent through the pipeline at the start, whose stored documents are copied."""
@@ -79,7 +85,14 @@ def copy_of(doc: Doc, replace: dict[str, str], n: int) -> Doc:
     return copy
 
 
-async def fill(edition: str, followed: Followed, run: str, target: int, have: int) -> int:
+def edition_of(edition: str, n: int, edition_size: int) -> str:
+    """The edition copy ``n`` goes to: the measured one for the first ``edition_size``."""
+    return edition if n < edition_size else f"{edition}-o{n // edition_size}"
+
+
+async def fill(
+    edition: str, followed: Followed, run: str, target: int, have: int, edition_size: int
+) -> int:
     """Copy the templates until ``target`` applications are stored; how many there are now."""
     client: AsyncMongoClient[Doc] = AsyncMongoClient(BENCH.mongodb_uri)
     try:
@@ -102,6 +115,7 @@ async def fill(edition: str, followed: Followed, run: str, target: int, have: in
                         if n % TEMPLATES != t:
                             continue
                         replace = {
+                            edition: edition_of(edition, n, edition_size),
                             template_id: f"{uuid.uuid4().hex}",
                             f"{run}-{t}": f"{run}-c{n}",
                             f"-{t}-{run}": f"-c{n}-{run}",
@@ -163,7 +177,9 @@ async def costs(
         return {name: await timed(call, repeat) for name, call in calls.items()}
 
 
-async def measure(steps: list[int], repeat: int) -> dict[int, dict[str, tuple[float, int]]]:
+async def measure(
+    steps: list[int], repeat: int, edition_size: int
+) -> dict[int, dict[str, tuple[float, int]]]:
     run = run_id()
     edition = f"scale-{run}"
     results: dict[int, dict[str, tuple[float, int]]] = {}
@@ -179,7 +195,7 @@ async def measure(steps: list[int], repeat: int) -> dict[int, dict[str, tuple[fl
                 raise RuntimeError("the template applications were not emailed in time")
             have = TEMPLATES
             for step in steps:
-                have = await fill(edition, followed, run, step, have)
+                have = await fill(edition, followed, run, step, have, edition_size)
                 await asyncio.sleep(2)  # let the services settle after the bulk insert
                 results[step] = await costs(system, edition, run, repeat, step)
                 have += repeat  # the submissions measured are stored applications too
@@ -200,20 +216,37 @@ def report(results: dict[int, dict[str, tuple[float, int]]]) -> str:
     return "\n".join(lines)
 
 
+def ported(base: int) -> Bench:
+    """The scale stack's layout on ports from ``base`` on, under a state folder of its own."""
+    stack = servers.Stack(f"bench-scale-{base}", base, base + 1, base + 2)
+    names = ("registration", "selection", "notification")
+    return Bench(stack, base + 20, {name: base + 21 + k for k, name in enumerate(names)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=5, help="calls per request and step")
+    parser.add_argument(
+        "--edition-size", type=int, default=1000, help="applications of the measured edition"
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        help="run on ports P..P+23 instead of the default ones (a stack beside another's)",
+    )
     parser.add_argument("--keep-servers", action="store_true", help="leave the stack running")
     args = parser.parse_args()
-    BENCH.use(SCALE)  # ports of its own: it may run beside the pipeline benchmark
+    # Ports of its own: it may run beside the pipeline benchmark.
+    BENCH.use(SCALE if args.port_base is None else ported(args.port_base))
     try:
         start_servers(wipe=True)
-        results = asyncio.run(measure(sorted(args.steps), args.repeat))
+        results = asyncio.run(measure(sorted(args.steps), args.repeat, args.edition_size))
     finally:
         if not args.keep_servers:
             stop_servers()
-    (results_dir() / "scale.json").write_text(json.dumps(results, indent=2) + "\n")
+    name = "scale.json" if args.port_base is None else f"scale-{args.port_base}.json"
+    (results_dir() / name).write_text(json.dumps(results, indent=2) + "\n")
     print(report(results))
 
 

@@ -35,6 +35,7 @@ from academy_selection.domain.balance import (
 DZ, EG, TN = Country.ALGERIA, Country.EGYPT, Country.TUNISIA
 HEALTH, ENERGY = Sector.HEALTH, Sector.ENERGY_ENVIRONMENT
 MONDAY = datetime(2023, 10, 2, 9, tzinfo=UTC)
+CELLS = [(country, sector) for country in (DZ, EG, TN) for sector in (HEALTH, ENERGY)]
 
 PROPERTIES = settings(deadline=None)
 """Examples per property come from the Hypothesis profile (root conftest): many in the full
@@ -78,6 +79,10 @@ def instances(draw: st.DrawFn) -> tuple[list[Candidate], BalanceRules]:
         draw(st.integers(1, 6)),
         {country: bounds() for country in (DZ, EG, TN)},
         {sector: bounds() for sector in (HEALTH, ENERGY)},
+        {
+            cell: bounds()
+            for cell in draw(st.sets(st.sampled_from(CELLS), max_size=3))  # some cells ruled
+        },
     )
     return candidates, rules
 
@@ -87,12 +92,12 @@ class Rule:
     """A rule as the brute force reads it, independently of the solver's own model."""
 
     name: str
-    group: Country | Sector
+    group: Country | Sector | tuple[Country, Sector]
     minimum: int
     maximum: int | None
 
     def shortfall(self, chosen: Sequence[Candidate]) -> int:
-        count = sum(self.group in (c.country, c.sector) for c in chosen)
+        count = sum(self.group in (c.country, c.sector, (c.country, c.sector)) for c in chosen)
         excess = 0 if self.maximum is None else count - self.maximum
         return max(0, self.minimum - count, excess)
 
@@ -103,13 +108,21 @@ def balance_rules(rules: BalanceRules) -> list[Rule]:
         ("country", rules.countries),
         ("sector", rules.sectors),
     ]
-    return [
-        rule
+    named: list[tuple[str, Country | Sector | tuple[Country, Sector], Bounds]] = [
+        (f"{axis}_{{}}:{group.value}", group, bounds)
         for axis, table in tables
         for group, bounds in table.items()
+    ]
+    named += [
+        (f"cell_{{}}:{country.value}/{sector.value}", (country, sector), bounds)
+        for (country, sector), bounds in rules.cells.items()
+    ]
+    return [
+        rule
+        for name, group, bounds in named
         for rule in (
-            Rule(f"{axis}_min:{group.value}", group, bounds.minimum, None),
-            Rule(f"{axis}_max:{group.value}", group, 0, bounds.maximum),
+            Rule(name.format("min"), group, bounds.minimum, None),
+            Rule(name.format("max"), group, 0, bounds.maximum),
         )
     ]
 
@@ -347,6 +360,37 @@ def test_explains_which_rules_overrode_the_ranking() -> None:
     dz = selected["dz-1"]
     assert (dz.rank, dz.country_rank, dz.sector_rank) == (5, 1, 5)
     assert (waitlist["eg-2"].country_rank, waitlist["eg-3"].country_rank) == (2, 3)
+
+
+def test_a_country_within_a_sector_has_bounds_of_its_own() -> None:
+    rules = BalanceRules(
+        3, cells={(TN, HEALTH): Bounds(maximum=1), (EG, HEALTH): Bounds(minimum=1)}
+    )
+    outcome = solve(
+        [
+            candidate("tn-h1", TN, "5"),
+            candidate("tn-h2", TN, "4.9"),
+            candidate("tn-e1", TN, "3", ENERGY),
+            candidate("eg-h1", EG, "1"),
+        ],
+        rules,
+    )
+    assert outcome.feasible
+    assert ids(outcome.selected) == ["tn-h1", "tn-e1", "eg-h1"]
+    tn_h2 = outcome.waitlist[0]
+    assert tn_h2.binding_rules == ("cell_min:EG/health", "cell_max:TN/health")
+    assert "cell_max:TN/health (at most 1 from TN in health)" in tn_h2.summary
+    assert outcome.selected[2].binding_rules == ("cell_min:EG/health",)
+
+
+def test_a_cell_minimum_that_cannot_hold_is_relaxed_and_reported() -> None:
+    rules = BalanceRules(2, cells={(DZ, HEALTH): Bounds(minimum=2)})
+    outcome = solve([candidate("dz-1", DZ, "2"), candidate("eg-1", EG, "3")], rules)
+    assert not outcome.feasible
+    assert outcome.relaxations == (Relaxation("cell_min:DZ/health", 2, 1),)
+    assert outcome.conflicts == (("cell_min:DZ/health",),)
+    assert rules.relaxed(outcome.relaxations).cell(DZ, HEALTH) == Bounds(minimum=1)
+    assert rules.cell(EG, HEALTH) == Bounds()
 
 
 def test_a_full_maximum_blocks_when_places_remain() -> None:

@@ -4,6 +4,7 @@ and :func:`find_edition`, the one way every handler reads an edition through its
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from academy_contracts.events import (
     EditionPublished,
     SessionAttended,
 )
+from academy_kit.listing import Position
 from academy_registration.domain.applications import Application, ApplicationFilter
 from academy_registration.domain.attendance import Admission, CheckIn
 from academy_registration.domain.companies import CompanyFilter
@@ -64,10 +66,11 @@ class ApplicationStore(Protocol):
     async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None: ...
     async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None: ...
     async def get(self, application_id: str) -> Application | None: ...
-    async def find(
-        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
-    ) -> list[Application]: ...
-    async def count(self, filters: ApplicationFilter) -> int: ...
+    async def page(
+        self, filters: ApplicationFilter, after: Position | None, limit: int
+    ) -> tuple[list[Application], Position | None]: ...
+    def matching(self, filters: ApplicationFilter) -> AsyncIterator[Application]: ...
+    async def count(self, filters: ApplicationFilter) -> int | None: ...
 
 
 class CompanyStore(Protocol):

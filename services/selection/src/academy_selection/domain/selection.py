@@ -66,12 +66,18 @@ class Bound(BaseModel):
 
 class BalancePolicy(BaseModel):
     """The balance rules staff set for an edition. A country or sector they leave out keeps
-    the default: from half to twice an even share of the places."""
+    the default: from half to twice an even share of the places. A country within a sector
+    (a cell) is bounded only when they say so."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     countries: dict[Country, Bound] = Field(default_factory=dict)
     sectors: dict[Sector, Bound] = Field(default_factory=dict)
+    cells: dict[Country, dict[Sector, Bound]] = Field(
+        default_factory=dict,
+        description="How many selected clusters of one country one sector must and may have, "
+        'by country then sector: {"TN": {"health": {"maximum": 3}}}',
+    )
 
     def rules(self, capacity: int) -> BalanceRules:
         default = BalanceRules.default(capacity)
@@ -79,14 +85,23 @@ class BalancePolicy(BaseModel):
             capacity,
             {**default.countries, **{c: b.bounds for c, b in self.countries.items()}},
             {**default.sectors, **{s: b.bounds for s, b in self.sectors.items()}},
+            {
+                (country, sector): bound.bounds
+                for country, sectors in self.cells.items()
+                for sector, bound in sectors.items()
+            },
         )
 
     @classmethod
     def of(cls, rules: BalanceRules) -> BalancePolicy:
-        """Every bound of ``rules``, spelt out."""
+        """Every bound of ``rules``, spelt out (the cells' only where set)."""
+        cells: dict[Country, dict[Sector, Bound]] = {}
+        for (country, sector), bounds in rules.cells.items():
+            cells.setdefault(country, {})[sector] = Bound.of(bounds)
         return cls(
             countries={c: Bound.of(b) for c, b in rules.countries.items()},
             sectors={s: Bound.of(b) for s, b in rules.sectors.items()},
+            cells=cells,
         )
 
 

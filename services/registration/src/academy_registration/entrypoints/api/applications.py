@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, Field
 
 from academy_contracts import links
 from academy_contracts.roles import Role
 from academy_kit import web
 from academy_kit.auth import StaffOnly
-from academy_kit.web import Limit, LinkToken, Offset
+from academy_kit.listing import Position
+from academy_kit.web import Limit, LinkToken
 from academy_registration.domain.applications import (
     Application,
     ApplicationContentForm,
@@ -34,9 +35,25 @@ class ApplicationReceipt(Application):
 
 class ApplicationPage(BaseModel):
     items: list[Application]
-    total: int
-    offset: int
+    total: int | None = Field(
+        description="How many applications match, when known without reading them all: "
+        "null when a status filter, or a sector with a country, narrows the list"
+    )
     limit: int
+    next_cursor: str | None = Field(
+        description="The `cursor` of the next page (also in the `Link` header, rel=next); "
+        "null on the last page"
+    )
+
+
+Cursor = Annotated[
+    str | None,
+    Query(
+        pattern=r"^\d{1,9}\.\d{1,6}$",
+        description="Where the page starts: the `next_cursor` of the page before (none: the "
+        "first page).",
+    ),
+]
 
 
 @router.post(
@@ -113,12 +130,20 @@ FilterDep = Annotated[ApplicationFilter, Query()]
 async def list_applications(
     filters: FilterDep,
     applications: ApplicationsDep,
-    offset: Offset = 0,
+    request: Request,
+    response: Response,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> ApplicationPage:
-    """Applications, oldest first, filtered by edition, country, sector and status."""
-    items, total = await applications.page(filters, offset=offset, limit=limit)
-    return ApplicationPage(items=items, total=total, offset=offset, limit=limit)
+    """Applications in submission order, filtered by edition, country, sector and status, a
+    page at a time: each page costs the same however many applications are stored."""
+    after = None if cursor is None else Position.parse(cursor)
+    items, following, total = await applications.page(filters, after=after, limit=limit)
+    next_cursor = None if following is None else str(following)
+    if next_cursor is not None:
+        url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return ApplicationPage(items=items, total=total, limit=limit, next_cursor=next_cursor)
 
 
 CSV_COLUMNS = (
@@ -183,6 +208,7 @@ def _row(view: Application) -> list[object]:
     responses={200: {"content": {"text/csv": {}}, "description": "One row per application"}},
 )
 async def export_applications(filters: FilterDep, applications: ApplicationsDep) -> Response:
-    """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
-    rows = (_row(application) for application in await applications.export(filters))
-    return web.csv_response("applications.csv", CSV_COLUMNS, rows, bom=True)
+    """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents),
+    streamed as they are read."""
+    rows = (_row(application) async for application in applications.export(filters))
+    return web.csv_stream("applications.csv", CSV_COLUMNS, rows, bom=True)
