@@ -15,7 +15,7 @@ from academy_kit.settings import DEV_JWT_SECRET, DEVELOPMENT, MIN_SECRET_BYTES, 
 from academy_web import i18n
 from academy_web.rendering import environment
 from academy_web.settings import WebSettings
-from academy_web.staff import desk, sign_in
+from academy_web.staff import desk, reviews, sign_in
 from academy_web.staff.accounts import LocalAccounts
 from academy_web.staff.console import Console, NotAllowed, SignInRequired, redirect, render
 from academy_web.staff.oidc import Provider
@@ -38,7 +38,10 @@ def refuse_weak_signing_key(settings: WebSettings) -> None:
 def install(app: FastAPI, settings: WebSettings) -> None:
     """Mount the console on ``app``."""
     refuse_weak_signing_key(settings)
-    translator = i18n.Translator(i18n.compile_catalogs(domain="staff"))
+    catalogs = i18n.compile_catalogs(domain="staff")
+    for language, applicants in i18n.compile_catalogs().items():
+        catalogs[language].add_fallback(applicants)  # sectors, countries: the pages' labels
+    translator = i18n.Translator(catalogs)
     app.state.staff = Console(
         settings=settings,
         cookies=Cookies(
@@ -64,3 +67,4 @@ def install(app: FastAPI, settings: WebSettings) -> None:
 
     app.include_router(sign_in.router)
     app.include_router(desk.router)
+    app.include_router(reviews.router)
