@@ -23,16 +23,12 @@
       return response.text();
     }).then(function (html) {
       if (mine !== asked) { return; }
-      // Everything after the search form is replaced by the fresh page's; the form itself
-      // (and the clerk's cursor in it) stays.
-      var fresh = new DOMParser().parseFromString(html, "text/html");
-      var freshForm = fresh.querySelector("form[data-live-search]");
-      if (!freshForm) { return; }
-      var container = search.parentNode;
-      while (search.nextSibling) { container.removeChild(search.nextSibling); }
-      for (var node = freshForm.nextSibling; node; node = node.nextSibling) {
-        container.appendChild(document.importNode(node, true));
-      }
+      // The results are replaced by the fresh page's; the search form (and the clerk's
+      // cursor in it) stays.
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("results");
+      var results = document.getElementById("results");
+      if (!fresh || !results) { return; }
+      results.replaceWith(document.importNode(fresh, true));
       window.history.replaceState(null, "", url);
     });
   }
