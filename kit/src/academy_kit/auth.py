@@ -13,11 +13,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
 from academy_contracts.roles import Role
 from academy_kit.problems import Problem
@@ -34,7 +35,19 @@ class StaffMember:
     roles: frozenset[Role]
 
 
-def mint(settings: ServiceSettings, subject: str, roles: list[Role], ttl: timedelta) -> str:
+class TokenSigning(Protocol):
+    """What signs staff tokens: the services' settings, and the web front's, whose staff
+    console mints a short-lived token for the person signed in."""
+
+    @property
+    def jwt_secret(self) -> SecretStr: ...
+    @property
+    def jwt_issuer(self) -> str: ...
+    @property
+    def jwt_audience(self) -> str: ...
+
+
+def mint(settings: TokenSigning, subject: str, roles: list[Role], ttl: timedelta) -> str:
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject,

@@ -31,12 +31,15 @@ PROGRAM_ZONE = ZoneInfo("Europe/Paris")
 current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
-def compile_catalogs(folder: Path = LOCALES_DIR) -> dict[str, gettext.GNUTranslations]:
-    """Each language's ``messages.po`` compiled in memory: what ``pybabel compile`` writes,
-    without a file to forget to rebuild."""
+def compile_catalogs(
+    folder: Path = LOCALES_DIR, domain: str = "messages"
+) -> dict[str, gettext.GNUTranslations]:
+    """Each language's ``<domain>.po`` compiled in memory: what ``pybabel compile`` writes,
+    without a file to forget to rebuild. The applicants' pages are ``messages``, the staff
+    console ``staff``: two catalogs, so neither's extraction touches the other's."""
     catalogs = {}
     for language in LANGUAGES:
-        with (folder / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        with (folder / language / "LC_MESSAGES" / f"{domain}.po").open("rb") as po:
             catalog = read_po(po, locale=language)
         buffer = io.BytesIO()
         write_mo(buffer, catalog)

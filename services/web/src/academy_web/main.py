@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from academy_kit import logs
 from academy_kit.web import CORRELATION_HEADER, request_seconds, requests_total
-from academy_web import i18n, security
+from academy_web import i18n, security, staff
 from academy_web.pages import applications, call, common, companies, participants
 from academy_web.rendering import environment, render
 from academy_web.services import Services, Unavailable, visitor_address
@@ -139,6 +139,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
 
     for router in (call.router, applications.router, companies.router, participants.router):
         app.include_router(router)
+    staff.install(app, settings)
     return app
 
 

@@ -85,6 +85,14 @@ class Services:
             raise Refused(response.status_code, problem if isinstance(problem, dict) else {})
         return response.json()
 
+    async def as_staff(
+        self, service: str, method: str, path: str, bearer: str, **kwargs: Any
+    ) -> Any:
+        """A staff route, called with the role token the console minted for the person signed
+        in (:mod:`academy_web.staff.access`)."""
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {bearer}"}
+        return await self._call(service, method, path, headers=headers, **kwargs)
+
     async def live(self) -> dict[str, bool]:
         """Which services answer their liveness probe (this front's readiness)."""
         answers = {}

@@ -3,8 +3,12 @@ this service's own cookies. Defaults are the local stack of ``make up``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from academy_kit.settings import DEV_JWT_SECRET
 
 DEV_COOKIE_SECRET = "cluster-academy-local-web-cookie-secret"  # noqa: S105 - local stack only
 
@@ -35,3 +39,26 @@ class WebSettings(BaseSettings):
     contact_email: str = "academy@anima.coop"
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     """The largest receipt the page lets a participant choose (reimbursement's own limit)."""
+    env: str = "production"
+    """``development`` lets the staff console mint tokens with the built-in development key."""
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    """The services' ``ACADEMY_JWT_SECRET``: the staff console signs the signed-in person's
+    short-lived role tokens with it."""
+    jwt_issuer: str = "cluster-academy"
+    jwt_audience: str = "cluster-academy"
+    staff_accounts_file: Path = Path.home() / ".cluster-academy" / "staff-accounts.json"
+    """Local staff accounts (argon2 hashes), written by ``academy-staff add``."""
+    staff_idle_minutes: float = Field(default=30.0, gt=0)
+    """A staff session ends after this long without a page asked for."""
+    staff_session_hours: float = Field(default=12.0, gt=0)
+    """A staff session ends this long after signing in, however busy."""
+    staff_token_minutes: float = Field(default=5.0, gt=0)
+    """Life of the role token minted for each call the console makes to a service."""
+    oidc_issuer: str = ""
+    """The identity provider's issuer URL; OpenID Connect sign-in is offered only when set."""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scopes: str = "openid email profile"
+    oidc_roles_claim: str = "roles"
+    """The ID token claim holding the person's roles; a dotted path reaches into objects
+    (``realm_access.roles`` for Keycloak)."""

@@ -20,7 +20,7 @@ from academy_contracts.events import (
     EditionSession,
     SessionAttended,
 )
-from academy_contracts.values import Participant, UtcDateTime
+from academy_contracts.values import Country, Participant, UtcDateTime
 from academy_registration.domain.editions import session_of
 from academy_registration.domain.failures import CheckInClosed, NotSelected
 
@@ -32,6 +32,8 @@ class Admission(BaseModel):
     application_id: str
     edition_id: str
     cluster_name: str
+    country: Country | None = None
+    """None in admissions recorded before the desk searched by country."""
     participants: list[Participant]
     selected: bool
     decided_at: UtcDateTime
@@ -47,6 +49,7 @@ def admission(event: ClusterSelected | ClusterRejected) -> Admission:
         application_id=event.application_id,
         edition_id=event.edition_id,
         cluster_name=event.cluster.name,
+        country=event.cluster.country,
         participants=list(event.participants),
         selected=selected,
         decided_at=event.selected_at if isinstance(event, ClusterSelected) else event.decided_at,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from academy_contracts.roles import Role
-from academy_contracts.values import Identifier, Participant
+from academy_contracts.values import Country, Identifier, Participant
 from academy_kit.auth import StaffOnly
 from academy_registration.domain.attendance import CheckIn
 from academy_registration.entrypoints.api.deps import CheckInsDep
@@ -27,6 +27,7 @@ class CheckInForm(BaseModel):
 class ExpectedCluster(BaseModel):
     application_id: str
     cluster_name: str
+    country: Country | None
     participants: list[Participant]
 
 
