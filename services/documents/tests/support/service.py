@@ -12,7 +12,7 @@ from academy_documents.handlers.certificates import Certificates
 from academy_documents.handlers.projections import CohortProjection
 from academy_documents.handlers.subscriptions import subscriptions
 from academy_documents.settings import DocumentsSettings
-from academy_kit.subscriptions import dispatcher
+from academy_kit.subscriptions import Subscriptions, dispatcher
 
 from .stores import MemoryCertificates, MemoryCohort, MemoryRelay
 
@@ -24,9 +24,12 @@ class InMemory:
     relay: MemoryRelay
     certificates: Certificates
 
+    def table(self) -> Subscriptions:
+        return subscriptions(CohortProjection(self.cohort, self.certificates))
+
     async def deliver(self, *events: IntegrationEvent) -> None:
         """Hand each event to the service as its consumer does: through the table."""
-        dispatch = dispatcher(subscriptions(CohortProjection(self.cohort, self.certificates)))
+        dispatch = dispatcher(self.table())
         for event in events:
             await dispatch(Envelope(data=event, source="/academy/test"))
 
