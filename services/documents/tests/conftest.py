@@ -16,15 +16,16 @@ from academy_kit.subscriptions import topics_of
 
 from .support.service import in_memory
 
+CONSUMED = [topic.value for topic in topics_of(in_memory().table())]
+"""The topics the service reads, as its subscription table names them."""
+
 
 @pytest.fixture
 async def service(
     service_settings: Any, run_app: Any, start_at_the_end: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = service_settings(DocumentsSettings)
-    memory = in_memory()
-    consumed = topics_of(memory.table())
-    await start_at_the_end(settings, [t.value for t in consumed])
+    await start_at_the_end(settings, CONSUMED)
     app: FastAPI = create_app(settings)
     async with run_app(app) as client:
         yield client

@@ -10,11 +10,12 @@ from academy_contracts.events import IntegrationEvent
 from academy_documents.entrypoints.main import certificates_on
 from academy_documents.handlers.certificates import Certificates
 from academy_documents.handlers.projections import CohortProjection
+from academy_documents.handlers.report import FunderReports
 from academy_documents.handlers.subscriptions import subscriptions
 from academy_documents.settings import DocumentsSettings
 from academy_kit.subscriptions import Subscriptions, dispatcher
 
-from .stores import MemoryCertificates, MemoryCohort, MemoryRelay
+from .stores import MemoryCertificates, MemoryCohort, MemoryRelay, MemoryReport
 
 
 @dataclass
@@ -22,10 +23,12 @@ class InMemory:
     cohort: MemoryCohort
     store: MemoryCertificates
     relay: MemoryRelay
+    facts: MemoryReport
     certificates: Certificates
+    reports: FunderReports
 
     def table(self) -> Subscriptions:
-        return subscriptions(CohortProjection(self.cohort, self.certificates))
+        return subscriptions(CohortProjection(self.cohort, self.certificates), self.reports)
 
     async def deliver(self, *events: IntegrationEvent) -> None:
         """Hand each event to the service as its consumer does: through the table."""
@@ -35,7 +38,17 @@ class InMemory:
 
 
 def in_memory() -> InMemory:
-    cohort, store, relay = MemoryCohort(), MemoryCertificates(), MemoryRelay()
+    cohort, store, relay, facts = (
+        MemoryCohort(),
+        MemoryCertificates(),
+        MemoryRelay(),
+        MemoryReport(),
+    )
     return InMemory(
-        cohort, store, relay, certificates_on(DocumentsSettings(), cohort, store, relay)
+        cohort,
+        store,
+        relay,
+        facts,
+        certificates_on(DocumentsSettings(), cohort, store, relay),
+        FunderReports(facts, cohort),
     )

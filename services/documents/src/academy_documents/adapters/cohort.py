@@ -1,6 +1,6 @@
 """What the service learns from other services' events: the editions, selection's latest
 decision per cluster with its people, each participant's presence at each session, and the
-absences the program manager counts as attended.
+absences the program manager counts as attended (one document per participant of an edition).
 
 Every write is keyed by a natural key, so a redelivered or replayed event changes nothing: an
 edition is kept only at a higher revision, a decision only if newer, and a presence (checked
@@ -18,7 +18,7 @@ from academy_contracts.events import (
     EditionPublished,
     SessionAttended,
 )
-from academy_documents.domain.certificates import CountedAbsence
+from academy_documents.domain.certificates import Attendance, CountedAbsence
 from academy_documents.domain.cohort import Roster, roster
 from academy_kit.clock import bson_instant
 from academy_kit.mongo import Document, document_lock, keep_newer
@@ -26,11 +26,10 @@ from academy_kit.mongo import Document, document_lock, keep_newer
 EDITIONS = "editions"
 ROSTERS = "rosters"
 PRESENCE = "presence"
-COUNTED = "counted_absences"
 
 
-def _presence_id(edition_id: str, participant_id: str, session_id: str) -> str:
-    return f"{edition_id}/{participant_id}/{session_id}"
+def _presence_id(edition_id: str, participant_id: str) -> str:
+    return f"{edition_id}/{participant_id}"
 
 
 class CohortStore:
@@ -38,12 +37,10 @@ class CohortStore:
         self._editions = db[EDITIONS]
         self._rosters = db[ROSTERS]
         self._presence = db[PRESENCE]
-        self._counted = db[COUNTED]
 
     async def ensure_indexes(self) -> None:
-        await self._rosters.create_index("edition_id")
-        for collection in (self._presence, self._counted):
-            await collection.create_index([("edition_id", 1), ("participant_id", 1)])
+        for collection in (self._rosters, self._presence):
+            await collection.create_index("edition_id")
 
     async def record_edition(self, event: EditionPublished) -> bool:
         """Keep this revision unless the same or a newer one is stored; a new revision is
@@ -93,48 +90,66 @@ class CohortStore:
         ]
 
     async def record_presence(self, event: SessionAttended | AttendanceUndone) -> bool:
-        """A check-in, or its undoing: the newer one stands, so a redelivered check-in after
-        its undoing changes nothing."""
+        """A check-in, or its undoing: the newer one stands for that session, so a redelivered
+        check-in after its undoing changes nothing. One document per participant of an edition
+        holds every session, so a participant's attendance is read by ``_id`` alone."""
         attended = isinstance(event, SessionAttended)
-        at = event.attended_at if isinstance(event, SessionAttended) else event.undone_at
-        return await keep_newer(
-            self._presence,
-            _presence_id(event.edition_id, event.participant_id, event.session_id),
-            ("changed_at", bson_instant(at)),
-            {
-                "edition_id": event.edition_id,
-                "application_id": event.application_id,
-                "participant_id": event.participant_id,
-                "session_id": event.session_id,
-                "attended": attended,
-            },
+        at = bson_instant(
+            event.attended_at if isinstance(event, SessionAttended) else event.undone_at
         )
-
-    async def attended(self, edition_id: str, participant_id: str) -> set[str]:
-        query = {"edition_id": edition_id, "participant_id": participant_id}
-        return {doc["session_id"] async for doc in self._presence.find(query) if doc["attended"]}
-
-    async def presence(self, edition_id: str) -> list[Document]:
-        """Every check-in of the edition as stored (attended or undone)."""
-        return [doc async for doc in self._presence.find({"edition_id": edition_id})]
+        presence_id = _presence_id(event.edition_id, event.participant_id)
+        async with document_lock(self._presence, presence_id):
+            doc = await self._presence.find_one({"_id": presence_id}) or {}
+            stored = doc.get("sessions", {}).get(event.session_id)
+            if stored is not None and stored["changed_at"] >= at:
+                return False
+            await self._presence.update_one(
+                {"_id": presence_id},
+                {
+                    "$set": {
+                        "edition_id": event.edition_id,
+                        "participant_id": event.participant_id,
+                        f"sessions.{event.session_id}": {"attended": attended, "changed_at": at},
+                    }
+                },
+                upsert=True,
+            )
+        return True
 
     async def count_absence(
         self, edition_id: str, participant_id: str, absence: CountedAbsence
     ) -> None:
-        absence_id = _presence_id(edition_id, participant_id, absence.session_id)
-        async with document_lock(self._counted, absence_id):
-            await self._counted.update_one(
-                {"_id": absence_id},
+        """Record (or restate) the program manager's word that an absence counts."""
+        presence_id = _presence_id(edition_id, participant_id)
+        async with document_lock(self._presence, presence_id):
+            await self._presence.update_one(
+                {"_id": presence_id},
                 {
                     "$set": {
                         "edition_id": edition_id,
                         "participant_id": participant_id,
-                        **absence.model_dump(mode="json"),
+                        f"counted.{absence.session_id}": absence.model_dump(mode="json"),
                     }
                 },
                 upsert=True,
             )
 
-    async def counted(self, edition_id: str, participant_id: str) -> set[str]:
-        query = {"edition_id": edition_id, "participant_id": participant_id}
-        return {doc["session_id"] async for doc in self._counted.find(query)}
+    async def attendance(self, edition_id: str, participant_id: str) -> Attendance:
+        doc = await self._presence.find_one({"_id": _presence_id(edition_id, participant_id)})
+        return _attendance(doc or {})
+
+    async def present(self, edition_id: str) -> list[tuple[str, str]]:
+        """(participant, session) of every check-in of the edition that stands."""
+        cursor = self._presence.find({"edition_id": edition_id})
+        return [
+            (doc["participant_id"], session)
+            async for doc in cursor
+            for session in sorted(_attendance(doc).attended)
+        ]
+
+
+def _attendance(doc: Document) -> Attendance:
+    return Attendance(
+        attended={s for s, state in doc.get("sessions", {}).items() if state["attended"]},
+        counted=set(doc.get("counted", {})),
+    )

@@ -81,6 +81,15 @@ class CountedAbsence(BaseModel):
     counted_at: UtcDateTime
 
 
+class Attendance(BaseModel):
+    """A participant's presence at an edition's sessions."""
+
+    attended: set[str]
+    """Sessions they were checked in at (and the check-in not undone)."""
+    counted: set[str]
+    """Sessions whose excused absence the program manager counts as attended."""
+
+
 def reference_for(secret: bytes, edition_id: str, participant_id: str) -> str:
     """The certificate's reference: ``CA-XXXX-XXXX-XXXX-XXXX`` (80 bits of an HMAC), short
     enough to type from paper, long enough not to be guessed."""
@@ -98,12 +107,11 @@ def edition_over(edition: EditionPublished, at: datetime) -> bool:
     return bool(edition.sessions) and max(s.ends_at for s in edition.sessions) <= at
 
 
-def attended_all(
-    edition: EditionPublished, attended: Collection[str], counted: Collection[str]
-) -> bool:
+def attended_all(edition: EditionPublished, attendance: Attendance) -> bool:
     """Present at every session, an absence counting only where the program manager said so."""
     return bool(edition.sessions) and all(
-        s.session_id in attended or s.session_id in counted for s in edition.sessions
+        s.session_id in attendance.attended or s.session_id in attendance.counted
+        for s in edition.sessions
     )
 
 
@@ -112,18 +120,17 @@ def review(
     *,
     reference: str,
     edition: EditionPublished,
-    roster: Roster | None,
+    roster: Roster,
     participant_id: str,
-    attended: Collection[str],
-    counted: Collection[str],
+    attendance: Attendance,
     at: datetime,
 ) -> tuple[Certificate, CertificateIssued | CertificateRevoked] | None:
     """The participant's certificate after a change of the facts, and the event recording the
     change; None when nothing changes (not yet due, or already as it should be)."""
-    member = roster.member(participant_id) if roster else None
-    if roster is None or member is None:
+    member = roster.member(participant_id)
+    if member is None:
         return None
-    completed = attended_all(edition, attended, counted)
+    completed = attended_all(edition, attendance)
     due = roster.selected and completed and edition_over(edition, at)
     if due and (current is None or not current.valid):
         issued = Certificate(

@@ -9,12 +9,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from academy_documents.adapters.certificates import CERTIFICATES, CertificateStore
 from academy_documents.adapters.cohort import CohortStore
 from academy_documents.adapters.pdf import Fonts
-from academy_documents.entrypoints.api import certificates, errors
+from academy_documents.adapters.report import ReportStore
+from academy_documents.entrypoints.api import certificates, errors, report
 from academy_documents.handlers.certificates import Certificates, Rendering
 from academy_documents.handlers.ports import CertificateStore as CertificatePort
 from academy_documents.handlers.ports import CohortStore as CohortPort
 from academy_documents.handlers.ports import Relay
 from academy_documents.handlers.projections import CohortProjection
+from academy_documents.handlers.report import FunderReports
 from academy_documents.handlers.subscriptions import subscriptions
 from academy_documents.settings import DocumentsSettings
 from academy_kit import consumer, service, web
@@ -47,28 +49,32 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     broker = consumer.broker_for(settings)
 
     async def wire(app: FastAPI, db: AsyncDatabase[Document], relay: OutboxRelay) -> service.Wiring:
-        cohort, store = CohortStore(db), CertificateStore(db)
-        for indexed in (cohort, store):
+        cohort, store, facts = CohortStore(db), CertificateStore(db), ReportStore(db)
+        for indexed in (cohort, store, facts):
             await indexed.ensure_indexes()
         handler = certificates_on(settings, cohort, store, relay)
         app.state.certificates = handler
+        app.state.reports = reports = FunderReports(facts, cohort)
 
         async def sweep() -> None:
             await handler.sweep(settings.certificate_sweep_seconds)
 
         return service.Wiring(
-            subscriptions(CohortProjection(cohort, handler)), tasks={"certificate_sweep": sweep}
+            subscriptions(CohortProjection(cohort, handler), reports),
+            tasks={"certificate_sweep": sweep},
         )
 
     app = web.create_app(
         settings,
         title="Cluster Academy — documents",
-        description="Certificates of attendance issued from the events, verified by reference.",
+        description="Certificates of attendance issued from the events, verified by reference, "
+        "and the funder's report, built from the events alone.",
         lifespan=service.lifespan(settings, broker, (CERTIFICATES,), wire),
         broker=broker,
     )
     errors.install(app)
     app.include_router(certificates.router)
+    app.include_router(report.router)
     return app
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from academy_contracts import links
+from academy_contracts.events import EditionPublished
 from academy_contracts.values import Language
 from academy_documents.adapters.pdf import Fonts, certificate_pdf
 from academy_documents.domain.certificates import (
@@ -20,6 +21,7 @@ from academy_documents.domain.certificates import (
     reference_for,
     review,
 )
+from academy_documents.domain.cohort import Roster
 from academy_documents.domain.failures import (
     CertificateNotIssued,
     EditionUnknown,
@@ -59,11 +61,28 @@ class Certificates:
     async def review_participant(self, application_id: str, participant_id: str) -> None:
         """Issue or revoke the participant's certificate if the facts now say so."""
         roster = await self.cohort.roster(application_id)
-        if roster is None:
+        edition = roster and await self.cohort.edition(roster.edition_id)
+        if roster and edition:
+            await self._review(roster, edition, participant_id)
+
+    async def review_application(self, application_id: str) -> None:
+        roster = await self.cohort.roster(application_id)
+        edition = roster and await self.cohort.edition(roster.edition_id)
+        if roster and edition:
+            for member in roster.participants:
+                await self._review(roster, edition, member.participant_id)
+
+    async def review_edition(self, edition_id: str) -> None:
+        """Review everyone of the edition once it is over (and mark it looked at)."""
+        edition = await self.cohort.edition(edition_id)
+        if edition is None or not edition_over(edition, now()):
             return
-        edition = await self.cohort.edition(roster.edition_id)
-        if edition is None:
-            return
+        for roster in await self.cohort.rosters(edition_id):
+            for member in roster.participants:
+                await self._review(roster, edition, member.participant_id)
+        await self.cohort.mark_reviewed(edition)
+
+    async def _review(self, roster: Roster, edition: EditionPublished, participant_id: str) -> None:
         reference = self.reference(edition.edition_id, participant_id)
         async with self.certificates.changing(reference) as current:
             change = review(
@@ -72,8 +91,7 @@ class Certificates:
                 edition=edition,
                 roster=roster,
                 participant_id=participant_id,
-                attended=await self.cohort.attended(edition.edition_id, participant_id),
-                counted=await self.cohort.counted(edition.edition_id, participant_id),
+                attendance=await self.cohort.attendance(edition.edition_id, participant_id),
                 at=now(),
             )
             if change is None:
@@ -82,20 +100,6 @@ class Certificates:
             await self.certificates.save(certificate, [outbox.envelope(event, self.source)])
         self.relay.kick(self.certificates.collection, reference)
         log.info("certificate %s %s", reference, certificate.state.value)
-
-    async def review_application(self, application_id: str) -> None:
-        roster = await self.cohort.roster(application_id)
-        for member in roster.participants if roster else ():
-            await self.review_participant(application_id, member.participant_id)
-
-    async def review_edition(self, edition_id: str) -> None:
-        """Review everyone of the edition once it is over (and mark it looked at)."""
-        edition = await self.cohort.edition(edition_id)
-        if edition is None or not edition_over(edition, now()):
-            return
-        for roster in await self.cohort.rosters(edition_id):
-            await self.review_application(roster.application_id)
-        await self.cohort.mark_reviewed(edition)
 
     async def sweep(self, every: float) -> None:
         """Until cancelled: issue the certificates of editions whose last session has ended."""

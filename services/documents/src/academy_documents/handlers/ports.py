@@ -8,14 +8,25 @@ from typing import Any, Protocol
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
+    ApplicationScreened,
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
     AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
+    ClusterWaitlisted,
     EditionPublished,
+    ExpenseClaimed,
+    OfferConfirmed,
+    ReimbursementApproved,
+    ReimbursementPaid,
+    ReimbursementRejected,
     SessionAttended,
 )
-from academy_documents.domain.certificates import Certificate, CountedAbsence
+from academy_documents.domain.certificates import Attendance, Certificate, CountedAbsence
 from academy_documents.domain.cohort import Roster
+from academy_documents.domain.report import ApplicationFacts, ClaimFacts
 
 
 class Relay(Protocol):
@@ -39,13 +50,36 @@ class CohortStore(Protocol):
 
     async def record_presence(self, event: SessionAttended | AttendanceUndone) -> bool: ...
 
-    async def attended(self, edition_id: str, participant_id: str) -> set[str]: ...
+    async def attendance(self, edition_id: str, participant_id: str) -> Attendance: ...
+
+    async def present(self, edition_id: str) -> list[tuple[str, str]]: ...
 
     async def count_absence(
         self, edition_id: str, participant_id: str, absence: CountedAbsence
     ) -> None: ...
 
-    async def counted(self, edition_id: str, participant_id: str) -> set[str]: ...
+
+class ReportStore(Protocol):
+    async def record_content(self, event: ApplicationSubmitted | ApplicationUpdated) -> bool: ...
+
+    async def record_withdrawal(self, event: ApplicationWithdrawn) -> bool: ...
+
+    async def record_screening(self, event: ApplicationScreened) -> bool: ...
+
+    async def record_decision(
+        self, event: ClusterSelected | ClusterWaitlisted | ClusterRejected
+    ) -> bool: ...
+
+    async def record_confirmation(self, event: OfferConfirmed) -> bool: ...
+
+    async def record_claim(
+        self,
+        event: ExpenseClaimed | ReimbursementApproved | ReimbursementRejected | ReimbursementPaid,
+    ) -> None: ...
+
+    async def applications(self, edition_id: str) -> list[ApplicationFacts]: ...
+
+    async def claims(self, edition_id: str) -> list[ClaimFacts]: ...
 
 
 class CertificateStore(Protocol):
