@@ -5,6 +5,7 @@ holds the holder's name in French or English, Arabic names included."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -13,6 +14,7 @@ from academy_contracts.events import CertificateIssued, CertificateRevoked
 from academy_contracts.values import Language
 from academy_documents.domain.certificates import CertificateState, RevocationReason
 from academy_documents.domain.failures import UnknownCertificate, UnknownSession
+from academy_documents.handlers import certificates as certificates_handler
 
 from .support.cohort import NAMES, Cohort
 from .support.service import InMemory, in_memory
@@ -135,3 +137,19 @@ async def test_the_pdf_names_the_holder_and_the_sessions(
     text = _text(await memory.certificates.pdf(certificate, language))
     for expected in (NAMES[participant], certificate.reference, *words):
         assert expected in text
+
+
+async def test_the_sweep_issues_once_the_last_session_has_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory, cohort = in_memory(), Cohort("ed-sweep", ended=False)
+    await _story(memory, cohort, {0: ("s1", "s2"), 1: ("s1", "s2")})
+    await memory.certificates.review_ended_editions()
+    assert memory.store.events() == []
+
+    after_the_end = cohort.start + timedelta(days=3)
+    monkeypatch.setattr(certificates_handler, "now", lambda: after_the_end)
+    await memory.certificates.review_ended_editions()
+    await memory.certificates.review_ended_editions()
+    assert sorted(_issued_to(memory)) == sorted(cohort.participant_ids[:2])
+    assert await memory.cohort.unreviewed_editions() == []

@@ -101,12 +101,16 @@ class Certificates:
         self.relay.kick(self.certificates.collection, reference)
         log.info("certificate %s %s", reference, certificate.state.value)
 
+    async def review_ended_editions(self) -> None:
+        """Issue the certificates of every edition whose last session has ended since."""
+        for edition in await self.cohort.unreviewed_editions():
+            if edition_over(edition, now()):
+                await self.review_edition(edition.edition_id)
+
     async def sweep(self, every: float) -> None:
-        """Until cancelled: issue the certificates of editions whose last session has ended."""
+        """Until cancelled: :meth:`review_ended_editions` every ``every`` seconds."""
         while True:
-            for edition in await self.cohort.unreviewed_editions():
-                if edition_over(edition, now()):
-                    await self.review_edition(edition.edition_id)
+            await self.review_ended_editions()
             await asyncio.sleep(every)
 
     async def count_absence(
