@@ -15,7 +15,7 @@ bootstrap:  ## install uv if missing, then the locked environment
 browser:  ## Debian's Chromium for the page tests (Playwright drives it; its own download is not used)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-up: bootstrap  ## start the whole system: Kafka, FerretDB, the four services and the web pages on 8005 (Ctrl-C stops them)
+up: bootstrap  ## start the whole system: Kafka, FerretDB, the five services and the web pages on 8005 (Ctrl-C stops them)
 	$(UV) run academy-local run
 
 servers: bootstrap  ## start only Kafka and FerretDB (dev stack), idempotent

@@ -30,6 +30,7 @@ from pydantic import AliasChoices, BaseModel
 from pydantic_settings import BaseSettings
 
 from academy_contracts.registry import all_topics
+from academy_documents.settings import DocumentsSettings
 from academy_kit.settings import InsecureSecrets, ServiceSettings
 from academy_notification.settings import NotificationSettings
 from academy_registration.settings import RegistrationSettings
@@ -49,10 +50,13 @@ SERVICES: dict[str, type[ServiceSettings]] = {
     "selection": SelectionSettings,
     "notification": NotificationSettings,
     "reimbursement": ReimbursementSettings,
+    "documents": DocumentsSettings,
 }
 SERVICE_NAMES = list(SERVICES)
+WEB_BACKENDS = [name for name in SERVICE_NAMES if name != "documents"]
+"""The services the web pages call (the documents service has no pages yet)."""
 IMAGES: dict[str, type[BaseSettings]] = {**SERVICES, "web": WebSettings}
-"""Every image: the four services, and the web pages (no Kafka, no database of their own)."""
+"""Every image: the five services, and the web pages (no Kafka, no database of their own)."""
 IMAGE_NAMES = list(IMAGES)
 
 
@@ -632,7 +636,7 @@ def test_compose_web_calls_the_four_services_and_keeps_its_secret(
     settings = check_environment("web", env, clean_env, "compose web")
     assert isinstance(settings, WebSettings)
     assert settings.http_port == http_port("web")
-    for service in SERVICE_NAMES:
+    for service in WEB_BACKENDS:
         assert getattr(settings, f"{service}_url") == f"http://{service}:{http_port(service)}"
         assert spec["depends_on"][service] == {"condition": "service_healthy"}
     assert not any(name in raw for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI"))
@@ -860,7 +864,7 @@ def test_kubernetes_web_calls_the_four_services_and_keeps_its_secret(
     assert not any(name in env for name in ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI"))
     settings = check_environment("web", env, clean_env, "kubernetes web")
     assert isinstance(settings, WebSettings)
-    for service in SERVICE_NAMES:
+    for service in WEB_BACKENDS:
         (port,) = one(manifests, "Service", service)["spec"]["ports"]
         assert getattr(settings, f"{service}_url") == f"http://{service}:{port['port']}"
 

@@ -264,6 +264,16 @@ class SessionAttended(AcademyEvent):
     attended_at: UtcDateTime
 
 
+class AttendanceUndone(AcademyEvent):
+    """The check-in desk struck out a check-in recorded by mistake: the participant did not
+    attend the session after all (a certificate resting on it is revoked)."""
+
+    session_id: Identifier
+    participant_id: Identifier
+    undone_at: UtcDateTime
+    reason: BoundedText | None = None
+
+
 class CompanyContact(ContractModel):
     full_name: ShortText
     email: EmailStr
@@ -389,3 +399,26 @@ class NotificationFailed(NotificationOutcome):
 
     error: BoundedText
     failed_at: UtcDateTime
+
+
+class CertificateIssued(AcademyEvent):
+    """A participant who attended every session of an edition was issued a certificate of
+    attendance; ``reference`` verifies it, and its PDF is served by the documents service."""
+
+    reference: Identifier
+    participant_id: Identifier
+    full_name: ShortText
+    email: EmailStr
+    language: Language
+    sessions_attended: int = Field(ge=1)
+    issued_at: UtcDateTime
+
+
+class CertificateRevoked(AcademyEvent):
+    """A certificate no longer stands (an attendance it rested on was undone, or the cluster's
+    place was withdrawn); verifying its reference says so from now on."""
+
+    reference: Identifier
+    participant_id: Identifier
+    reason: ShortText
+    revoked_at: UtcDateTime

@@ -17,6 +17,9 @@ from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
+    AttendanceUndone,
+    CertificateIssued,
+    CertificateRevoked,
     ClusterRejected,
     ClusterSelected,
     ClusterWaitlisted,
@@ -46,6 +49,7 @@ class Topic(StrEnum):
     ATTENDANCE = "academy.attendance"
     REIMBURSEMENT = "academy.reimbursement"
     NOTIFICATIONS = "academy.notifications"
+    DOCUMENTS = "academy.documents"
 
 
 TOPIC_DESCRIPTIONS = {
@@ -53,9 +57,10 @@ TOPIC_DESCRIPTIONS = {
     Topic.COMPANIES: "Company registrations, keyed by company id.",
     Topic.APPLICATIONS: "Cluster applications: submitted, updated, withdrawn, screened.",
     Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected; offers confirmed.",
-    Topic.ATTENDANCE: "Session check-ins of selected participants.",
+    Topic.ATTENDANCE: "Session check-ins of selected participants, and check-ins undone.",
     Topic.REIMBURSEMENT: "Expense claims and their reimbursement.",
     Topic.NOTIFICATIONS: "Outcomes of the messages sent to applicants, participants and staff.",
+    Topic.DOCUMENTS: "Certificates of attendance issued and revoked.",
 }
 
 
@@ -150,6 +155,12 @@ EVENTS: tuple[EventSpec, ...] = (
         "A participant was checked in at a session.",
     ),
     EventSpec(
+        f"{TYPE_PREFIX}.attendance.undone.v1",
+        AttendanceUndone,
+        Topic.ATTENDANCE,
+        "A check-in recorded by mistake was struck out.",
+    ),
+    EventSpec(
         f"{TYPE_PREFIX}.expense.claimed.v1",
         ExpenseClaimed,
         Topic.REIMBURSEMENT,
@@ -190,6 +201,18 @@ EVENTS: tuple[EventSpec, ...] = (
         NotificationFailed,
         Topic.NOTIFICATIONS,
         "A message could not be delivered and will not be retried.",
+    ),
+    EventSpec(
+        f"{TYPE_PREFIX}.certificate.issued.v1",
+        CertificateIssued,
+        Topic.DOCUMENTS,
+        "A participant who attended every session was issued a certificate of attendance.",
+    ),
+    EventSpec(
+        f"{TYPE_PREFIX}.certificate.revoked.v1",
+        CertificateRevoked,
+        Topic.DOCUMENTS,
+        "A certificate of attendance was revoked.",
     ),
 )
 

@@ -53,6 +53,16 @@ class ParticipantRole(StrEnum):
     BOARD_MEMBER = "board_member"
 
 
+class Sex(StrEnum):
+    """A participant's sex as they state it, for the funder's figures disaggregated by sex (EU
+    results frameworks ask for them); stating it is optional, and declining is an answer."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
 class Currency(StrEnum):
     """ISO 4217 codes of the currencies expenses are incurred in: the euro and the seven
     countries' own (Palestine uses the shekel and the Jordanian dinar)."""
@@ -112,6 +122,8 @@ class Participant(ContractModel):
     email: EmailStr
     phone: Phone | None = None
     language: Language
+    sex: Sex | None = None
+    """Optional; None when the applicant did not answer (added in v1.1)."""
 
 
 class ExpenseCategory(StrEnum):

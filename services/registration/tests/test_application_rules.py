@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from academy_contracts.events import ApplicationUpdated, EditionPublished
+from academy_contracts.events import ApplicationSubmitted, ApplicationUpdated, EditionPublished
+from academy_contracts.values import Sex
 from academy_registration.domain.applications import ApplicationFilter
 from services.registration.tests.support.memory import Registration
 
@@ -265,3 +266,21 @@ async def test_amending_and_withdrawing_after_the_deadline_are_refused(
         body = problem(await api.post(f"{url}/withdrawal", headers=token), 422)
         assert body["type"].endswith("registration-closed")
         assert (await api.get(url, headers=token)).json()["status"] == "submitted"
+
+
+async def test_a_participant_may_state_their_sex_or_decline_and_the_event_carries_it(
+    open_edition: Any, application_form: Any, problem: Any
+) -> None:
+    registration = Registration()
+    async with registration.client() as api:
+        form = application_form(await open_edition(api, "ed"))
+        form["participants"][0]["sex"] = "female"
+        form["participants"][1]["sex"] = "prefer_not_to_say"
+        wrong = application_form(await open_edition(api, "ed2"))
+        wrong["participants"][0]["sex"] = "f"
+        [error] = problem(await api.post("/v1/applications", json=wrong), 422)["errors"]
+        assert error["field"] == "participants.0.sex"
+        assert error["allowed"] == ["female", "male", "other", "prefer_not_to_say"]
+        assert (await api.post("/v1/applications", json=form)).status_code == 201
+    [submitted] = registration.outbox.of_type(ApplicationSubmitted)
+    assert [p.sex for p in submitted.participants] == [Sex.FEMALE, Sex.PREFER_NOT_TO_SAY, None]

@@ -1,5 +1,5 @@
 """Run the whole system locally: the servers (unless the environment names existing ones), a
-mail sink, the four services and the web pages as child processes, each on its own port, until
+mail sink, the five services and the web pages as child processes, each on its own port, until
 interrupted. The notification service's private links point at the web pages.
 
 The mail sink is aiosmtpd on 127.0.0.1:1025 writing every message the notification service
@@ -26,6 +26,7 @@ SERVICES = {
     "notification": 8003,
     "reimbursement": 8004,
     "web": 8005,
+    "documents": 8006,
 }
 WEB_PAGES = f"http://127.0.0.1:{SERVICES['web']}"
 

@@ -40,6 +40,7 @@ from academy_contracts.values import (
     ParticipantRole,
     Phone,
     Sector,
+    Sex,
     ShortText,
     UtcDateTime,
 )
@@ -55,6 +56,8 @@ class ParticipantForm(BaseModel):
     email: EmailStr
     phone: Phone | None = None
     language: Language
+    sex: Sex | None = None
+    """Optional, for the funder's figures by sex; ``prefer_not_to_say`` is an answer too."""
 
 
 ECCP_HOSTS = ("clustercollaboration.eu", "www.clustercollaboration.eu")

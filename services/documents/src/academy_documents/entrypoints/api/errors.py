@@ -1,0 +1,63 @@
+"""Each documents failure as an RFC 9457 problem that says what to do."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from academy_documents.domain.failures import (
+    CertificateNotIssued,
+    EditionUnknown,
+    Failure,
+    ParticipantNotFound,
+    UnknownCertificate,
+    UnknownSession,
+)
+from academy_kit.problems import Problem, install_failures
+
+
+def problem(exc: Exception) -> Problem:
+    match exc:
+        case UnknownCertificate():
+            return Problem(
+                404,
+                "unknown-certificate",
+                "No such certificate",
+                f"No certificate of the Cluster Academy has the reference {exc.reference!r}: "
+                "it is not genuine, or the reference was mistyped.",
+            )
+        case CertificateNotIssued():
+            return Problem(
+                404,
+                "certificate-not-issued",
+                "No certificate in force",
+                "A certificate is issued after the edition's last session to participants "
+                "who attended every session; this participant holds none in force.",
+            )
+        case ParticipantNotFound():
+            return Problem(
+                404,
+                "participant-not-found",
+                "Participant not found",
+                "No participant matches this application, participant id and link token.",
+            )
+        case EditionUnknown():
+            return Problem(
+                409,
+                "edition-unknown",
+                "Edition not known yet",
+                f"Edition {exc.edition_id!r} has not been published to the documents service.",
+            )
+        case UnknownSession():
+            return Problem(
+                404,
+                "unknown-session",
+                "Unknown session",
+                f"Edition {exc.edition_id!r} has no session {exc.session_id!r}.",
+                field="session_id",
+                allowed=exc.known,
+            )
+    raise exc
+
+
+def install(app: FastAPI) -> None:
+    install_failures(app, (Failure,), problem)
