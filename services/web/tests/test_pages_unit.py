@@ -64,6 +64,35 @@ def test_dates_and_amounts_follow_the_page_language() -> None:
         i18n.current.reset(token)
 
 
+def test_a_session_names_its_day_once_unless_it_ends_on_another() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2027, 1, 30, 8, 0, tzinfo=UTC)
+    token = i18n.current.set("fr")
+    try:
+        assert i18n.span(start, start + timedelta(hours=7)) == (
+            "30 janvier 2027, 09:00 \u2013 16:00 (Paris)"
+        )
+        assert i18n.span(start, start + timedelta(hours=19)) == (
+            "30 janvier 2027, 09:00 \u2013 31 janvier 2027, 04:00 (Paris)"
+        )
+    finally:
+        i18n.current.reset(token)
+
+
+def test_the_error_list_names_the_field_and_whose_it_is() -> None:
+    def gettext(text: str) -> str:
+        return f"[{text}]"
+
+    assert forms.field_label("participants.1.email", gettext) == (
+        "[Board member %(n)s] \u2013 [Email]".replace("%(n)s", "1")
+    )
+    assert forms.field_label("participants.0", gettext) == "[Cluster manager]"
+    assert forms.field_label("contact.email", gettext) == "[Email]"
+    assert forms.field_label("cluster.eccp_id", gettext) == "[ECCP profile id]"
+    assert forms.field_label("body", gettext) == ""
+
+
 def test_the_csrf_token_matches_its_cookie_only() -> None:
     key = SecretStr("k")
     cookie = security.new_csrf_secret()
