@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from babel.messages.pofile import read_po
 from pydantic import SecretStr
 
+from academy_kit.settings import InsecureSecrets
 from academy_web import forms, i18n, security
+from academy_web.settings import WebSettings
 
 LOCALES = i18n.LOCALES_DIR
 
@@ -91,6 +94,15 @@ def test_the_error_list_names_the_field_and_whose_it_is() -> None:
     assert forms.field_label("contact.email", gettext) == "[Email]"
     assert forms.field_label("cluster.eccp_id", gettext) == "[ECCP profile id]"
     assert forms.field_label("body", gettext) == ""
+
+
+def test_the_built_in_cookie_key_is_refused_outside_development() -> None:
+    with pytest.raises(InsecureSecrets, match="ACADEMY_COOKIE_SECRET is the built-in"):
+        WebSettings(env="production").refuse_weak_secrets()
+    with pytest.raises(InsecureSecrets, match="ACADEMY_COOKIE_SECRET has 5 bytes"):
+        WebSettings(env="production", cookie_secret=SecretStr("short")).refuse_weak_secrets()
+    WebSettings(env="development").refuse_weak_secrets()
+    WebSettings(env="production", cookie_secret=SecretStr("c" * 32)).refuse_weak_secrets()
 
 
 def test_the_csrf_token_matches_its_cookie_only() -> None:

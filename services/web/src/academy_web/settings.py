@@ -6,6 +6,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from academy_kit.settings import refuse_weak, secret_weakness
+
 DEV_COOKIE_SECRET = "cluster-academy-local-web-cookie-secret"  # noqa: S105 - local stack only
 
 
@@ -32,3 +34,10 @@ class WebSettings(BaseSettings):
     contact_email: str = "academy@anima.coop"
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     """The largest receipt the page lets a participant choose (reimbursement's own limit)."""
+    env: str = "production"
+    """``development`` lets the front start with the built-in cookie key, as the services do
+    with theirs; anywhere else it refuses to (a known key lets a sibling site forge forms)."""
+
+    def refuse_weak_secrets(self) -> None:
+        weakness = secret_weakness("ACADEMY_COOKIE_SECRET", self.cookie_secret, DEV_COOKIE_SECRET)
+        refuse_weak(self.service_name, self.env, [weakness] if weakness else [])
