@@ -20,7 +20,8 @@ from academy_contracts.roles import Role
 
 from .support import browsing, system
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
+"""Two applications, a selection published and twelve photographs: minutes on a loaded machine."""
 
 ADMIN = browsing.staff(Role.ADMIN)
 COMMITTEE = browsing.staff(Role.COMMITTEE)
