@@ -18,6 +18,29 @@ class InsecureSecrets(RuntimeError):
     """A service outside development was given a development, placeholder or short secret."""
 
 
+def secret_weakness(name: str, secret: SecretStr, built_in: str) -> str | None:
+    """Why ``secret`` (the variable ``name``) is unfit for a deployment; None when it is fit."""
+    value = secret.get_secret_value()
+    if value == built_in:
+        return f"{name} is the built-in development secret"
+    if "change-me" in value.lower():
+        return f"{name} is still the example's placeholder"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"{name} has {len(value.encode())} bytes, fewer than {MIN_SECRET_BYTES}"
+    return None
+
+
+def refuse_weak(service_name: str, env: str, found: list[str]) -> None:
+    """Raise :class:`InsecureSecrets` unless nothing was ``found`` or this is development: a
+    service that starts with a known secret lets anyone forge what the secret signs."""
+    if found and env != DEVELOPMENT:
+        raise InsecureSecrets(
+            f"{service_name} refuses to start: {'; '.join(found)}. Set each to a random "
+            f"value of at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`), or "
+            f"ACADEMY_ENV={DEVELOPMENT} on a developer's machine."
+        )
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service reads. ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` are the
     names operators already use; the rest are prefixed ``ACADEMY_``."""
@@ -81,32 +104,16 @@ class ServiceSettings(BaseSettings):
 
     def weak_secrets(self) -> list[str]:
         """Why each secret is unfit for a deployment; empty when both are fit."""
-        found = []
-        for name, secret, built_in in (
-            ("ACADEMY_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
-            ("ACADEMY_LINK_SECRET", self.link_secret, DEV_LINK_SECRET),
-        ):
-            value = secret.get_secret_value()
-            if value == built_in:
-                found.append(f"{name} is the built-in development secret")
-            elif "change-me" in value.lower():
-                found.append(f"{name} is still the example's placeholder")
-            elif len(value.encode()) < MIN_SECRET_BYTES:
-                found.append(
-                    f"{name} has {len(value.encode())} bytes, fewer than {MIN_SECRET_BYTES}"
-                )
-        return found
+        found = (
+            secret_weakness("ACADEMY_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+            secret_weakness("ACADEMY_LINK_SECRET", self.link_secret, DEV_LINK_SECRET),
+        )
+        return [reason for reason in found if reason]
 
     def refuse_weak_secrets(self) -> None:
         """Raise :class:`InsecureSecrets` unless the secrets are fit or this is development: a
         service that starts with a known secret lets anyone mint staff tokens and links."""
-        found = self.weak_secrets()
-        if found and self.env != DEVELOPMENT:
-            raise InsecureSecrets(
-                f"{self.service_name} refuses to start: {'; '.join(found)}. Set each to a random "
-                f"value of at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`), or "
-                f"ACADEMY_ENV={DEVELOPMENT} on a developer's machine."
-            )
+        refuse_weak(self.service_name, self.env, self.weak_secrets())
 
     @property
     def database_name(self) -> str:

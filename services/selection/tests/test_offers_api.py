@@ -87,9 +87,12 @@ async def test_confirm_then_decline_and_withdrawal_promote_down_the_waitlist(
     assert (await selection.post(confirm, headers=staff_headers("admin"))).status_code == 200
 
     declined = await selection.post(
-        f"/v1/applications/{first.application_id}/offer/decline", headers=staff_headers("admin")
+        f"/v1/applications/{first.application_id}/offer/decline",
+        headers=staff_headers("admin"),
+        json={"reason": "  Our manager cannot travel this year.  "},
     )
     assert declined.json()["status"] == "declined"
+    assert declined.json()["declined_because"] == "Our manager cannot travel this year."
     await send(events.withdrawn(second.application_id, 2))
 
     keys = {a.application_id for a in (first, second, third)}

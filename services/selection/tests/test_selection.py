@@ -190,7 +190,11 @@ def test_a_declined_place_goes_to_the_best_waitlisted_cluster_that_keeps_the_rul
     edition: Edition,
 ) -> None:
     selection, _ = edition.published()
-    declined = offers.decline(selection, edition.eg.application_id, edition.now)
+    because = "Our board changed; we will apply next year."
+    declined = offers.decline(selection, edition.eg.application_id, edition.now, because)
+    assert offers.decision_of(declined.selection, edition.eg.application_id).declined_because == (
+        because
+    )
     rejected, promoted = declined.events
     assert isinstance(rejected, ClusterRejected)
     assert rejected.reason is RejectionReason.OFFER_DECLINED

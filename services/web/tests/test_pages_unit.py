@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from babel.messages.pofile import read_po
 from pydantic import SecretStr
 
+from academy_kit.settings import InsecureSecrets
 from academy_web import forms, i18n, security
+from academy_web.settings import WebSettings
 
 LOCALES = i18n.LOCALES_DIR
 
@@ -62,6 +65,44 @@ def test_dates_and_amounts_follow_the_page_language() -> None:
         assert i18n.amount(Decimal("1234.5"), "EUR") == "€1,234.50"
     finally:
         i18n.current.reset(token)
+
+
+def test_a_session_names_its_day_once_unless_it_ends_on_another() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2027, 1, 30, 8, 0, tzinfo=UTC)
+    token = i18n.current.set("fr")
+    try:
+        assert i18n.span(start, start + timedelta(hours=7)) == (
+            "30 janvier 2027, 09:00 \u2013 16:00 (Paris)"
+        )
+        assert i18n.span(start, start + timedelta(hours=19)) == (
+            "30 janvier 2027, 09:00 \u2013 31 janvier 2027, 04:00 (Paris)"
+        )
+    finally:
+        i18n.current.reset(token)
+
+
+def test_the_error_list_names_the_field_and_whose_it_is() -> None:
+    def gettext(text: str) -> str:
+        return f"[{text}]"
+
+    assert forms.field_label("participants.1.email", gettext) == (
+        "[Board member %(n)s] \u2013 [Email]".replace("%(n)s", "1")
+    )
+    assert forms.field_label("participants.0", gettext) == "[Cluster manager]"
+    assert forms.field_label("contact.email", gettext) == "[Email]"
+    assert forms.field_label("cluster.eccp_id", gettext) == "[ECCP profile id]"
+    assert forms.field_label("body", gettext) == ""
+
+
+def test_the_built_in_cookie_key_is_refused_outside_development() -> None:
+    with pytest.raises(InsecureSecrets, match="ACADEMY_COOKIE_SECRET is the built-in"):
+        WebSettings(env="production").refuse_weak_secrets()
+    with pytest.raises(InsecureSecrets, match="ACADEMY_COOKIE_SECRET has 5 bytes"):
+        WebSettings(env="production", cookie_secret=SecretStr("short")).refuse_weak_secrets()
+    WebSettings(env="development").refuse_weak_secrets()
+    WebSettings(env="production", cookie_secret=SecretStr("c" * 32)).refuse_weak_secrets()
 
 
 def test_the_csrf_token_matches_its_cookie_only() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from academy_contracts.values import ParticipantRole
-from academy_web.i18n import N_
+from academy_web.i18n import DASH, N_
 
 Values = dict[str, str]
 Gettext = Callable[[str], str]
@@ -129,6 +129,43 @@ def company_body(values: Values, edition_id: str | None) -> dict[str, Any]:
         },
         "interests": [line for line in interests if line],
     }
+
+
+LABELS = {
+    "cluster.name": N_("Cluster name"),
+    "cluster.country": N_("Country"),
+    "cluster.sector": N_("Sector"),
+    "cluster.eccp_id": N_("ECCP profile id"),
+    "cluster.eccp_profile_url": N_("ECCP profile address"),
+    "full_name": N_("Full name"),
+    "email": N_("Email"),
+    "phone": N_("Phone"),
+    "language": N_("Preferred language"),
+    "motivations": N_("Motivations"),
+    "expectations": N_("Expectations"),
+    "can_advance_costs": N_("Declarations"),
+    "commits_to_attend": N_("Declarations"),
+    "company_name": N_("Company name"),
+    "country": N_("Country"),
+    "sector": N_("Sector"),
+    "cluster_name": N_("Cluster the company belongs to, if any"),
+    "interests": N_("Interests"),
+}
+"""What the form calls each field, so the list of errors at the top of a page says which
+field each one is about (three participants each have an email field)."""
+
+
+def field_label(name: str, gettext: Gettext) -> str:
+    """The field ``name`` as the page labels it; empty for a name no form field has."""
+    parts = name.split(".")
+    if parts[0] == "participants" and len(parts) >= 2 and parts[1].isdigit():
+        n = int(parts[1])
+        person = gettext("Cluster manager") if n == 0 else gettext("Board member %(n)s") % {"n": n}
+        field = LABELS.get(parts[2], "") if len(parts) == 3 else ""
+        return f"{person} {DASH} {gettext(field)}" if field else person
+    if parts[0] == "contact" and len(parts) == 2:
+        name = parts[1]
+    return gettext(LABELS[name]) if name in LABELS else ""
 
 
 _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(

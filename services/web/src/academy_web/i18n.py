@@ -27,6 +27,8 @@ DEFAULT_LANGUAGE = "fr"
 COOKIE = "academy_lang"
 LOCALES_DIR = Path(__file__).parent / "locales"
 PROGRAM_ZONE = ZoneInfo("Europe/Paris")
+DASH = "\u2013"
+"""Between the two ends of a range, in both languages."""
 
 current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 
@@ -86,15 +88,28 @@ def negotiate(query: str | None, cookie: str | None, accept_language: str | None
 def when(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
     """A date and time as people of the page's language write it, in ``zone``."""
     local = moment.astimezone(zone)
+    return f"{_day_and_time(local)} ({_city(zone)})"
+
+
+def span(start: datetime, end: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
+    """A session's time: its day once when it ends that day, both days when it ends later."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
     language = current.get()
-    city = get_timezone_location(zone, locale=language, return_city=True)
-    day_part = format_date(local, "long", locale=language)
-    return f"{day_part}, {format_time(local, 'short', locale=language)} ({city})"
+    if first.date() == last.date():
+        until = format_time(last, "short", locale=language)
+        return f"{_day_and_time(first)} {DASH} {until} ({_city(zone)})"
+    return f"{_day_and_time(first)} {DASH} {_day_and_time(last)} ({_city(zone)})"
 
 
-def hour(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
-    """A time of day in ``zone``, as the page's language writes it."""
-    return format_time(moment.astimezone(zone), "short", locale=current.get())
+def _day_and_time(local: datetime) -> str:
+    language = current.get()
+    return f"{format_date(local, 'long', locale=language)}, " + format_time(
+        local, "short", locale=language
+    )
+
+
+def _city(zone: ZoneInfo) -> str:
+    return str(get_timezone_location(zone, locale=current.get(), return_city=True))
 
 
 def day(moment: date | datetime | str) -> str:

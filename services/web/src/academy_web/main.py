@@ -35,6 +35,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.refuse_weak_secrets()
         app.state.services = services or Services(settings)
         try:
             yield

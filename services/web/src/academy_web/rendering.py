@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from academy_web import i18n, labels
+from academy_web import forms, i18n, labels
 from academy_web.security import CSRF_FIELD, csrf_token
 from academy_web.settings import WebSettings
 
@@ -33,7 +33,7 @@ def environment(translator: i18n.Translator) -> Environment:
     env.globals.update(
         when=i18n.when,
         day=i18n.day,
-        hour=i18n.hour,
+        span=i18n.span,
         amount=i18n.amount,
         country_name=i18n.country_name,
         country_names=i18n.country_names,
@@ -47,6 +47,9 @@ def environment(translator: i18n.Translator) -> Environment:
         decisions=labels.DECISIONS,
         roles=labels.ROLES,
         label_of=lambda value: translator.gettext(labels.label(str(value))),
+        field_labels=lambda errors: {
+            name: forms.field_label(name, translator.gettext) for name in errors
+        },
         country_options=lambda: [(c.value, i18n.country_name(c.value)) for c in labels.COUNTRIES],
         sector_options=lambda: [
             (s.value, translator.gettext(t)) for s, t in labels.SECTORS.items()

@@ -148,9 +148,14 @@ class Services:
                 return None
             raise
 
-    async def answer_offer(self, application_id: str, token: str, answer: str) -> Json:
-        path = f"/v1/applications/{application_id}/offer/{answer}"
+    async def confirm_offer(self, application_id: str, token: str) -> Json:
+        path = f"/v1/applications/{application_id}/offer/confirm"
         return dict(await self._call("selection", "POST", path, token=token))
+
+    async def decline_offer(self, application_id: str, token: str, reason: str) -> Json:
+        path = f"/v1/applications/{application_id}/offer/decline"
+        body = {"reason": reason} if reason.strip() else None
+        return dict(await self._call("selection", "POST", path, token=token, json=body))
 
     # reimbursement
 

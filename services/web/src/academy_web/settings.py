@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from academy_kit.settings import DEV_JWT_SECRET
+from academy_kit.settings import DEV_JWT_SECRET, refuse_weak, secret_weakness
 
 DEV_COOKIE_SECRET = "cluster-academy-local-web-cookie-secret"  # noqa: S105 - local stack only
 
@@ -40,7 +40,9 @@ class WebSettings(BaseSettings):
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     """The largest receipt the page lets a participant choose (reimbursement's own limit)."""
     env: str = "production"
-    """``development`` lets the staff console mint tokens with the built-in development key."""
+    """``development`` lets the front start with the built-in cookie key and the staff console
+    mint tokens with the built-in development key, as the services do with theirs; anywhere else
+    it refuses to (a known key lets a sibling site forge forms, or anyone mint staff tokens)."""
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The services' ``ACADEMY_JWT_SECRET``: the staff console signs the signed-in person's
     short-lived role tokens with it."""
@@ -62,3 +64,10 @@ class WebSettings(BaseSettings):
     oidc_roles_claim: str = "roles"
     """The ID token claim holding the person's roles; a dotted path reaches into objects
     (``realm_access.roles`` for Keycloak)."""
+
+    def refuse_weak_secrets(self) -> None:
+        found = [
+            secret_weakness("ACADEMY_COOKIE_SECRET", self.cookie_secret, DEV_COOKIE_SECRET),
+            secret_weakness("ACADEMY_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+        ]
+        refuse_weak(self.service_name, self.env, [weakness for weakness in found if weakness])

@@ -24,11 +24,7 @@ import httpx
 from academy_contracts.registry import all_topics
 from academy_local import paths, servers
 
-BASE_PORT = 39300
-"""This module's ports: 39301-39304 the services, 39305 the web front; the mail sink takes a free
-port when it starts (a fixed one in the ephemeral range was once held by an outgoing connection,
-and the sink could not listen)."""
-SERVICES = {"registration": 1, "selection": 2, "notification": 3, "reimbursement": 4}
+SERVICES = ("registration", "selection", "notification", "reimbursement")
 AXE_VERSION = "4.14.1"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -53,11 +49,22 @@ def _wait_live(url: str, process: subprocess.Popen[bytes], name: str) -> None:
         time.sleep(0.3)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def _free_ports() -> Iterator[int]:
+    """Ports nothing listens on, one per process: the system's choice each time, or, with
+    ``ACADEMY_TEST_FIRST_PORT`` set (machines where each person has a range of ports), the free
+    ones counting up from it."""
+    candidate = int(os.environ.get("ACADEMY_TEST_FIRST_PORT", "0"))
+    while True:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                candidate += 1
+                continue
+            port: int = sock.getsockname()[1]
+        yield port
+        if candidate:
+            candidate = port + 1
 
 
 def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
@@ -73,10 +80,13 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> N
 
 @contextmanager
 def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]:
-    """Start everything; stop it all at the end, whatever happened."""
+    """Start everything; stop it all at the end, whatever happened. Every process takes a free
+    port: fixed ones collided with outgoing connections in the ephemeral range, and with a
+    second page-test module (or a second run) on the same machine."""
     maildir = state / "mail"
-    web = f"http://127.0.0.1:{BASE_PORT + 5}"
-    mail_port = _free_port()
+    ports = _free_ports()
+    web_port, mail_port = next(ports), next(ports)
+    web = f"http://127.0.0.1:{web_port}"
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
@@ -93,12 +103,12 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
             subprocess.Popen([sys.executable, "-m", "aiosmtpd", *sink, str(maildir)], env=env)
         )
         _wait_listening(mail_port, processes[-1], "the mail sink")
-        urls = {}
-        for name, offset in SERVICES.items():
+        urls, started = {}, {}
+        for name in SERVICES:
             # the services read what this module sends, not the shared broker's history;
             # started once here, before any function fixture
             asyncio.run(servers.start_at_the_end(kafka, f"t-web-{name}-{uid}", all_topics()))
-            port = BASE_PORT + offset
+            port = next(ports)
             service_env = {
                 **env,
                 "ACADEMY_HTTP_PORT": str(port),
@@ -108,12 +118,13 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
             code = f"from academy_{name}.entrypoints.main import main; main()"
             process = subprocess.Popen([sys.executable, "-c", code], env=service_env)
             processes.append(process)
+            started[name] = process
             urls[name] = f"http://127.0.0.1:{port}"
         for name, url in urls.items():
-            _wait_live(url, processes[SERVICES[name]], name)
+            _wait_live(url, started[name], name)
         web_env = {
             **env,
-            "ACADEMY_HTTP_PORT": str(BASE_PORT + 5),
+            "ACADEMY_HTTP_PORT": str(web_port),
             **{f"ACADEMY_{name.upper()}_URL": url for name, url in urls.items()},
         }
         code = "from academy_web.main import main; main()"

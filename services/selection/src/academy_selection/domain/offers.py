@@ -67,8 +67,10 @@ def confirm(selection: Selection, application_id: str, by: OfferActor, now: date
     return Transition(_with(selection, [confirmed]), [event])
 
 
-def decline(selection: Selection, application_id: str, now: datetime) -> Transition:
-    """The cluster gives up its place (an offer or a confirmed one)."""
+def decline(
+    selection: Selection, application_id: str, now: datetime, because: str | None = None
+) -> Transition:
+    """The cluster gives up its place (an offer or a confirmed one), saying why if it wishes."""
     decision = decision_of(selection, application_id)
     if decision.status is DecisionStatus.DECLINED:
         return Transition(selection)
@@ -76,7 +78,7 @@ def decline(selection: Selection, application_id: str, now: datetime) -> Transit
         raise NoPlaceToDecline(application_id, decision.status)
     gone = _released(
         decision, DecisionStatus.DECLINED, RejectionReason.OFFER_DECLINED, "Declined", now
-    )
+    ).model_copy(update={"declined_because": because})
     return _refill(selection, [gone], now)
 
 

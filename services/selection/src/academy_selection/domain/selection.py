@@ -27,7 +27,7 @@ from academy_contracts.events import (
     RejectionReason,
     SelectionExplanation,
 )
-from academy_contracts.values import Country, Participant, Sector, UtcDateTime
+from academy_contracts.values import BoundedText, Country, Participant, Sector, UtcDateTime
 from academy_selection.domain.applications import Application, ApplicationStatus
 from academy_selection.domain.balance import (
     BalanceRules,
@@ -134,6 +134,8 @@ class Decision(BaseModel):
     offer_deadline: UtcDateTime | None = None
     rejection: RejectionReason | None = None
     decided_at: UtcDateTime
+    declined_because: BoundedText | None = None
+    """The cluster's own words when it declined its place, for the project manager."""
 
     @property
     def candidate(self) -> Candidate:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from academy_contracts import links
 from academy_contracts.events import ClusterProfile, OfferActor
 from academy_contracts.roles import Role
-from academy_contracts.values import ShortText
+from academy_contracts.values import BoundedText, ShortText
 from academy_kit import web
 from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.problems import Problem
@@ -376,11 +376,22 @@ async def confirm_offer(application_id: str, offers: OfferAnswers, actor: Actor)
     return await offers.confirm(application_id, actor)
 
 
+class DeclineForm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: BoundedText | None = Field(
+        default=None, description="Why the cluster gives up its place, for the project manager"
+    )
+
+
 @router.post("/applications/{application_id}/offer/decline", tags=["offers"])
-async def decline_offer(application_id: str, offers: OfferAnswers, _: Actor) -> Decision:
+async def decline_offer(
+    application_id: str, offers: OfferAnswers, _: Actor, form: DeclineForm | None = None
+) -> Decision:
     """Give up the cluster's place (→ ClusterRejected offer_declined); the best waitlisted
-    cluster that keeps the balance rules is offered it (→ ClusterSelected)."""
-    return await offers.decline(application_id)
+    cluster that keeps the balance rules is offered it (→ ClusterSelected). Declining again
+    changes nothing, not even the reason."""
+    return await offers.decline(application_id, form.reason if form else None)
 
 
 # Report

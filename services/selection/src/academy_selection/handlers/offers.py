@@ -51,10 +51,10 @@ class Offers:
         )
         return decision_of(selection, application_id)
 
-    async def decline(self, application_id: str) -> Decision:
+    async def decline(self, application_id: str, because: str | None = None) -> Decision:
         application = await lookup.application(self.applications, application_id)
         selection = await self._change(
-            application.edition_id, lambda s, at: offers.decline(s, application_id, at)
+            application.edition_id, lambda s, at: offers.decline(s, application_id, at, because)
         )
         return decision_of(selection, application_id)
 

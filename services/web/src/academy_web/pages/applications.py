@@ -93,6 +93,7 @@ def _timeline(application: Json, decision: Json | None) -> list[dict[str, Any]]:
                 "at": datetime.fromisoformat(decision["decided_at"]),
                 "status": decision["status"],
                 "rank": decision.get("waitlist_rank"),
+                "because": decision.get("declined_because"),
             }
         )
     return steps
@@ -210,7 +211,11 @@ async def answer_offer(request: Request, application_id: str) -> Response:
     token = str(form.get("token") or "")
     answer = "confirm" if form.get("answer") == "confirm" else "decline"
     try:
-        await services(request).answer_offer(application_id, token, answer)
+        if answer == "confirm":
+            await services(request).confirm_offer(application_id, token)
+        else:
+            reason = str(form.get("reason") or "")
+            await services(request).decline_offer(application_id, token, reason)
     except Refused as refusal:
         if link_refused(refusal):
             raise LinkRejected from refusal

@@ -11,7 +11,6 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from academy_kit.settings import DEV_JWT_SECRET, DEVELOPMENT, MIN_SECRET_BYTES, InsecureSecrets
 from academy_web import i18n
 from academy_web.rendering import environment
 from academy_web.settings import WebSettings
@@ -22,22 +21,8 @@ from academy_web.staff.oidc import Provider
 from academy_web.staff.sessions import Cookies
 
 
-def refuse_weak_signing_key(settings: WebSettings) -> None:
-    """Whoever knows the key the console signs role tokens with can mint any staff token: the
-    built-in development key, or a short one, is refused outside development."""
-    key = settings.jwt_secret.get_secret_value()
-    if settings.env != DEVELOPMENT and (
-        key == DEV_JWT_SECRET or len(key.encode()) < MIN_SECRET_BYTES
-    ):
-        raise InsecureSecrets(
-            "web refuses to start: ACADEMY_JWT_SECRET is the development secret or shorter than "
-            f"{MIN_SECRET_BYTES} bytes. Set the services' secret, or ACADEMY_ENV={DEVELOPMENT}."
-        )
-
-
 def install(app: FastAPI, settings: WebSettings) -> None:
     """Mount the console on ``app``."""
-    refuse_weak_signing_key(settings)
     catalogs = i18n.compile_catalogs(domain="staff")
     for language, applicants in i18n.compile_catalogs().items():
         catalogs[language].add_fallback(applicants)  # sectors, countries: the pages' labels

@@ -8,14 +8,21 @@
   document.querySelectorAll("time[data-local-time]").forEach(function (node) {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!zone || zone === "Europe/Paris") { return; }
-    var when = new Date(node.getAttribute("datetime"));
-    var text = new Intl.DateTimeFormat(node.dataset.lang || document.documentElement.lang, {
-      year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
-      timeZone: zone, timeZoneName: "short"
-    }).format(when);
+    // The same shape as the server's text: "long date, short time (city)".
+    var lang = node.dataset.lang || document.documentElement.lang;
+    var day = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: zone });
+    var time = new Intl.DateTimeFormat(lang, { timeStyle: "short", timeZone: zone });
+    var start = new Date(node.getAttribute("datetime"));
+    var text = day.format(start) + ", " + time.format(start);
+    if (node.dataset.until) {
+      var end = new Date(node.dataset.until);
+      text += " – " + (day.format(end) === day.format(start) ? "" : day.format(end) + ", ") +
+        time.format(end);
+    }
+    var city = zone.split("/").pop().replace(/_/g, " ");
     var local = document.createElement("span");
     local.className = "local-time";
-    local.textContent = node.dataset.localLabel + " " + text;
+    local.textContent = node.dataset.localLabel + " " + text + " (" + city + ")";
     node.insertAdjacentElement("afterend", local);
   });
   document.querySelectorAll("form").forEach(function (form) {

@@ -1,0 +1,158 @@
+"""Chromium as the page tests drive it: launched from Debian's binary, every page checked by
+axe-core and photographed in both languages at desktop and phone widths, the application form
+filled as a French-speaking manager would, and the staff calls a test makes through the APIs."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, Page
+
+from academy_contracts.roles import Role
+from academy_kit.auth import mint
+from academy_kit.settings import ServiceSettings
+from academy_local import paths
+
+from . import system
+
+SHOTS = paths.cache_dir() / "screenshots"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+LANGUAGES = ("fr", "en")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-extensions",
+    "--no-first-run",
+]
+STAFF = "web-test@academy"
+"""The subject of the staff tokens the tests mint: the committee member who reviews."""
+
+
+def launch(playwright: Any) -> Browser:
+    browser: Browser = playwright.chromium.launch(
+        executable_path=system.CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    return browser
+
+
+def staff(*roles: Role) -> dict[str, str]:
+    """A bearer token signed with the development secret the test services run with."""
+    token = mint(ServiceSettings(), STAFF, list(roles), timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def edition_form(title: str, deadline: datetime) -> dict[str, Any]:
+    """An edition with two sessions in Marseille, two months ahead."""
+    start = datetime.now(UTC) + timedelta(days=60)
+    return {
+        "title": {"fr": f"Académie des clusters, {title}", "en": f"Cluster Academy, {title}"},
+        "registration_deadline": deadline.isoformat(),
+        "time_zone": "Europe/Paris",
+        "capacity": 21,
+        "sessions": [
+            {
+                "session_id": f"s{n}",
+                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
+                "starts_at": (start + timedelta(days=n)).isoformat(),
+                "ends_at": (start + timedelta(days=n, hours=7)).isoformat(),
+                "place": "Marseille",
+            }
+            for n in (1, 2)
+        ],
+    }
+
+
+def accessible(page: Page) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    page.evaluate(system.axe_source())
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, json.dumps(
+        [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in bad], indent=1
+    )
+
+
+def photograph_each(browser: Browser, name: str, visit: Callable[[Page, str], None]) -> list[Path]:
+    """``visit(page, language)`` brings a fresh browser to the page; it is then checked by
+    axe-core and photographed, in both languages at both widths. The visitor is in Tunis, so
+    pages that show a deadline show it in their time zone too."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    taken = []
+    for language in LANGUAGES:
+        for width, (w, h) in WIDTHS.items():
+            context = browser.new_context(
+                viewport={"width": w, "height": h}, locale=language, timezone_id="Africa/Tunis"
+            )
+            try:
+                page = context.new_page()
+                visit(page, language)
+                assert page.locator("html").get_attribute("lang") == language
+                accessible(page)
+                path = SHOTS / f"{name}-{language}-{width}.png"
+                page.screenshot(path=str(path), full_page=True)
+                taken.append(path)
+            finally:
+                context.close()
+    return taken
+
+
+def photograph(browser: Browser, url: str, name: str) -> list[Path]:
+    """The page at ``url`` in both languages at both widths, each checked by axe-core."""
+
+    def visit(page: Page, language: str) -> None:
+        separator = "&" if "?" in url else "?"
+        page.goto(f"{url}{separator}lang={language}")
+
+    return photograph_each(browser, name, visit)
+
+
+def fill_application(page: Page, *, cluster: str, manager: str, country: str = "TN") -> None:
+    """The French form filled by a cluster manager; the two board members get fresh addresses."""
+    page.get_by_label("Nom du cluster").fill(cluster)
+    page.get_by_label("Pays").select_option(country)
+    page.get_by_label("Secteur").select_option("health")
+    page.get_by_label("Identifiant du profil ECCP").fill(f"eccp-{uuid.uuid4().hex[:8]}")
+    people = page.locator("fieldset.person")
+    for i, (name, address) in enumerate(
+        [
+            ("Amel Ben Salah", manager),
+            ("Karim Trabelsi", f"karim.{uuid.uuid4().hex[:6]}@example.org"),
+            ("Leïla Mansour", f"leila.{uuid.uuid4().hex[:6]}@example.org"),
+        ]
+    ):
+        person = people.nth(i)
+        person.get_by_label("Nom complet").fill(name)
+        person.get_by_label("Adresse électronique").fill(address)
+        person.get_by_label("Langue préférée").select_option("fr")
+    page.get_by_label("Pourquoi votre cluster souhaite-t-il participer ?").fill(
+        "Structurer notre chaîne de valeur."
+    )
+    page.get_by_label("Qu’attendez-vous de l’Académie ?").fill("Des partenaires en Europe.")
+    page.get_by_label("Le cluster peut avancer les frais", exact=False).check()
+    page.get_by_label("En cas de sélection, les trois participants", exact=False).check()
+
+
+def until(what: str, attempt: Callable[[], Any], timeout: float = 300.0) -> Any:
+    """``attempt()``'s first answer that is not None: the services learn from events, so what
+    one did shows in another a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = attempt()
+        if found is not None:
+            return found
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, response.text
+    return response.json()
