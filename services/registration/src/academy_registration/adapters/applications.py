@@ -9,6 +9,7 @@ concurrent amendments cannot both win.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,6 +23,7 @@ from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
+    LinkRequested,
 )
 from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, document_lock
@@ -149,6 +151,18 @@ class ApplicationStore:
 
     async def count(self, filters: ApplicationFilter) -> int:
         return await self._applications.count_documents(filters.criteria())
+
+    async def naming(self, email: str) -> list[Application]:
+        exactly = {"$regex": f"^{re.escape(email.strip())}$", "$options": "i"}
+        cursor = self._applications.find({"participants.email": exactly}, {outbox.OUTBOX: 0})
+        return [_application(doc) async for doc in cursor]
+
+    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+        async with document_lock(self._applications, application_id):
+            await self._applications.update_one(
+                {"_id": application_id},
+                {"$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}}},
+            )
 
     async def pending_events(self, application_id: str) -> int | None:
         """How many of the application's events the relay has not published yet."""

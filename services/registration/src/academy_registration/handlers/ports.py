@@ -14,6 +14,7 @@ from academy_contracts.events import (
     ApplicationWithdrawn,
     CompanyRegistered,
     EditionPublished,
+    LinkRequested,
     SessionAttended,
 )
 from academy_registration.domain.applications import Application, ApplicationFilter
@@ -52,6 +53,13 @@ class ApplicationStore(Protocol):
         self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
     ) -> list[Application]: ...
     async def count(self, filters: ApplicationFilter) -> int: ...
+    async def naming(self, email: str) -> list[Application]:
+        """The applications naming ``email`` (any case) among their participants."""
+        ...
+
+    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+        """Add an event about the application to its outbox, changing nothing else."""
+        ...
 
 
 class CompanyStore(Protocol):
