@@ -26,10 +26,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from academy_contracts.registry import all_topics
 from academy_local import paths
 
-BASE_PORT = 39300
-"""This module's ports: 39301-39304 the services, 39305 the web front; the mail sink takes a free
-port when it starts (a fixed one in the ephemeral range was once held by an outgoing connection,
-and the sink could not listen)."""
+BASE_PORT = int(os.environ.get("ACADEMY_WEB_TEST_BASE_PORT", "39300"))
+"""This module's ports: base+1 to base+4 the services, base+5 the web front (39301-39305 unless
+``ACADEMY_WEB_TEST_BASE_PORT`` moves them, so two runs on one machine do not collide); the mail
+sink takes a free port when it starts (a fixed one in the ephemeral range was once held by an
+outgoing connection, and the sink could not listen)."""
 SERVICES = {"registration": 1, "selection": 2, "notification": 3, "reimbursement": 4}
 AXE_VERSION = "4.14.1"
 CHROMIUM = "/usr/bin/chromium"
