@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from pypdf import PdfWriter
 
+from academy_contracts import links
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
@@ -180,14 +181,12 @@ async def set_up_cohort(c: Clients, uid: str, clusters: int, selected: set[str])
             "/v1/editions", json={"edition_id": cohort.open_edition_id, **open_form}, headers=ADMIN
         )
     )
-    tokens: dict[str, str] = {}
     for n in range(clusters):
-        receipt = await _ok(
+        await _ok(
             await c.registration.post(
                 "/v1/applications", json=application_form(cohort.edition_id, f"{uid}c{n}", n)
             )
         )
-        tokens[receipt["application_id"]] = receipt["access_token"]
 
     policy_path = f"/v1/editions/{cohort.edition_id}/review-policy"
 
@@ -257,7 +256,13 @@ async def set_up_cohort(c: Clients, uid: str, clusters: int, selected: set[str])
                 participant_id=p["participant_id"],
                 email=p["email"],
                 name=p["full_name"],
-                token=tokens[cluster["application_id"]],
+                token=links.issue(
+                    ServiceSettings().link_secret,
+                    cluster["application_id"],
+                    p["participant_id"],
+                    links.Scope.PARTICIPANT,
+                    now=datetime.now(UTC),
+                ),
             )
             cohort.members.append(member)
 

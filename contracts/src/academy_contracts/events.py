@@ -168,6 +168,16 @@ class ApplicationWithdrawn(AcademyEvent):
     withdrawn_at: UtcDateTime
 
 
+class LinkRequested(AcademyEvent):
+    """Someone asked, at the "lost your link?" page, for new links to be sent to an address
+    this application names: every person of the application at that address gets their own
+    fresh link by email. Raised only for a known address; the page answers the same either
+    way."""
+
+    email: EmailStr
+    requested_at: UtcDateTime
+
+
 class ScreeningReason(StrEnum):
     """Why an application is not eligible; stable codes that messages translate."""
 

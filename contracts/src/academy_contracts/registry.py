@@ -28,6 +28,7 @@ from academy_contracts.events import (
     EditionPublished,
     ExpenseClaimed,
     IntegrationEvent,
+    LinkRequested,
     NotificationDelivered,
     NotificationFailed,
     OfferConfirmed,
@@ -117,6 +118,12 @@ EVENTS: tuple[EventSpec, ...] = (
         ApplicationWithdrawn,
         Topic.APPLICATIONS,
         "The applicant withdrew the application before the deadline.",
+    ),
+    EventSpec(
+        f"{TYPE_PREFIX}.link.requested.v1",
+        LinkRequested,
+        Topic.APPLICATIONS,
+        "Someone asked for new personal links to be sent to an address the application names.",
     ),
     EventSpec(
         f"{TYPE_PREFIX}.application.screened.v1",

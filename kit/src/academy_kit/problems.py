@@ -80,7 +80,8 @@ def _response(
     return response(request.url.path, status, kind, title, detail, **extra)
 
 
-def _answer(request: Request, problem: Problem) -> JSONResponse:
+def answer(request: Request, problem: Problem) -> JSONResponse:
+    """The response of ``problem`` to ``request``, with the problem's own headers."""
     answer = _response(
         request, problem.status, problem.kind, problem.title, problem.detail, **problem.extra
     )
@@ -102,7 +103,7 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return _answer(request, exc)
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,7 +148,7 @@ def install_failures(
     ``to_problem`` makes of it: the one place a service maps its refusals to HTTP."""
 
     async def on_failure(request: Request, exc: Exception) -> JSONResponse:
-        return _answer(request, to_problem(exc))
+        return answer(request, to_problem(exc))
 
     for failure in failures if isinstance(failures, tuple) else (failures,):
         app.add_exception_handler(failure, on_failure)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -95,12 +97,18 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     """The HS256 key of staff tokens; the same on every service of one deployment."""
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
-    """The HMAC key of applicants' link tokens (:mod:`academy_contracts.links`)."""
+    """The signing key of personal link tokens (:mod:`academy_contracts.links`)."""
+    link_lifetime_days: int = Field(default=120, ge=1, le=3650)
+    """How long a personal link opens its page; the one minted by each email starts anew."""
     jwt_issuer: str = "cluster-academy"
     jwt_audience: str = "cluster-academy"
     env: str = "production"
     """``development`` (the local stack, the tests) lets a service start with the built-in or
     weak secrets; anywhere else a service refuses to (:meth:`refuse_weak_secrets`)."""
+
+    @property
+    def link_lifetime(self) -> timedelta:
+        return timedelta(days=self.link_lifetime_days)
 
     def weak_secrets(self) -> list[str]:
         """Why each secret is unfit for a deployment; empty when both are fit."""

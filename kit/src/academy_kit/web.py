@@ -31,6 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from academy_contracts import links
 from academy_contracts.export import asyncapi_document
 from academy_contracts.links import TOKEN_HEADER
 from academy_kit import health, lease, logs, problems, protection, supervision
@@ -61,6 +62,103 @@ def _link_token(
 LinkToken = Annotated[str | None, Depends(_link_token)]
 """The applicant's or participant's link token, from its header or from the link's ``?token=``;
 each service checks it against what the route opens (:mod:`academy_contracts.links`)."""
+
+
+def _link_grant(request: Request, application_id: str, token: LinkToken) -> links.Grant:
+    settings: ServiceSettings = request.app.state.settings
+    return links.check(settings.link_secret, token, application_id)
+
+
+LinkGrant = Annotated[links.Grant, Depends(_link_grant)]
+"""What the request's link token opens, its signature and expiry checked; the handler checks
+that it opens the route's application or participant (:class:`academy_contracts.links.Grant`).
+A token that fails either check is answered by :func:`link_problem`."""
+
+_LINK_PROBLEMS: dict[links.Refusal, tuple[int, dict[str, tuple[str, str]]]] = {
+    links.Refusal.EXPIRED: (
+        401,
+        {
+            "en": ("Link expired", "This link has expired: ask for a new one by email."),
+            "fr": ("Lien expiré", "Ce lien a expiré : demandez-en un nouveau par e-mail."),
+        },
+    ),
+    links.Refusal.INVALID: (
+        401,
+        {
+            "en": ("Invalid link", "This link is incomplete or was altered: ask for a new one."),
+            "fr": (
+                "Lien invalide",
+                "Ce lien est incomplet ou a été modifié : demandez-en un nouveau.",
+            ),
+        },
+    ),
+    links.Refusal.RETIRED: (
+        401,
+        {
+            "en": ("Link replaced", "Links are now personal: ask for your own link by email."),
+            "fr": (
+                "Lien remplacé",
+                "Les liens sont désormais personnels : demandez le vôtre par e-mail.",
+            ),
+        },
+    ),
+    links.Refusal.OTHER_APPLICATION: (
+        403,
+        {
+            "en": ("Not your application", "This link opens another application."),
+            "fr": ("Pas votre candidature", "Ce lien ouvre une autre candidature."),
+        },
+    ),
+    links.Refusal.OTHER_PERSON: (
+        403,
+        {
+            "en": ("Not your claim", "This link opens only its own person's claim and documents."),
+            "fr": (
+                "Pas votre demande",
+                "Ce lien n'ouvre que la demande et les pièces de sa propre personne.",
+            ),
+        },
+    ),
+    links.Refusal.MANAGER_ONLY: (
+        403,
+        {
+            "en": (
+                "Cluster manager only",
+                "Only the cluster manager's link manages the application and answers its offer.",
+            ),
+            "fr": (
+                "Réservé au gestionnaire",
+                "Seul le lien du gestionnaire du cluster gère la candidature et répond à l'offre.",
+            ),
+        },
+    ),
+}
+
+
+def link_problem(request: Request, refused: links.LinkRefused) -> problems.Problem:
+    """A refused link as a problem in the caller's language (French when ``Accept-Language``
+    prefers it, English otherwise): 401 for a token that is no longer or never was good, 403
+    for a good token used beyond its scope."""
+    status, texts = _LINK_PROBLEMS[refused.refusal]
+    language = "fr" if _prefers_french(request.headers.get("accept-language", "")) else "en"
+    title, detail = texts[language]
+    return problems.Problem(
+        status,
+        refused.refusal.value,
+        title,
+        detail,
+        headers={"Content-Language": language, "Vary": "Accept-Language"},
+    )
+
+
+def _prefers_french(header: str) -> bool:
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("fr"):
+            return True
+        if tag.startswith("en"):
+            return False
+    return False
 
 
 def wired(name: str, kind: type[T]) -> Callable[[Request], T]:
@@ -118,6 +216,11 @@ def create_app(
     app.state.settings = settings
     app.state.health = status
     problems.install(app)
+
+    @app.exception_handler(links.LinkRefused)
+    async def on_link_refused(request: Request, exc: links.LinkRefused) -> JSONResponse:
+        return problems.answer(request, link_problem(request, exc))
+
     protection.install(app, settings, larger_bodies or {})
     asyncapi = asyncapi_document()
 

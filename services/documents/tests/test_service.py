@@ -5,6 +5,7 @@ downloads a PDF naming them, and an undone check-in revokes the certificate."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -61,15 +62,17 @@ async def test_certificates_from_the_events_to_the_pdf(
         "unknown-certificate"
     )
 
-    token = links.token_for(DocumentsSettings().link_secret, cohort.application_id)
+    secret, now = DocumentsSettings().link_secret, datetime.now(UTC)
+    token = links.issue(secret, cohort.application_id, complete, links.Scope.PARTICIPANT, now=now)
     own = f"/v1/applications/{cohort.application_id}/participants"
     pdf = await service.get(f"{own}/{complete}/certificate.pdf", params={"token": token})
     assert pdf.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     for expected in (NAMES[0], reference, "Atelier 2"):
         assert expected in text
-    problem(await service.get(f"{own}/{absent}/certificate.pdf", params={"token": token}), 404)
-    problem(await service.get(f"{own}/{complete}/certificate.pdf", params={"token": "x"}), 404)
+    # a teammate's own link does not open this participant's certificate; a forged one is refused
+    problem(await service.get(f"{own}/{absent}/certificate.pdf", params={"token": token}), 403)
+    problem(await service.get(f"{own}/{complete}/certificate.pdf", params={"token": "x"}), 401)
 
     await send(cohort.undone(complete, "s2"))
 

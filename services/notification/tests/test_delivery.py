@@ -92,7 +92,7 @@ async def test_every_kind_reaches_each_participant_in_their_language(
         "not_eligible": (("n'est pas éligible", "plateforme ECCP"), ("not eligible", "ECCP")),
         "selected": (
             ("est sélectionné", "Atelier 1", "obligatoire", "90 %", "confirmer votre place"),
-            ("is selected", "Workshop 2", "compulsory", "90%", "confirm your place"),
+            ("is selected", "Workshop 2", "compulsory", "90%", "cluster manager confirms the"),
         ),
         "waitlisted": (("liste d'attente", "position 2"), ("waitlist", "position 2")),
         "not_selected": (("n'est pas retenu", "pas été retenu"), ("not selected", "not retained")),
@@ -122,8 +122,12 @@ async def test_every_kind_reaches_each_participant_in_their_language(
             assert "Sarra Boussaïdi" in text
     assert len(smtp.inbox.messages(to=story.email(1))) == 9  # the team's messages only
     assert not [m["Subject"] for m in smtp.inbox.about(story.uid) if story.claim_id in m["Subject"]]
-    link = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
-    assert f"https://academy.example/v1/applications/{story.application_id}?token=" in body_of(link)
+    pages = f"https://academy.example/v1/applications/{story.application_id}"
+    to_manager = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
+    assert f"{pages}?token=" in body_of(to_manager)
+    to_board = smtp.inbox.messages(to=en, x_academy_template="application_received")[0]
+    board_id = story.participants[2].participant_id
+    assert f"{pages}/participants/{board_id}?token=" in body_of(to_board)
 
     digests = smtp.inbox.messages(to=f"pm-{story.uid}@anima.coop", x_academy_template="digest")
     by_language = {str(m["Content-Language"]): m["Subject"] + "\n" + body_of(m) for m in digests}

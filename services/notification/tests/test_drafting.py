@@ -3,20 +3,22 @@ drafting rules' cases (the fast tier)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 
 from academy_contracts import links
-from academy_contracts.events import ClusterRejected, RejectionReason
+from academy_contracts.events import ClusterRejected, LinkRequested, RejectionReason
 from academy_contracts.values import Currency, Language, Money
 from academy_notification.domain.drafting import Known, Links, Team, drafts, totals
 from academy_notification.domain.messages import Draft, Template
 
 from .support.story import Story
 
-LINKS = Links("https://academy.example/v1/applications/", SecretStr("s" * 32))
+ISSUED_AT = datetime.now(UTC).replace(microsecond=0)  # the token check reads the real clock
+LINKS = Links("https://academy.example/applications/", SecretStr("s" * 32)).at(ISSUED_AT)
 
 
 def _team(story: Story) -> Team:
@@ -35,10 +37,40 @@ def test_a_submission_is_acknowledged_to_each_participant_in_their_language() ->
         (Template.APPLICATION_RECEIVED, story.email(n), story.participants[n].language)
         for n in range(3)
     ]
-    token = links.token_for(LINKS.secret, story.application_id)
-    expected = f"https://academy.example/v1/applications/{story.application_id}?token={token}"
-    assert {d.context["link"] for d in found} == {expected}
     assert all(d.application_id == story.application_id for d in found)
+    secret, page = (
+        SecretStr("s" * 32),
+        f"https://academy.example/applications/{story.application_id}",
+    )
+    for draft, person in zip(found, story.participants, strict=True):
+        address, token = str(draft.context["link"]).split("?token=")
+        grant = links.check(secret, token, story.application_id)
+        assert (grant.participant_id, grant.expires_at) == (
+            person.participant_id,
+            ISSUED_AT + links.DEFAULT_LIFETIME,
+        )
+        if person.role == "cluster_manager":
+            assert (address, grant.scope, draft.context["manages"]) == (page, "manager", True)
+        else:
+            own = f"{page}/participants/{person.participant_id}"
+            assert (address, grant.scope, draft.context["manages"]) == (own, "participant", False)
+
+
+def test_a_link_request_mails_fresh_links_only_to_the_persons_at_that_address() -> None:
+    story = Story("l")
+    asked = story.participants[1]
+    event = LinkRequested(
+        application_id=story.application_id,
+        edition_id=story.edition_id,
+        email=str(asked.email).upper(),
+        requested_at=ISSUED_AT,
+    )
+    assert drafts(event, Known(), LINKS) is None
+    found = _addressed(drafts(event, Known(team=_team(story)), LINKS))
+    assert [(d.template, d.recipient.email) for d in found] == [
+        (Template.LINK_REQUESTED, str(asked.email).lower())
+    ]
+    assert f"/participants/{asked.participant_id}?token=" in found[0].context["link"]
 
 
 def test_withdrawal_and_screening_write_to_the_team_the_service_remembers() -> None:

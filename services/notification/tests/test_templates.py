@@ -39,7 +39,7 @@ def samples(story: Story) -> dict[Template, dict[str, Any]]:
         ["selected", "waitlisted", "rejected", "rejected", "withdrawn"],
         [pending],
     )
-    link = f"https://academy.example/v1/applications/{story.application_id}?token=t0k3n"
+    link = f"https://academy.example/applications/{story.application_id}?token=t0k3n"
     deadline = story.edition().registration_deadline
     claimed = {"claim_id": claim.claim_id, "claimed_at": claim.claimed_at}
     return {
@@ -48,12 +48,14 @@ def samples(story: Story) -> dict[Template, dict[str, Any]]:
             "submitted_at": story.now,
             "deadline": deadline,
             "link": link,
+            "manages": True,
         },
         Template.APPLICATION_UPDATED: {
             "cluster": story.cluster,
             "revision": 2,
             "updated_at": story.now,
             "link": link,
+            "manages": True,
         },
         Template.APPLICATION_WITHDRAWN: {
             "cluster": story.cluster,
@@ -66,14 +68,22 @@ def samples(story: Story) -> dict[Template, dict[str, Any]]:
             "reasons": story.not_eligible().reasons,
             "deadline": deadline,
             "link": link,
+            "manages": True,
         },
         Template.SELECTED: {
             "cluster": story.cluster,
             "sessions": story.edition().sessions,
             "offer_deadline": selected.offer_deadline,
             "link": link,
+            "manages": True,
         },
         Template.WAITLISTED: {"cluster": story.cluster, "waitlist_rank": 2},
+        Template.LINK_REQUESTED: {
+            "cluster": story.cluster,
+            "requested_at": story.now,
+            "link": f"{link}/participants/p1",
+            "manages": False,
+        },
         Template.NOT_SELECTED: {"cluster": story.cluster, "reason": story.rejected().reason},
         Template.SESSION_REMINDER: {"session": session},
         Template.MISSED_SESSION: {"session": session},
@@ -154,6 +164,7 @@ def test_a_template_missing_a_value_fails_instead_of_rendering_blank(renderer: R
                 "cluster": Story("x").cluster,
                 "submitted_at": Story("x").now,
                 "deadline": None,
+                "manages": True,
             },
         )
 

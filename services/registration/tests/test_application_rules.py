@@ -5,12 +5,21 @@ store."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from academy_contracts.events import ApplicationSubmitted, ApplicationUpdated, EditionPublished
+from academy_contracts import links
+from academy_contracts.events import (
+    ApplicationSubmitted,
+    ApplicationUpdated,
+    EditionPublished,
+    LinkRequested,
+)
 from academy_contracts.values import Sex
 from academy_registration.domain.applications import ApplicationFilter
 from services.registration.tests.support.memory import Registration
@@ -180,26 +189,101 @@ async def test_an_idempotency_key_returns_the_first_result_and_refuses_another_r
     assert await _count(registration) == 1
 
 
-async def test_the_link_token_opens_only_its_own_application(
+def _token(
+    registration: Registration,
+    receipt: dict[str, Any],
+    person: int,
+    scope: links.Scope,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    participant_id = receipt["participants"][person]["participant_id"]
+    token = links.issue(
+        registration.settings.link_secret,
+        receipt["application_id"],
+        participant_id,
+        scope,
+        now=now or datetime.now(UTC),
+    )
+    return {links.TOKEN_HEADER: token}
+
+
+def _application_wide(secret: str, application_id: str) -> str:
+    """The retired kind of link: an HMAC of the application id."""
+    digest = hmac.new(secret.encode(), application_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+async def test_the_managers_link_manages_and_a_participants_opens_only_their_own_part(
     open_edition: Any, application_form: Any, problem: Any
 ) -> None:
-    async with Registration().client() as api:
+    registration = Registration()
+    async with registration.client() as api:
         edition = await open_edition(api, "ed")
         mine = (await api.post("/v1/applications", json=application_form(edition))).json()
         theirs = (await api.post("/v1/applications", json=application_form(edition))).json()
+        url = f"/v1/applications/{mine['application_id']}"
         read = await api.get(mine["link"])
         assert read.status_code == 200
         assert read.json()["cluster"]["eccp_id"] == mine["cluster"]["eccp_id"]
         assert "access_token" not in read.json()
-        by_header = await api.get(
-            f"/v1/applications/{mine['application_id']}",
-            headers={"X-Application-Token": mine["access_token"]},
+        manager = {links.TOKEN_HEADER: mine["access_token"]}
+        assert (await api.get(url, headers=manager)).status_code == 200
+
+        board = _token(registration, mine, 1, links.Scope.PARTICIPANT)
+        secret = registration.settings.link_secret.get_secret_value()
+        expired = _token(
+            registration, mine, 0, links.Scope.MANAGER, datetime.now(UTC) - timedelta(days=400)
         )
-        assert by_header.status_code == 200
-        for token in (theirs["access_token"], None, "forged", "jeton-é"):
-            url = f"/v1/applications/{mine['application_id']}"
-            response = await api.get(url, params={"token": token} if token else None)
-            problem(response, 404)
+        for headers, status, kind in (
+            ({links.TOKEN_HEADER: theirs["access_token"]}, 403, "link-other-application"),
+            ({}, 401, "link-invalid"),
+            ({links.TOKEN_HEADER: mine["access_token"][:-2] + "xx"}, 401, "link-invalid"),
+            (expired, 401, "link-expired"),
+            (
+                {links.TOKEN_HEADER: _application_wide(secret, mine["application_id"])},
+                401,
+                "link-retired",
+            ),
+            (board, 403, "link-manager-only"),
+        ):
+            assert problem(await api.get(url, headers=headers), status)["type"].endswith(kind)
+            changes = {"reason": "not theirs"}
+            refused = await api.post(f"{url}/withdrawal", json=changes, headers=headers)
+            assert problem(refused, status)["type"].endswith(kind)
+
+        odd = await api.get(url, params={"token": "jeton-é"})
+        assert problem(odd, 401)["type"].endswith("link-invalid")
+        own_id = mine["participants"][1]["participant_id"]
+        own = await api.get(f"{url}/participants/{own_id}", headers=board)
+        assert own.status_code == 200, own.text
+        assert own.json()["participant"] == mine["participants"][1]
+        assert "motivations" not in own.json()  # nothing of the application beyond its state
+        teammate = mine["participants"][2]["participant_id"]
+        refused = await api.get(f"{url}/participants/{teammate}", headers=board)
+        assert problem(refused, 403)["type"].endswith("link-other-person")
+        french = await api.get(url, headers={**board, "Accept-Language": "fr-FR,fr;q=0.9"})
+        assert problem(french, 403)["title"] == "Réservé au gestionnaire"
+
+
+async def test_a_link_request_says_nothing_and_records_one_event_per_application_of_a_known_address(
+    open_edition: Any, application_form: Any
+) -> None:
+    registration = Registration()
+    async with registration.client() as api:
+        edition = await open_edition(api, "ed")
+        receipt = (await api.post("/v1/applications", json=application_form(edition))).json()
+        address = receipt["participants"][2]["email"]
+        known = await api.post("/v1/links/requests", json={"email": address.upper()})
+        unknown = await api.post("/v1/links/requests", json={"email": "nobody@example.org"})
+        assert (known.status_code, known.content) == (unknown.status_code, unknown.content)
+        assert known.status_code == 202
+        for _ in range(3):  # the same address again soon after: accepted, not sent
+            again = await api.post("/v1/links/requests", json={"email": address})
+            assert again.status_code == 202
+    requested = [e for e in registration.outbox.events if isinstance(e, LinkRequested)]
+    assert [(e.application_id, e.email) for e in requested] == [
+        (receipt["application_id"], address.lower())
+    ]
 
 
 async def test_amendments_keep_participant_ids_and_withdrawal_frees_the_cluster(
@@ -223,7 +307,7 @@ async def test_amendments_keep_participant_ids_and_withdrawal_frees_the_cluster(
         assert after["amira@pole-sante.tn"] == before["amira@pole-sante.tn"]
         assert after["nour@pole-sante.tn"] not in before.values()
         assert (await api.put(url, json=changes, headers=token)).json()["revision"] == 2
-        problem(await api.put(url, json=changes, headers={"X-Application-Token": "x"}), 404)
+        problem(await api.put(url, json=changes, headers={"X-Application-Token": "x"}), 401)
 
         withdrawn = await api.post(f"{url}/withdrawal", json={"reason": "Budget"}, headers=token)
         assert (withdrawn.json()["status"], withdrawn.json()["revision"]) == ("withdrawn", 3)

@@ -107,7 +107,7 @@ async def test_amend_then_withdraw_before_the_deadline_emit_their_events(
     wrong = await api.put(
         f"/v1/applications/{app_id}", json=changes, headers={"X-Application-Token": "x"}
     )
-    problem(wrong, 404)
+    problem(wrong, 401)
 
     withdrawn = await api.post(
         f"/v1/applications/{app_id}/withdrawal", json={"reason": "Budget"}, headers=token

@@ -4,6 +4,7 @@ lacking its roles; participants' routes open only with their own application's l
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,20 +67,30 @@ async def test_participants_reach_only_their_own_claims_with_their_link_token(
 ) -> None:
     cohort = await enrol()
     other = await enrol()
-    pid = cohort.participant_ids[0]
-    url = f"{cohort.path(pid)}/documents"
-    assert (await service.get(url, headers=cohort.headers())).json() == []
+    manager, teammate = cohort.participant_ids[0], cohort.participant_ids[1]
+    url = f"{cohort.path(teammate)}/documents"
+    assert (await service.get(url, headers=cohort.headers(teammate))).json() == []
     secret = ReimbursementSettings().link_secret
-    for headers in (
-        {},
-        {links.TOKEN_HEADER: "not-the-token"},
-        other.headers(),  # another cluster's token
-        staff_headers("admin", "finance"),
+    expired = links.issue(
+        secret,
+        cohort.application_id,
+        teammate,
+        links.Scope.PARTICIPANT,
+        now=datetime.now(UTC) - timedelta(days=200),
+    )
+    tampered = cohort.token(teammate)[:-3] + "abc"
+    for headers, status, kind in (
+        ({}, 401, "link-invalid"),
+        ({links.TOKEN_HEADER: "not-the-token"}, 401, "link-invalid"),
+        ({links.TOKEN_HEADER: tampered}, 401, "link-invalid"),
+        ({links.TOKEN_HEADER: expired}, 401, "link-expired"),
+        (other.headers(other.participant_ids[1]), 403, "link-other-application"),
+        (cohort.headers(manager), 403, "link-other-person"),  # the manager files for no one
+        (staff_headers("admin", "finance"), 401, "link-invalid"),
     ):
-        assert problem(await service.get(url, headers=headers), 404)
-    stranger = f"{cohort.path(other.participant_ids[0])}/documents"
-    assert problem(await service.get(stranger, headers=cohort.headers()), 404)
-    unknown = f"/v1/applications/app-unknown/participants/{pid}/documents"
-    token = {links.TOKEN_HEADER: links.token_for(secret, "app-unknown")}
-    assert problem(await service.get(unknown, headers=token), 404)
-    assert problem(await service.get(f"{cohort.path(pid)}/claim", headers=cohort.headers()), 404)
+        assert problem(await service.get(url, headers=headers), status)["type"].endswith(kind)
+    french = await service.get(url, headers={**cohort.headers(manager), "Accept-Language": "fr"})
+    assert problem(french, 403)["title"] == "Pas votre demande"
+    assert problem(
+        await service.get(f"{cohort.path(teammate)}/claim", headers=cohort.headers(teammate)), 404
+    )

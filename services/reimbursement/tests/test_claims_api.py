@@ -32,7 +32,7 @@ async def upload(
         f"{cohort.path(pid)}/documents",
         data={"kind": kind},
         files={"file": (f"{kind}.bin", content, "application/octet-stream")},
-        headers=cohort.headers(),
+        headers=cohort.headers(pid),
     )
 
 
@@ -60,7 +60,9 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
         ],
         "bank": BANK,
     }
-    submitted = await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    submitted = await service.post(
+        f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers(pid)
+    )
     assert submitted.status_code == 201, submitted.text
     claim = submitted.json()
     assert (claim["state"], claim["missing"]) == ("complete", [])
@@ -81,7 +83,7 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
 
     approved = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
     assert approved.status_code == 200, approved.text
-    seen = await service.get(f"{cohort.path(pid)}/claim", headers=cohort.headers())
+    seen = await service.get(f"{cohort.path(pid)}/claim", headers=cohort.headers(pid))
     assert (seen.json()["state"], seen.json()["decided_by"]) == ("approved", "staff@test")
     document = await service.get(f"/v1/claims/{claim_id}/documents/{boarding}", headers=finance)
     assert (document.content, document.headers["content-type"]) == (JPEG, "image/jpeg")
@@ -148,14 +150,14 @@ async def test_submitting_the_same_claim_twice_creates_one_claim(
     visa = await uploaded(service, cohort, pid, "visa_receipt", PDF)
     form = {"lines": [line(cohort, "visa", "60.00", "EUR", [visa])], "bank": BANK}
     path = f"{cohort.path(pid)}/claim"
-    first = await service.post(path, json=form, headers=cohort.headers())
-    retry = await service.post(path, json=form, headers=cohort.headers())
+    first = await service.post(path, json=form, headers=cohort.headers(pid))
+    retry = await service.post(path, json=form, headers=cohort.headers(pid))
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json()["claim_id"] == first.json()["claim_id"]
 
     other = {**form, "lines": [line(cohort, "visa", "65.00", "EUR", [visa])]}
-    conflict = problem(await service.post(path, json=other, headers=cohort.headers()), 409)
+    conflict = problem(await service.post(path, json=other, headers=cohort.headers(pid)), 409)
     assert conflict["claim_id"] == first.json()["claim_id"]
 
     listed = await service.get(
@@ -201,7 +203,7 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
     receipt = (await upload(service, cohort, pid, "receipt", PDF)).json()["document_id"]
     form = {"lines": [line(cohort, "meals", "20.00", "EUR", [receipt])], "bank": BANK}
     claim = (
-        await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+        await service.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers(pid))
     ).json()
 
     await send(cohort.rejected(), selected)  # the offer was declined; then a late redelivery
@@ -209,7 +211,7 @@ async def test_redelivered_events_change_nothing_and_a_revoked_selection_stops_c
     revoked = await store.claimant(cohort.application_id, pid)
     assert revoked is not None
     assert not revoked.selected
-    refused = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
+    refused = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers(pid))
     assert problem(refused, 403)["type"].endswith("not-selected")
     approval = await service.post(f"/v1/claims/{claim['claim_id']}/approval", headers=finance)
     assert problem(approval, 409)["type"].endswith("selection-revoked")
@@ -226,7 +228,7 @@ async def test_uploads_of_the_wrong_type_or_too_big_are_refused_and_nothing_is_k
     assert problem(too_big, 413)["max_bytes"] == MAX_DOCUMENT_BYTES
     bad_kind = await upload(service, cohort, pid, "selfie", PDF)
     assert "invoice" in problem(bad_kind, 422)["errors"][0]["allowed"]
-    listed = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers())
+    listed = await service.get(f"{cohort.path(pid)}/documents", headers=cohort.headers(pid))
     assert listed.json() == []
 
     first = await upload(service, cohort, pid, "invoice", PDF)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from academy_contracts import links
 from academy_contracts.events import (
     DocumentsMissing,
     ExpenseClaimed,
@@ -32,7 +33,6 @@ from academy_reimbursement.domain.failures import (
     NothingToPay,
     NotSelected,
     PaidWithOtherReference,
-    ParticipantNotFound,
     RateTableChanged,
     SelectionRevoked,
     UnknownClaim,
@@ -66,7 +66,7 @@ async def enrolled(
     memory = in_memory()
     cohort = await memory.enrol(new_cohort(), attended)
     pid = cohort.participant_ids[0]
-    claimant = await memory.claimants.open(cohort.application_id, pid, cohort.token())
+    claimant = await memory.claimants.open(cohort.application_id, pid, cohort.grant(pid))
     return memory, cohort, claimant
 
 
@@ -121,7 +121,7 @@ async def test_a_claim_lists_what_is_missing_and_completes_as_documents_arrive()
 async def test_a_claim_names_only_the_participants_own_uploads() -> None:
     memory, cohort, claimant = await enrolled()
     other = await memory.claimants.open(
-        cohort.application_id, cohort.participant_ids[1], cohort.token()
+        cohort.application_id, cohort.participant_ids[1], cohort.grant(cohort.participant_ids[1])
     )
     theirs = await uploaded(memory, other, "receipt", PDF)
     with pytest.raises(UnknownDocuments) as refused:
@@ -221,7 +221,7 @@ async def test_approval_waits_until_every_session_has_ended() -> None:
         *[cohort.attended(p, s) for p in cohort.participant_ids for s in ("s1", "s2")],
     )
     claimant = await memory.claimants.open(
-        cohort.application_id, cohort.participant_ids[0], cohort.token()
+        cohort.application_id, cohort.participant_ids[0], cohort.grant(cohort.participant_ids[0])
     )
     claim_id = await complete_claim(memory, cohort, claimant)
     with pytest.raises(AttendanceIncomplete) as early:
@@ -237,7 +237,9 @@ async def test_a_revoked_selection_stops_approval_and_the_participants_link() ->
     with pytest.raises(SelectionRevoked):
         await memory.approvals.approve(claim_id, "finance@test")
     with pytest.raises(NotSelected):
-        await memory.claimants.open(cohort.application_id, claimant.participant_id, cohort.token())
+        await memory.claimants.open(
+            cohort.application_id, claimant.participant_id, cohort.grant(claimant.participant_id)
+        )
     rejected = await memory.approvals.reject(claim_id, "selection revoked", "finance@test")
     assert rejected.state is ClaimState.REJECTED
     assert isinstance(memory.claim_store.events()[-1], ReimbursementRejected)
@@ -253,20 +255,20 @@ async def test_attendance_of_an_edition_never_published_is_not_guessed() -> None
         await memory.approvals.reject("claim-unknown", "no", "finance@test")
 
 
-async def test_a_link_opens_only_its_own_selected_participants() -> None:
+async def test_a_link_opens_only_its_own_persons_claim() -> None:
     memory = in_memory()
     cohort, other = await memory.enrol(new_cohort()), await memory.enrol(new_cohort())
-    pid = cohort.participant_ids[0]
-    for application_id, participant_id, token in (
-        (cohort.application_id, pid, None),
-        (cohort.application_id, pid, "not-the-token"),
-        (cohort.application_id, pid, other.token()),
-        (cohort.application_id, other.participant_ids[0], cohort.token()),
+    manager, teammate = cohort.participant_ids[0], cohort.participant_ids[1]
+    for participant_id, grant, refusal in (
+        (manager, other.grant(other.participant_ids[0]), links.Refusal.OTHER_APPLICATION),
+        (manager, cohort.grant(teammate), links.Refusal.OTHER_PERSON),
+        (teammate, cohort.grant(manager), links.Refusal.OTHER_PERSON),  # not even the manager's
     ):
-        with pytest.raises(ParticipantNotFound):
-            await memory.claimants.open(application_id, participant_id, token)
-    opened = await memory.claimants.open(cohort.application_id, pid, cohort.token())
-    assert (opened.edition_id, opened.full_name) == (cohort.edition_id, "Person 0")
+        with pytest.raises(links.LinkRefused) as refused:
+            await memory.claimants.open(cohort.application_id, participant_id, grant)
+        assert refused.value.refusal is refusal
+    opened = await memory.claimants.open(cohort.application_id, teammate, cohort.grant(teammate))
+    assert (opened.edition_id, opened.full_name) == (cohort.edition_id, "Person 1")
 
 
 async def test_uploads_are_checked_kept_once_and_served_only_through_their_claim() -> None:

@@ -80,21 +80,21 @@ async def test_refusals_are_problems_that_say_what_is_wanting(
         documents,
         data={"kind": "receipt"},
         files={"file": ("r.pdf", b"GIF89a", "application/pdf")},
-        headers=cohort.headers(),
+        headers=cohort.headers(pid),
     )
     assert problem(disguised, 415)["field"] == "file"
-    by_link = await client.get(documents, params={"token": cohort.token()})
+    by_link = await client.get(documents, params={"token": cohort.token(pid)})
     assert by_link.json() == []  # the link's ?token= opens it as the header does
-    assert problem(await client.get(documents), 404)["type"].endswith("participant-not-found")
+    assert problem(await client.get(documents), 401)["type"].endswith("link-invalid")
     uploaded = await client.post(
         documents,
         data={"kind": "receipt"},
         files={"file": ("r.pdf", PDF, "application/pdf")},
-        headers=cohort.headers(),
+        headers=cohort.headers(pid),
     )
     receipt = uploaded.json()["document_id"]
     form = {"lines": [line(cohort, "meals", "20.00", "EUR", [receipt])], "bank": BANK}
-    claim = await client.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers())
+    claim = await client.post(f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers(pid))
     assert claim.status_code == 201, claim.text
 
     finance = staff_headers("finance")
@@ -117,7 +117,7 @@ async def test_a_document_is_downloaded_as_an_attachment_that_cannot_be_sniffed(
 ) -> None:
     cohort = await memory.enrol(Cohort(f"ed-{uuid.uuid4().hex[:8]}"))
     pid = cohort.participant_ids[0]
-    claimant = await memory.claimants.open(cohort.application_id, pid, cohort.token())
+    claimant = await memory.claimants.open(cohort.application_id, pid, cohort.grant(pid))
     hostile = 'reçu "1".pdf"\r\nSet-Cookie: session=stolen; x="'
     document, _ = await memory.documents.upload(claimant, DocumentKind.RECEIPT, hostile, PDF)
     form = claim_form(line(cohort, "meals", "20.00", "EUR", [document.document_id]))

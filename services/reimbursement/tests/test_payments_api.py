@@ -31,7 +31,7 @@ async def approved_claims(service: httpx.AsyncClient, cohort: Cohort, finance: A
             f"{cohort.path(pid)}/documents",
             data={"kind": "receipt"},
             files={"file": ("receipt.pdf", PDF + pid.encode(), "application/pdf")},
-            headers=cohort.headers(),
+            headers=cohort.headers(pid),
         )
         form = {
             "lines": [line(cohort, "meals", "40.00", "EUR", [uploaded.json()["document_id"]])],
@@ -44,7 +44,7 @@ async def approved_claims(service: httpx.AsyncClient, cohort: Cohort, finance: A
             },
         }
         submitted = await service.post(
-            f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers()
+            f"{cohort.path(pid)}/claim", json=form, headers=cohort.headers(pid)
         )
         claim_id = submitted.json()["claim_id"]
         approved = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)

@@ -4,12 +4,14 @@ given on."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from academy_contracts.links import TOKEN_HEADER, token_for
+from academy_contracts import links
+from academy_contracts.links import TOKEN_HEADER
 from academy_contracts.registry import Topic
 from academy_contracts.values import Country, Sector
 
@@ -47,9 +49,18 @@ async def _published(
     assert response.status_code == 201, response.text
 
 
-def _link(client: httpx.AsyncClient, application: Any) -> dict[str, str]:
+def _link(
+    client: httpx.AsyncClient, application: Any, role: str = "cluster_manager"
+) -> dict[str, str]:
+    """The personal link of the application's person in ``role`` (a board member's link is a
+    participant's)."""
     secret = client.app.state.settings.link_secret  # type: ignore[attr-defined]
-    return {TOKEN_HEADER: token_for(secret, application.application_id)}
+    person = next(p for p in application.participants if p.role == role)
+    scope = links.Scope.MANAGER if role == "cluster_manager" else links.Scope.PARTICIPANT
+    token = links.issue(
+        secret, application.application_id, person.participant_id, scope, now=datetime.now(UTC)
+    )
+    return {TOKEN_HEADER: token}
 
 
 def _stories(decided: list[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
@@ -73,8 +84,14 @@ async def test_confirm_then_decline_and_withdrawal_promote_down_the_waitlist(
     confirm = f"/v1/applications/{first.application_id}/offer/confirm"
 
     assert (await selection.post(confirm)).status_code == 401
-    assert (await selection.post(confirm, headers={TOKEN_HEADER: "forged"})).status_code == 403
+    assert (await selection.post(confirm, headers={TOKEN_HEADER: "forged"})).status_code == 401
     assert (await selection.post(confirm, headers=_link(selection, second))).status_code == 403
+    board_member = _link(selection, first, "board_member")
+    refused = await selection.post(confirm, headers=board_member)
+    assert (refused.status_code, refused.json()["type"]) == (
+        403,
+        "urn:cluster-academy:problem:link-manager-only",
+    )
     assert (await selection.post(confirm, headers=staff_headers("committee"))).status_code == 403
 
     mine = await selection.get(

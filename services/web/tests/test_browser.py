@@ -1,13 +1,18 @@
 """The pages in Chromium, on the real services, as applicants use them: apply in French with a
 mistake corrected on the page, follow the emailed link, amend; register a company in English;
-ask for a lost link; open a tampered link. axe-core checks every page; every page is
-photographed in both languages at desktop and phone widths into ``.cache/screenshots/``."""
+ask for a lost link and follow the link it mails; a participant uploads a receipt and claims
+from their own link, which opens no teammate's page; open a tampered or expired link.
+axe-core checks every page; every page is photographed in both languages at desktop and phone
+widths into ``.cache/screenshots/``."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,10 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pypdf import PdfWriter
 
+from academy_contracts import links
+from academy_contracts.events import ClusterSelected
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
@@ -274,7 +282,7 @@ def test_lost_link_says_the_same_whatever_the_address(running: system.System, pa
 def test_a_tampered_link_gets_a_clear_page(running: system.System, page: Page) -> None:
     response = page.goto(f"{running.web}/applications/nothing-here?token=forged&lang=en")
     assert response is not None
-    assert response.status == 403
+    assert response.status == 401
     expect(page.get_by_role("heading", level=1)).to_have_text("This link does not open anything")
     accessible(page)
 
@@ -304,3 +312,169 @@ def test_every_page_photographed_and_accessible(
     for name, path in pages.items():
         shots = photograph(browser, f"{running.web}{path}", name)
         assert all(shot.stat().st_size > 0 for shot in shots)
+
+
+def _apply(running: system.System, form: dict[str, Any], board_email: str) -> dict[str, Any]:
+    """An application through registration's API (the form itself is walked above); its
+    second participant is ``board_email``, English-speaking."""
+    form["cluster"]["name"] = f"Cluster {uuid.uuid4().hex[:4]}"
+    for n, person in enumerate(form["participants"]):
+        person["email"] = f"p{n}.{uuid.uuid4().hex[:6]}@example.org"
+    form["participants"][1].update(email=board_email, language="en")
+    receipt = httpx.post(f"{running.urls['registration']}/v1/applications", json=form, timeout=30)
+    assert receipt.status_code == 201, receipt.text
+    found: dict[str, Any] = receipt.json()
+    return found
+
+
+def _select(sending: Any, kafka: str, receipt: dict[str, Any]) -> None:
+    """Put the cluster's selection on its topic, as selection does once the committee has
+    published (that walk is the offer test's): reimbursement then takes its participants'
+    claims."""
+    event = ClusterSelected.model_validate(
+        {
+            **receipt,
+            "cluster": {k: v for k, v in receipt["cluster"].items() if k != "eccp_profile_url"},
+            "selected_at": datetime.now(UTC),
+        }
+    )
+
+    async def publish() -> None:
+        async with sending(kafka) as put:
+            await put(event)
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+        pool.submit(asyncio.run, publish()).result()
+
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_lost_link_is_mailed_and_opens_only_the_persons_own_page(
+    running: system.System, edition: str, page: Page, browser: Browser, application_form: Any
+) -> None:
+    board = f"karim.{uuid.uuid4().hex[:6]}@example.org"
+    receipt = _apply(running, application_form(edition), board)
+    application_id = receipt["application_id"]
+    karim, leila = (p["participant_id"] for p in receipt["participants"][1:])
+
+    page.goto(f"{running.web}/lost-link?lang=en")
+    page.get_by_label("Email").fill(board.upper())
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    body = system.mail_to(running.maildir, board, "your personal link")
+    link = system.link_in(body, running.web)
+    assert f"/applications/{application_id}/participants/{karim}?token=" in link
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your participation")
+    expect(page.locator(".lead").first).to_contain_text("Karim Trabelsi")
+    expect(page.get_by_text("Expense claims open once your cluster is selected")).to_be_visible()
+    accessible(page)
+
+    token = link.split("?token=")[1]
+    refused = {
+        "link-manager-only": (
+            f"/applications/{application_id}?token={token}",
+            403,
+            "This link opens your own page only",
+        ),
+        "link-other-person": (
+            f"/applications/{application_id}/participants/{leila}?token={token}",
+            403,
+            "This link is not for this page",
+        ),
+        "link-expired": (
+            f"/applications/{application_id}/participants/{karim}?token="
+            + links.issue(
+                ServiceSettings().link_secret,
+                application_id,
+                karim,
+                links.Scope.PARTICIPANT,
+                now=datetime.now(UTC) - timedelta(days=365),
+            ),
+            401,
+            "This link has expired",
+        ),
+    }
+    for name, (path, status, heading) in refused.items():
+        response = page.goto(f"{running.web}{path}&lang=en")
+        assert response is not None
+        assert response.status == status, name
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+        photograph(browser, f"{running.web}{path}", name)
+    page.goto(f"{running.web}/applications/{application_id}?token={token}&lang=fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ce lien n’ouvre que votre propre page"
+    )
+
+
+def test_a_participant_uploads_a_receipt_and_claims_from_their_own_link(
+    running: system.System,
+    edition: str,
+    page: Page,
+    browser: Browser,
+    servers: Any,
+    tmp_path: Path,
+    application_form: Any,
+    sending: Any,
+) -> None:
+    board = f"karim.{uuid.uuid4().hex[:6]}@example.org"
+    receipt = _apply(running, application_form(edition), board)
+    application_id = receipt["application_id"]
+    manager, karim = (p["participant_id"] for p in receipt["participants"][:2])
+    link = system.link_in(system.mail_to(running.maildir, board, "received"), running.web)
+    assert f"/participants/{karim}?token=" in link
+    _select(sending, servers.kafka_bootstrap, receipt)
+
+    page.goto(f"{link}&lang=en")
+    for _ in range(240):  # until reimbursement has learnt of the selection
+        if page.get_by_role("heading", name="Supporting documents").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_role("heading", name="Supporting documents")).to_be_visible()
+
+    scan = tmp_path / "hotel-receipt.pdf"
+    scan.write_bytes(_pdf())
+    page.get_by_label("What the document proves").select_option("receipt")
+    page.get_by_label("File (PDF, JPEG or PNG, at most 5 MB)").set_input_files(scan)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_have_text("The document is uploaded.")
+    expect(page.locator("ul.documents")).to_contain_text("hotel-receipt.pdf")
+
+    line = page.locator("fieldset.line").first
+    line.get_by_label("Category").select_option("meals")
+    line.get_by_label("Date").fill((datetime.now(UTC) - timedelta(days=3)).date().isoformat())
+    line.get_by_label("Description").fill("Dinner in Marseille")
+    line.get_by_label("Amount").fill("42,50")
+    line.get_by_label("Currency").select_option("EUR")
+    line.get_by_label("hotel-receipt.pdf", exact=False).check()
+    page.get_by_label("Account holder").fill("Karim Trabelsi")
+    page.get_by_label("Account number").fill("0801 2345 6789")
+    page.get_by_label("BIC (SWIFT code)").fill("BIATTNTT")
+    page.get_by_label("Bank name").fill("Banque Internationale Arabe de Tunisie")
+    page.get_by_label("Bank's country").select_option("TN")
+    page.get_by_role("button", name="Send the claim").click()
+    expect(page.get_by_role("status")).to_have_text("Your expense claim is sent.")
+    expect(page.get_by_role("table")).to_contain_text("Dinner in Marseille")
+    accessible(page)
+    photograph(browser, link, "participant-claimed")
+
+    # The manager's own link opens the manager's page, never Karim's claim.
+    manager_link = f"/applications/{application_id}/participants/{karim}?token="
+    response = page.goto(f"{running.web}{manager_link}{receipt['access_token']}&lang=en")
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link is not for this page")
+    assert "Dinner in Marseille" not in page.content()
+    own = f"/applications/{application_id}/participants/{manager}?token={receipt['access_token']}"
+    page.goto(f"{running.web}{own}&lang=en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your participation")
+    expect(page.get_by_role("heading", name="Supporting documents")).to_be_visible()
+    expect(page.get_by_text("No document uploaded yet.")).to_be_visible()

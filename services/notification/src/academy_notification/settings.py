@@ -41,8 +41,10 @@ class NotificationSettings(ServiceSettings):
     its oldest due item has waited this long with no attempt ending; keep it above the SMTP and
     webhook timeouts."""
 
-    link_base_url: str = "http://127.0.0.1:8001/v1/applications"
-    """Applicants' private link is ``<link_base_url>/<application id>?token=<link token>``."""
+    link_base_url: str = "http://127.0.0.1:8005/applications"
+    """Where the web pages of applications are: the manager's link is ``<link_base_url>/<id>``
+    and a participant's ``<link_base_url>/<id>/participants/<participant id>``, each with
+    ``?token=<their personal link token>``."""
     program: ProgramFacts = ProgramFacts()
     time_zone: str = "Europe/Paris"
     """The program's time zone: messages quote times in it when the edition names none, and the

@@ -23,6 +23,7 @@ from academy_contracts.events import (
     CompanyRegistered,
     EditionPublished,
     IntegrationEvent,
+    LinkRequested,
     SessionAttended,
 )
 from academy_kit.idempotency import KeyReused, fingerprint
@@ -184,6 +185,17 @@ class ApplicationMemory:
     async def get(self, application_id: str) -> Application | None:
         return self.applications.get(application_id)
 
+    async def naming(self, email: str) -> list[Application]:
+        wanted = email.strip().lower()
+        return [
+            a
+            for a in self.applications.values()
+            if any(str(p.email).lower() == wanted for p in a.participants)
+        ]
+
+    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+        self.outbox.events.append(envelope.data)
+
     def _matching(self, filters: ApplicationFilter) -> list[Application]:
         ordered = sorted(
             self.applications.values(), key=lambda a: (a.submitted_at, a.application_id)
@@ -313,6 +325,7 @@ class Registration:
             self.outbox,
             source,
             self.settings.link_secret,
+            self.settings.link_lifetime,
         )
         self.companies = Companies(self.company_store, self.edition_store, self.outbox, source)
         self.check_ins = CheckIns(

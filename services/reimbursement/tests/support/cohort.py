@@ -135,11 +135,24 @@ class Cohort:
             attended_at=self.now - timedelta(days=19),
         )
 
-    def token(self) -> str:
-        return links.token_for(ReimbursementSettings().link_secret, self.application_id)
+    def token(self, participant_id: str) -> str:
+        """The participant's personal link token (the first participant is the manager)."""
+        scope = (
+            links.Scope.MANAGER
+            if participant_id == self.participant_ids[0]
+            else links.Scope.PARTICIPANT
+        )
+        secret = ReimbursementSettings().link_secret
+        return links.issue(
+            secret, self.application_id, participant_id, scope, now=datetime.now(UTC)
+        )
+
+    def grant(self, participant_id: str) -> links.Grant:
+        secret = ReimbursementSettings().link_secret
+        return links.check(secret, self.token(participant_id), self.application_id)
 
     def path(self, participant_id: str) -> str:
         return f"/v1/applications/{self.application_id}/participants/{participant_id}"
 
-    def headers(self) -> dict[str, str]:
-        return {links.TOKEN_HEADER: self.token()}
+    def headers(self, participant_id: str) -> dict[str, str]:
+        return {links.TOKEN_HEADER: self.token(participant_id)}

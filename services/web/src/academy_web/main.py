@@ -126,7 +126,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
 
     @app.exception_handler(common.LinkRejected)
     async def link_rejected(request: Request, exc: common.LinkRejected) -> Response:
-        return render(request, "error.html", 403, problem="link")
+        return render(request, "error.html", exc.status, problem="link", reason=exc.reason)
 
     @app.exception_handler(HTTPException)
     async def not_found(request: Request, exc: HTTPException) -> Response:

@@ -77,6 +77,8 @@ class Services:
             raise Unavailable(f"{service}: {error}") from error
         if response.status_code >= 500:
             raise Unavailable(f"{service} answered {response.status_code}")
+        if response.status_code == 202:
+            return None
         if response.status_code >= 400:
             try:
                 problem = response.json()
@@ -129,6 +131,16 @@ class Services:
         path = f"/v1/applications/{application_id}/withdrawal"
         body = {"reason": reason} if reason.strip() else None
         return dict(await self._call("registration", "POST", path, token=token, json=body))
+
+    async def participant(self, application_id: str, participant_id: str, token: str) -> Json:
+        """The participant's own part of the application (their link opens nothing more)."""
+        path = f"/v1/applications/{application_id}/participants/{participant_id}"
+        return dict(await self._call("registration", "GET", path, token=token))
+
+    async def request_links(self, email: str) -> None:
+        """Ask registration to send the address's personal links again; it answers the same
+        (202) whether the address is known or not."""
+        await self._call("registration", "POST", "/v1/links/requests", json={"email": email})
 
     async def register_company(self, body: Json, idempotency_key: str) -> Json:
         headers = {"Idempotency-Key": idempotency_key}

@@ -33,7 +33,6 @@ def certificates_on(
         store,
         relay,
         settings.source,
-        link_secret=settings.link_secret,
         # Derived from the link secret, kept apart from the links' own HMAC by its suffix.
         reference_key=settings.link_secret.get_secret_value().encode() + b"/certificates",
         rendering=Rendering(

@@ -7,8 +7,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from pydantic import SecretStr
-
 from academy_contracts import links
 from academy_contracts.events import EditionPublished
 from academy_contracts.values import Language
@@ -49,7 +47,6 @@ class Certificates:
     certificates: CertificateStore
     relay: Relay
     source: str
-    link_secret: SecretStr
     reference_key: bytes
     """The key of certificate references: it must stay the same for printed references to
     keep verifying."""
@@ -143,11 +140,11 @@ class Certificates:
         return await self.certificates.of_edition(edition_id)
 
     async def of_participant(
-        self, application_id: str, participant_id: str, token: str | None
+        self, application_id: str, participant_id: str, grant: links.Grant
     ) -> Certificate:
-        """The participant's certificate in force, if the link token opens their application."""
-        if not links.matches(self.link_secret, application_id, token):
-            raise ParticipantNotFound
+        """The participant's certificate in force, if their own link opens it (a teammate's
+        link does not: :class:`links.LinkRefused`)."""
+        grant.opens_participant(application_id, participant_id)
         roster = await self.cohort.roster(application_id)
         if roster is None or roster.member(participant_id) is None:
             raise ParticipantNotFound

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +33,12 @@ from academy_contracts.events import (
     EditionSession,
     ExpenseClaimed,
     IntegrationEvent,
+    LinkRequested,
     ReimbursementApproved,
     ReimbursementPaid,
     RejectionReason,
 )
-from academy_contracts.values import Currency, Money, Participant
+from academy_contracts.values import Currency, Money, Participant, ParticipantRole
 from academy_notification.domain.claims import ClaimFacts, missing_documents
 from academy_notification.domain.messages import Draft, Recipient, Template
 
@@ -47,6 +49,7 @@ DRAFTED_FROM: tuple[type[IntegrationEvent], ...] = (
     ApplicationUpdated,
     ApplicationWithdrawn,
     ApplicationScreened,
+    LinkRequested,
     ClusterSelected,
     ClusterWaitlisted,
     ClusterRejected,
@@ -78,14 +81,41 @@ class Known:
 
 @dataclass(frozen=True)
 class Links:
-    """Applicants' private links: ``<base_url>/<application id>?token=<link token>``."""
+    """Where personal links point (the web pages' ``<base_url>``) and what signs them."""
 
     base_url: str
     secret: SecretStr
+    lifetime: timedelta = links.DEFAULT_LIFETIME
 
-    def to(self, application_id: str) -> str:
-        token = links.token_for(self.secret, application_id)
-        return f"{self.base_url.rstrip('/')}/{application_id}?token={token}"
+    def at(self, issued_at: datetime) -> PersonalLinks:
+        """The links issued with an event: each valid for ``lifetime`` from ``issued_at``."""
+        return PersonalLinks(self, issued_at)
+
+
+@dataclass(frozen=True)
+class PersonalLinks:
+    """Each person's own link: the cluster manager's opens the application's page
+    (``<base_url>/<application id>?token=…``, manager scope); a board member's opens only
+    their own page (``<base_url>/<application id>/participants/<participant id>?token=…``)."""
+
+    links: Links
+    issued_at: datetime
+
+    def to(self, application_id: str, person: Participant) -> str:
+        manages = person.role == ParticipantRole.CLUSTER_MANAGER
+        scope = links.Scope.MANAGER if manages else links.Scope.PARTICIPANT
+        token = links.issue(
+            self.links.secret,
+            application_id,
+            person.participant_id,
+            scope,
+            now=self.issued_at,
+            lifetime=self.links.lifetime,
+        )
+        page = f"{self.links.base_url.rstrip('/')}/{application_id}"
+        if not manages:
+            page += f"/participants/{person.participant_id}"
+        return f"{page}?token={token}"
 
 
 _LINK_TOKEN = re.compile(r"([?&]token=)[^\s&#]+")
@@ -93,12 +123,12 @@ MASKED = "********"
 
 
 def without_link_tokens(text: str) -> str:
-    """``text`` with the token of every private link (:meth:`Links.to`) masked: what staff see
-    of a message; only the recipient's email carries the token, which opens the application."""
+    """``text`` with the token of every personal link (:meth:`PersonalLinks.to`) masked: what
+    staff see of a message; only the recipient's email carries the token."""
     return _LINK_TOKEN.sub(rf"\g<1>{MASKED}", text)
 
 
-def drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
+def drafts(event: IntegrationEvent, known: Known, links: PersonalLinks) -> list[Draft] | None:
     """The messages ``event`` causes; None when it should cause some but the service knows
     nobody to write to (an application or participant it never heard of). Every fact a message
     states about the edition (its deadline, sessions and places, and the time zone every time is
@@ -134,7 +164,7 @@ def about_session(
     return drafts
 
 
-def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] | None:
+def _drafts(event: IntegrationEvent, known: Known, links: PersonalLinks) -> list[Draft] | None:
     match event:
         case ApplicationSubmitted():
             return _to_team(
@@ -142,7 +172,7 @@ def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] 
                 event.application_id,
                 Team(event.cluster, event.participants),
                 submitted_at=event.submitted_at,
-                link=links.to(event.application_id),
+                links=links,
             )
         case ApplicationUpdated():
             return _to_team(
@@ -151,7 +181,7 @@ def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] 
                 Team(event.cluster, event.participants),
                 revision=event.revision,
                 updated_at=event.updated_at,
-                link=links.to(event.application_id),
+                links=links,
             )
         case ApplicationWithdrawn():
             return _to_known_team(
@@ -161,13 +191,25 @@ def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] 
                 reason=event.reason,
                 withdrawn_at=event.withdrawn_at,
             )
+        case LinkRequested():
+            if known.team is None:
+                return None
+            asked = event.email.lower()
+            named = [p for p in known.team.participants if str(p.email).lower() == asked]
+            return _to_team(
+                Template.LINK_REQUESTED,
+                event.application_id,
+                Team(known.team.cluster, named),
+                links,
+                requested_at=event.requested_at,
+            )
         case ApplicationScreened(eligible=False):
             return _to_known_team(
                 Template.NOT_ELIGIBLE,
                 event.application_id,
                 known,
                 reasons=event.reasons,
-                link=links.to(event.application_id),
+                links=links,
             )
         case ClusterSelected():
             edition = known.edition
@@ -177,7 +219,7 @@ def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] 
                 Team(event.cluster, event.participants),
                 sessions=edition.sessions if edition else [],
                 offer_deadline=event.offer_deadline,
-                link=links.to(event.application_id),
+                links=links,
             )
         case ClusterWaitlisted():
             return _to_team(
@@ -233,22 +275,40 @@ def _drafts(event: IntegrationEvent, known: Known, links: Links) -> list[Draft] 
     return []
 
 
-def _to_team(template: Template, application_id: str, team: Team, **context: Any) -> list[Draft]:
-    """One draft per participant of the application, each in their own language."""
-    recipients = [Recipient.of(p) for p in team.participants]
-    return [
-        Draft(template, r, {"recipient": r, "cluster": team.cluster, **context}, application_id)
-        for r in recipients
-    ]
+def _to_team(
+    template: Template,
+    application_id: str,
+    team: Team,
+    links: PersonalLinks | None = None,
+    **context: Any,
+) -> list[Draft]:
+    """One draft per participant of the application, each in their own language; with
+    ``links``, each carries that person's own link and whether it manages the application."""
+    drafts = []
+    for person in team.participants:
+        r = Recipient.of(person)
+        own: dict[str, Any] = {}
+        if links is not None:
+            own = {
+                "link": links.to(application_id, person),
+                "manages": person.role == ParticipantRole.CLUSTER_MANAGER,
+            }
+        full = {"recipient": r, "cluster": team.cluster, **context, **own}
+        drafts.append(Draft(template, r, full, application_id))
+    return drafts
 
 
 def _to_known_team(
-    template: Template, application_id: str, known: Known, **context: Any
+    template: Template,
+    application_id: str,
+    known: Known,
+    links: PersonalLinks | None = None,
+    **context: Any,
 ) -> list[Draft] | None:
     """Drafts for the team the service remembers from the application's content."""
     if known.team is None:
         return None
-    return _to_team(template, application_id, known.team, **context)
+    return _to_team(template, application_id, known.team, links, **context)
 
 
 def _to_participant(

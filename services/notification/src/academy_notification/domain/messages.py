@@ -33,6 +33,7 @@ class Template(StrEnum):
     REIMBURSEMENT_APPROVED = "reimbursement_approved"
     REIMBURSEMENT_PAID = "reimbursement_paid"
     DIGEST = "digest"
+    LINK_REQUESTED = "link_requested"
 
 
 class Status(StrEnum):

@@ -67,7 +67,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         recording = Recording(messages, renderer, settings.mail_from.split("@")[1], mail.kick)
         digests = Digests(views, recording, settings)
         scheduler = Scheduler(views, recording, digests, settings)
-        links = Links(settings.link_base_url, settings.link_secret)
+        links = Links(settings.link_base_url, settings.link_secret, settings.link_lifetime)
         app.state.messages, app.state.views = messages, views
         app.state.outbox, app.state.webhook_subscriptions = (
             Outbox(messages),

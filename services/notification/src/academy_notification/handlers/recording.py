@@ -142,7 +142,7 @@ class EventMessages:
             await self.views.get_edition(event.edition_id),
             await self.views.claim(claim_id) if claim_id else None,
         )
-        drafts = drafting.drafts(event, known, self.links)
+        drafts = drafting.drafts(event, known, self.links.at(envelope.time))
         if drafts is None:
             # nobody to write to; counted and logged so staff can see it
             unaddressed_total.labels(type(event).__name__).inc()

@@ -16,6 +16,7 @@ chain that its filters name and checks each application it reads by ``_id`` agai
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
+    LinkRequested,
 )
 from academy_kit import idempotency, outbox
 from academy_kit.listing import Chains, Position
@@ -200,6 +202,18 @@ class ApplicationStore:
                     yield item
         async for item in read():
             yield item
+
+    async def naming(self, email: str) -> list[Application]:
+        exactly = {"$regex": f"^{re.escape(email.strip())}$", "$options": "i"}
+        cursor = self._applications.find({"participants.email": exactly}, {outbox.OUTBOX: 0})
+        return [_application(doc) async for doc in cursor]
+
+    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+        async with document_lock(self._applications, application_id):
+            await self._applications.update_one(
+                {"_id": application_id},
+                {"$push": {outbox.OUTBOX: {"$each": outbox.entries([envelope])}}},
+            )
 
     async def pending_events(self, application_id: str) -> int | None:
         """How many of the application's events the relay has not published yet."""

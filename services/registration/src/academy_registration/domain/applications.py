@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from academy_contracts import links
 from academy_contracts.events import (
     ApplicationContent,
     ApplicationSubmitted,
@@ -29,6 +30,7 @@ from academy_contracts.events import (
     ApplicationWithdrawn,
     ClusterProfile,
     EditionPublished,
+    LinkRequested,
     team_problem,
 )
 from academy_contracts.values import (
@@ -45,7 +47,7 @@ from academy_contracts.values import (
     UtcDateTime,
 )
 from academy_registration.domain.editions import check_open
-from academy_registration.domain.failures import ApplicationWithdrawnAlready
+from academy_registration.domain.failures import ApplicationNotFound, ApplicationWithdrawnAlready
 
 
 class ParticipantForm(BaseModel):
@@ -276,6 +278,42 @@ def withdraw(
         "updated_at": now,
     }
     return _changed(current, changes, withdrawn.revision), withdrawn
+
+
+def manager(application: Application) -> Participant:
+    """The application's cluster manager (every application names exactly one)."""
+    return next(p for p in application.participants if p.role == ParticipantRole.CLUSTER_MANAGER)
+
+
+def check_managed_by(application: Application, grant: links.Grant) -> None:
+    """Only the link of the application's present cluster manager manages it: a manager
+    replaced by an amendment loses the application with their role."""
+    grant.opens_application(application.application_id, manage=True)
+    if grant.participant_id != manager(application).participant_id:
+        raise links.LinkRefused(links.Refusal.OTHER_PERSON)
+
+
+def named_person(application: Application, grant: links.Grant, participant_id: str) -> Participant:
+    """The participant ``grant`` opens: that very person of the application, as it names them
+    now (a participant an amendment replaced is no longer found)."""
+    grant.opens_participant(application.application_id, participant_id)
+    found = next((p for p in application.participants if p.participant_id == participant_id), None)
+    if found is None:
+        raise ApplicationNotFound(application.application_id)
+    return found
+
+
+def link_requested(application: Application, email: str, now: datetime) -> LinkRequested | None:
+    """The request for new links to ``email``, if the application names that address."""
+    named = {str(p.email).lower() for p in application.participants}
+    if email.strip().lower() not in named:
+        return None
+    return LinkRequested(
+        application_id=application.application_id,
+        edition_id=application.edition_id,
+        email=email.strip(),
+        requested_at=now,
+    )
 
 
 def _changed(current: Application, changes: dict[str, Any], revision: int) -> Application:

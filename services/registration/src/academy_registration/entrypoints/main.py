@@ -14,7 +14,7 @@ from academy_registration.adapters.applications import APPLICATIONS, Application
 from academy_registration.adapters.check_ins import CHECK_INS, CheckInStore
 from academy_registration.adapters.companies import COMPANIES, CompanyStore
 from academy_registration.adapters.editions import EDITIONS, EditionStore
-from academy_registration.entrypoints.api import applications, check_in, companies, editions
+from academy_registration.entrypoints.api import applications, check_in, companies, editions, links
 from academy_registration.entrypoints.api import errors as api_errors
 from academy_registration.handlers.admissions import Admissions
 from academy_registration.handlers.applications import Applications
@@ -40,7 +40,12 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             await indexed.ensure_indexes()
         app.state.editions = Editions(edition_store, relay, source)
         app.state.applications = Applications(
-            application_store, edition_store, relay, source, settings.link_secret
+            application_store,
+            edition_store,
+            relay,
+            source,
+            settings.link_secret,
+            settings.link_lifetime,
         )
         app.state.companies = Companies(company_store, edition_store, relay, source)
         app.state.check_ins = CheckIns(
@@ -67,7 +72,14 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
         broker=broker,
     )
     api_errors.install(app)
-    for router in (editions.router, applications.router, companies.router, check_in.router):
+    links.install(app)
+    for router in (
+        editions.router,
+        applications.router,
+        companies.router,
+        check_in.router,
+        links.router,
+    ):
         app.include_router(router)
     return app
 

@@ -1,5 +1,6 @@
-"""Applications: a cluster submits, then amends and withdraws its application through its link
-token before the deadline; staff list them.
+"""Applications: a cluster submits, then its manager amends and withdraws the application
+through their personal link before the deadline; each participant reads their own part; anyone
+may ask for an address's links again; staff list them.
 
 Each change records the application and its event in one write, then wakes the relay. Retries
 are safe: a submission repeated under its ``Idempotency-Key`` returns the first application, and
@@ -11,10 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import SecretStr
 
 from academy_contracts import links
+from academy_contracts.values import Participant
 from academy_kit import outbox
 from academy_kit.clock import now
 from academy_kit.listing import Position
@@ -41,6 +44,7 @@ class Applications:
     relay: Relay
     source: str
     link_secret: SecretStr
+    link_lifetime: timedelta
 
     async def submit(
         self, form: ApplicationForm, idempotency_key: str | None
@@ -65,19 +69,55 @@ class Applications:
             self.relay.kick(self.store.collection, application.application_id)
         return application, created
 
-    async def read(self, application_id: str, token: str | None) -> Application:
-        """The application its link token opens; not found for any other token."""
-        if not links.matches(self.link_secret, application_id, token):
-            raise ApplicationNotFound(application_id)
+    def manager_token(self, application: Application) -> str:
+        """The personal link token of the application's cluster manager, issued as of the
+        submission: a retried submission shows the very same token."""
+        return links.issue(
+            self.link_secret,
+            application.application_id,
+            applications.manager(application).participant_id,
+            links.Scope.MANAGER,
+            now=application.submitted_at,
+            lifetime=self.link_lifetime,
+        )
+
+    async def _get(self, application_id: str) -> Application:
         application = await self.store.get(application_id)
         if application is None:
             raise ApplicationNotFound(application_id)
         return application
 
+    async def read(self, application_id: str, grant: links.Grant) -> Application:
+        """The application, for its cluster manager's link only."""
+        application = await self._get(application_id)
+        applications.check_managed_by(application, grant)
+        return application
+
+    async def person(
+        self, application_id: str, participant_id: str, grant: links.Grant
+    ) -> tuple[Application, Participant]:
+        """The application and the one participant ``grant`` is the link of."""
+        application = await self._get(application_id)
+        return application, applications.named_person(application, grant, participant_id)
+
+    async def request_links(self, email: str) -> int:
+        """Record a LinkRequested on every application naming ``email`` (none for an unknown
+        address); how many. The caller answers the same whatever this finds."""
+        requested = 0
+        at = now()
+        for application in await self.store.naming(email):
+            event = applications.link_requested(application, email, at)
+            if event is None:
+                continue
+            await self.store.record(application.application_id, outbox.envelope(event, self.source))
+            self.relay.kick(self.store.collection, application.application_id)
+            requested += 1
+        return requested
+
     async def amend(
-        self, application_id: str, token: str | None, changes: ApplicationContentForm
+        self, application_id: str, grant: links.Grant, changes: ApplicationContentForm
     ) -> Application:
-        current = await self.read(application_id, token)
+        current = await self.read(application_id, grant)
         edition = await find_edition(self.editions, current.edition_id)
         amended = applications.amend(
             current, changes, edition, new_participant_id=new_id, now=now()
@@ -90,9 +130,9 @@ class Applications:
         return application
 
     async def withdraw(
-        self, application_id: str, token: str | None, form: WithdrawalForm
+        self, application_id: str, grant: links.Grant, form: WithdrawalForm
     ) -> Application:
-        current = await self.read(application_id, token)
+        current = await self.read(application_id, grant)
         edition = await find_edition(self.editions, current.edition_id)
         withdrawn = applications.withdraw(current, form, edition, now=now())
         if withdrawn is None:

@@ -17,6 +17,7 @@ from academy_contracts.events import (
     ApplicationWithdrawn,
     CompanyRegistered,
     EditionPublished,
+    LinkRequested,
     SessionAttended,
 )
 from academy_kit.listing import Position
@@ -71,6 +72,13 @@ class ApplicationStore(Protocol):
     ) -> tuple[list[Application], Position | None]: ...
     def matching(self, filters: ApplicationFilter) -> AsyncIterator[Application]: ...
     async def count(self, filters: ApplicationFilter) -> int | None: ...
+    async def naming(self, email: str) -> list[Application]:
+        """The applications naming ``email`` (any case) among their participants."""
+        ...
+
+    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+        """Add an event about the application to its outbox, changing nothing else."""
+        ...
 
 
 class CompanyStore(Protocol):

@@ -15,8 +15,8 @@ class Failure(Exception):
 
 
 class ParticipantNotFound(Failure):
-    """No participant matches the application, participant id and link token; a wrong token
-    and an unknown participant are not told apart."""
+    """The application names no such participant (or not yet: the cohort is learnt from the
+    selection's events)."""
 
 
 class NotSelected(Failure):

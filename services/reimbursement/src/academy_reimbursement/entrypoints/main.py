@@ -49,7 +49,7 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
         source = settings.source
         attendance = Attendance(cohort_store)
         rate_handler = Rates(RateStore(db), settings.default_caps_eur)
-        app.state.claimants = Claimants(cohort_store, settings.link_secret)
+        app.state.claimants = Claimants(cohort_store)
         app.state.documents = Documents(
             claim_store, document_store, settings.max_document_bytes, files.unreadable
         )

@@ -19,7 +19,6 @@ from academy_contracts.roles import Role
 from academy_contracts.values import BoundedText, ShortText
 from academy_kit import web
 from academy_kit.auth import StaffMember, StaffOnly
-from academy_kit.problems import Problem
 from academy_kit.web import LinkToken
 from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport
@@ -56,16 +55,12 @@ async def _offer_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: LinkToken,
 ) -> OfferActor:
-    """The applicant with their application's link token, or an admin acting for them."""
+    """The cluster manager with their personal link, or an admin acting for them; a
+    participant's link, or another application's, is refused (:class:`links.LinkRefused`)."""
     if token is not None:
-        if links.matches(request.app.state.settings.link_secret, application_id, token):
-            return OfferActor.APPLICANT
-        raise Problem(
-            403,
-            "forbidden",
-            "Not your application",
-            f"The link token given does not open application {application_id!r}.",
-        )
+        grant = links.check(request.app.state.settings.link_secret, token, application_id)
+        grant.opens_application(application_id, manage=True)
+        return OfferActor.APPLICANT
     await _admin(request, credentials)
     return OfferActor.STAFF
 

@@ -71,7 +71,7 @@ async def _application(request: Request, application_id: str, token: str) -> Jso
         return await services(request).application(application_id, token)
     except Refused as refusal:
         if link_refused(refusal) or refusal.status == 404:
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         raise
 
 
@@ -197,7 +197,7 @@ async def withdraw(request: Request, application_id: str) -> Response:
         )
     except Refused as refusal:
         if link_refused(refusal):
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         return RedirectResponse(
             application_url(application_id, token) + f"&done=refused-{refusal.kind}",
             status_code=303,
@@ -218,7 +218,7 @@ async def answer_offer(request: Request, application_id: str) -> Response:
             await services(request).decline_offer(application_id, token, reason)
     except Refused as refusal:
         if link_refused(refusal):
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         return RedirectResponse(
             application_url(application_id, token) + f"&done=refused-{refusal.kind}",
             status_code=303,

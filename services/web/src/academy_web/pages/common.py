@@ -21,8 +21,20 @@ class CsrfRejected(Exception):
 
 
 class LinkRejected(Exception):
-    """The link token does not open what the address names: tampered, of another person, or
-    revoked. Ends in a page saying so and pointing to the lost-link page, never a 500."""
+    """The link token does not open what the address names: expired, tampered, retired (an
+    application-wide link of before personal links), or another person's. Ends in a page saying
+    which, with the way to ask for a new link, never a 500."""
+
+    def __init__(self, reason: str = "link-invalid", status: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+    @classmethod
+    def of(cls, refusal: Refused) -> LinkRejected:
+        """The page for a service's refusal of the link (its problem type names why)."""
+        reason = refusal.kind if refusal.kind.startswith("link-") else "link-invalid"
+        return cls(reason, refusal.status if refusal.status in (401, 403) else 403)
 
 
 def services(request: Request) -> Services:
@@ -52,8 +64,13 @@ def new_idempotency_key() -> str:
 
 
 def link_refused(refusal: Refused) -> bool:
-    """Whether a refusal means the link does not open this application."""
-    return refusal.status in (401, 403) or refusal.kind == "application-not-found"
+    """Whether a refusal means the link does not open this page (the services' ``link-*``
+    problems, or an application or participant that is not there)."""
+    return (
+        refusal.status in (401, 403)
+        or refusal.kind.startswith("link-")
+        or refusal.kind == "application-not-found"
+    )
 
 
 def errors_for(request: Request, refusal: Refused) -> dict[str, str]:

@@ -41,15 +41,10 @@ async def _page(
     done: str = "",
 ) -> Response:
     try:
-        application = await services(request).application(application_id, token)
+        record = await services(request).participant(application_id, participant_id, token)
     except Refused as refusal:
-        raise LinkRejected from refusal
-    person = next(
-        (p for p in application["participants"] if p["participant_id"] == participant_id), None
-    )
-    if person is None:
-        raise LinkRejected
-    edition = await open_edition(request, application["edition_id"])
+        raise LinkRejected.of(refusal) from refusal
+    edition = await open_edition(request, record["edition_id"])
     claim: Json | None = None
     documents: list[Json] = []
     selected = True
@@ -60,15 +55,15 @@ async def _page(
         if refusal.kind == "not-selected" or refusal.kind == "participant-not-found":
             selected = False
         elif link_refused(refusal):
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         else:
             raise
     return render(
         request,
         "participant.html",
         status_code,
-        application=application,
-        person=person,
+        application=record,
+        person=record["participant"],
         edition=edition,
         claim=claim,
         documents=documents,
@@ -113,7 +108,7 @@ async def upload(request: Request, application_id: str, participant_id: str) -> 
         )
     except Refused as refusal:
         if link_refused(refusal):
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         errors = errors_for(request, refusal) or {"file": str(refusal)}
         if refusal.status in (413, 415):
             gettext = request.app.state.translator.gettext
@@ -164,7 +159,7 @@ async def submit_claim(request: Request, application_id: str, participant_id: st
         )
     except Refused as refusal:
         if link_refused(refusal):
-            raise LinkRejected from refusal
+            raise LinkRejected.of(refusal) from refusal
         errors = errors_for(request, refusal)
         return await _page(
             request,
@@ -187,6 +182,16 @@ async def lost_link_form(request: Request) -> Response:
 @router.post("/lost-link")
 async def lost_link(request: Request) -> Response:
     """Always the same answer, whether the address is known or not, so the page tells no one
-    who applied. Sending needs an API the services do not have yet (see the README)."""
-    await posted(request)
+    who applied: registration sends the address's personal links, if it knows it, after it
+    has answered."""
+    form = await posted(request)
+    email = str(form.get("email") or "").strip()
+    try:
+        await services(request).request_links(email)
+    except Refused as refusal:
+        errors = errors_for(request, refusal)
+        if refusal.status == 429:
+            gettext = request.app.state.translator.gettext
+            errors = {"email": gettext("Too many requests from here: try again in an hour.")}
+        return render(request, "lost_link.html", 422, values={"email": email}, errors=errors or {})
     return render(request, "lost_link_sent.html")

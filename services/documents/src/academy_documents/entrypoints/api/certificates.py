@@ -17,7 +17,7 @@ from academy_documents.domain.certificates import (
     RevocationReason,
 )
 from academy_documents.entrypoints.api.deps import AdminStaff, CertificatesDep, admin_only
-from academy_kit.web import LinkToken
+from academy_kit.web import LinkGrant
 
 router = APIRouter(prefix="/v1", tags=["certificates"])
 
@@ -70,10 +70,10 @@ async def verify_certificate(reference: str, certificates: CertificatesDep) -> V
     responses={404: {}},
 )
 async def read_own_certificate(
-    application_id: str, participant_id: str, certificates: CertificatesDep, token: LinkToken
+    application_id: str, participant_id: str, certificates: CertificatesDep, grant: LinkGrant
 ) -> Certificate:
     """The participant's certificate in force, through their link."""
-    return await certificates.of_participant(application_id, participant_id, token)
+    return await certificates.of_participant(application_id, participant_id, grant)
 
 
 @router.get(
@@ -85,11 +85,11 @@ async def download_own_certificate(
     application_id: str,
     participant_id: str,
     certificates: CertificatesDep,
-    token: LinkToken,
+    grant: LinkGrant,
     lang: Language | None = None,
 ) -> Response:
     """The participant's certificate as a PDF, in their language or in ``lang``."""
-    certificate = await certificates.of_participant(application_id, participant_id, token)
+    certificate = await certificates.of_participant(application_id, participant_id, grant)
     return _pdf(await certificates.pdf(certificate, lang), certificate.reference)
 
 

@@ -1,19 +1,19 @@
-"""Applicants' routes (public submission, then their own application through its link token)
-and the staff's list and CSV export."""
+"""Applicants' routes (public submission; the cluster manager's application and each
+participant's own part, through their personal links) and the staff's list and CSV export."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from academy_contracts import links
 from academy_contracts.roles import Role
+from academy_contracts.values import Participant
 from academy_kit import web
 from academy_kit.auth import StaffOnly
 from academy_kit.listing import Position
-from academy_kit.web import Limit, LinkToken
+from academy_kit.web import Limit, LinkGrant
 from academy_registration.domain.applications import (
     Application,
     ApplicationContentForm,
@@ -29,8 +29,19 @@ staff_readers = StaffOnly(Role.ADMIN, Role.COMMITTEE)
 
 class ApplicationReceipt(Application):
     access_token: str
-    """The secret that opens this application: keep it, it is shown here only."""
+    """The cluster manager's personal link token, which manages this application; each
+    participant receives their own by email."""
     link: str
+
+
+class ParticipantRecord(BaseModel):
+    """What a participant's own link shows of the application: its state and that person."""
+
+    application_id: str
+    edition_id: str
+    cluster_name: str
+    status: str
+    participant: Participant
 
 
 class ApplicationPage(BaseModel):
@@ -80,7 +91,7 @@ async def submit_application(
         response.headers["Idempotent-Replayed"] = "true"
     application_id = application.application_id
     response.headers["Location"] = f"/v1/applications/{application_id}"
-    token = links.token_for(applications.link_secret, application_id)
+    token = applications.manager_token(application)
     return ApplicationReceipt(
         **application.model_dump(),
         access_token=token,
@@ -88,39 +99,62 @@ async def submit_application(
     )
 
 
-@router.get("/applications/{application_id}", responses={404: {"description": "Not found"}})
+LINK_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "The link expired, was altered, or is a retired application-wide one"},
+    403: {"description": "The link is not this application's manager's (or person's)"},
+    404: {"description": "Not found"},
+}
+
+
+@router.get("/applications/{application_id}", responses=LINK_REFUSED)
 async def read_application(
-    application_id: str, applications: ApplicationsDep, token: LinkToken
+    application_id: str, applications: ApplicationsDep, grant: LinkGrant
 ) -> Application:
-    """The applicant's own application, opened by its link token."""
-    return await applications.read(application_id, token)
+    """The application, opened by its cluster manager's personal link."""
+    return await applications.read(application_id, grant)
+
+
+@router.get("/applications/{application_id}/participants/{participant_id}", responses=LINK_REFUSED)
+async def read_participant(
+    application_id: str, participant_id: str, applications: ApplicationsDep, grant: LinkGrant
+) -> ParticipantRecord:
+    """The participant's own part of the application, opened by that participant's link (the
+    manager's link opens the manager's part): never a teammate's details."""
+    application, person = await applications.person(application_id, participant_id, grant)
+    return ParticipantRecord(
+        application_id=application.application_id,
+        edition_id=application.edition_id,
+        cluster_name=application.cluster.name,
+        status=application.status,
+        participant=person,
+    )
 
 
 @router.put(
     "/applications/{application_id}",
-    responses={404: {"description": "Not found"}, 409: {"description": "Withdrawn"}},
+    responses={**LINK_REFUSED, 409: {"description": "Withdrawn"}},
 )
 async def amend_application(
     application_id: str,
     changes: ApplicationContentForm,
     applications: ApplicationsDep,
-    token: LinkToken,
+    grant: LinkGrant,
 ) -> Application:
     """Replace the application's content before the deadline (→ ApplicationUpdated, unless
-    nothing changed)."""
-    return await applications.amend(application_id, token, changes)
+    nothing changed); the cluster manager's link only."""
+    return await applications.amend(application_id, grant, changes)
 
 
-@router.post("/applications/{application_id}/withdrawal", responses={404: {}})
+@router.post("/applications/{application_id}/withdrawal", responses=LINK_REFUSED)
 async def withdraw_application(
     application_id: str,
     applications: ApplicationsDep,
-    token: LinkToken,
+    grant: LinkGrant,
     form: WithdrawalForm | None = None,
 ) -> Application:
     """Withdraw before the deadline (→ ApplicationWithdrawn); withdrawing again changes
-    nothing."""
-    return await applications.withdraw(application_id, token, form or WithdrawalForm())
+    nothing; the cluster manager's link only."""
+    return await applications.withdraw(application_id, grant, form or WithdrawalForm())
 
 
 FilterDep = Annotated[ApplicationFilter, Query()]

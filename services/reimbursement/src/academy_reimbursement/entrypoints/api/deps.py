@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from academy_kit import web
-from academy_kit.web import LinkToken
+from academy_kit.web import LinkGrant
 from academy_reimbursement.domain.cohort import Claimant
 from academy_reimbursement.handlers.approvals import Approvals
 from academy_reimbursement.handlers.attendance import Attendance
@@ -30,9 +30,9 @@ async def _claimant(
     application_id: str,
     participant_id: str,
     claimants: Annotated[Claimants, Depends(web.wired("claimants", Claimants))],
-    token: LinkToken,
+    grant: LinkGrant,
 ) -> Claimant:
-    return await claimants.open(application_id, participant_id, token)
+    return await claimants.open(application_id, participant_id, grant)
 
 
 ClaimantDep = Annotated[Claimant, Depends(_claimant)]

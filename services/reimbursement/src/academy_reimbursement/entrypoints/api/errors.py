@@ -39,7 +39,7 @@ def problem(exc: Exception) -> Problem:
                 404,
                 "participant-not-found",
                 "Participant not found",
-                "No participant matches this application, participant id and link token.",
+                "No participant of this application has this id.",
             )
         case NotSelected():
             return Problem(
