@@ -9,22 +9,14 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import (
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-    Mapping,
-    Sequence,
-)
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -300,34 +292,6 @@ def csv_response(
     writer.writerows([_cell(value) for value in row] for row in rows)
     return Response(
         out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def csv_stream(
-    filename: str,
-    columns: Sequence[str],
-    rows: AsyncIterable[Iterable[object]],
-    *,
-    bom: bool = False,
-) -> StreamingResponse:
-    """:func:`csv_response` sent as ``rows`` come: a large export starts at once and is never
-    held whole in memory."""
-
-    async def lines() -> AsyncIterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        yield ("\ufeff" if bom else "") + out.getvalue()
-        async for row in rows:
-            out.seek(0)
-            out.truncate()
-            writer.writerow([_cell(value) for value in row])
-            yield out.getvalue()
-
-    return StreamingResponse(
-        lines(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -26,7 +26,7 @@ from services.registration.tests.support.memory import Registration
 
 
 async def _count(registration: Registration) -> int:
-    return len(registration.application_store._matching(ApplicationFilter()))
+    return await registration.application_store.count(ApplicationFilter())
 
 
 async def test_an_ineligible_country_is_refused_listing_the_allowed_ones(

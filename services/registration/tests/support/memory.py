@@ -6,7 +6,7 @@ wired on them, served without its lifespan (no broker, no database)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -27,7 +27,6 @@ from academy_contracts.events import (
     SessionAttended,
 )
 from academy_kit.idempotency import KeyReused, fingerprint
-from academy_kit.listing import Position
 from academy_registration.domain.applications import Application, ApplicationFilter, Status
 from academy_registration.domain.attendance import Admission, CheckIn, check_in_id
 from academy_registration.domain.companies import CompanyFilter
@@ -197,25 +196,30 @@ class ApplicationMemory:
         self.outbox.events.append(envelope.data)
 
     def _matching(self, filters: ApplicationFilter) -> list[Application]:
+        criteria = filters.criteria()
+
+        def matches(application: Application) -> bool:
+            stored = application.model_dump(mode="json")
+            for name, wanted in criteria.items():
+                value: object = stored
+                for part in name.split("."):
+                    value = value[part] if isinstance(value, dict) else None
+                if value != wanted:
+                    return False
+            return True
+
         ordered = sorted(
             self.applications.values(), key=lambda a: (a.submitted_at, a.application_id)
         )
-        return [a for a in ordered if filters.matches(a)]
+        return [a for a in ordered if matches(a)]
 
-    async def page(
-        self, filters: ApplicationFilter, after: Position | None, limit: int
-    ) -> tuple[list[Application], Position | None]:
-        """Positions are plain indices here: page 0, index n."""
-        start = 0 if after is None else after.index
-        found = self._matching(filters)[start : start + limit]
-        more = start + limit < len(self._matching(filters))
-        return found, Position(0, start + limit) if more else None
+    async def find(
+        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
+    ) -> list[Application]:
+        found = self._matching(filters)[skip:]
+        return found[:limit] if limit else found
 
-    async def matching(self, filters: ApplicationFilter) -> AsyncIterator[Application]:
-        for application in self._matching(filters):
-            yield application
-
-    async def count(self, filters: ApplicationFilter) -> int | None:
+    async def count(self, filters: ApplicationFilter) -> int:
         return len(self._matching(filters))
 
 

@@ -5,22 +5,15 @@ until the relay has sent them, the events of the change that wrote it.
 apply twice to one edition, but may apply again after withdrawing, since withdrawal moves the
 key aside. Every change is a single ``update_one`` guarded by the revision it read, so two
 concurrent amendments cannot both win.
-
-Staff lists read the applications through chains (:mod:`academy_kit.listing`) in the
-``application_lists`` collection, appended after each submission and after an amendment that
-moves an application to another country or sector: every application in submission order,
-and per edition, per edition and country, per edition and sector. A list walks the narrowest
-chain that its filters name and checks each application it reads by ``_id`` against them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import BaseModel
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -33,13 +26,11 @@ from academy_contracts.events import (
     LinkRequested,
 )
 from academy_kit import idempotency, outbox
-from academy_kit.listing import Chains, Position
 from academy_kit.mongo import Document, document_lock
 from academy_registration.domain.applications import Application, ApplicationFilter, Status
 from academy_registration.domain.failures import ConcurrentChange, DuplicateApplication
 
 APPLICATIONS = "applications"
-LISTS = "application_lists"
 CLUSTER_KEY = "cluster_key"
 CONTENT = set(ApplicationContent.model_fields) - {"application_id", "edition_id"}
 
@@ -53,13 +44,13 @@ class ApplicationStore:
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._applications = db[APPLICATIONS]
-        self._lists = Chains(db[LISTS])
 
     async def ensure_indexes(self) -> None:
         await self._applications.create_index(
             CLUSTER_KEY, unique=True, name="one_live_application_per_cluster_and_edition"
         )
         await self._applications.create_index(idempotency.KEY, unique=True)
+        await self._applications.create_index([("edition_id", ASCENDING), ("submitted_at", 1)])
 
     async def first_under(self, key: str, request: BaseModel) -> Application | None:
         """The application first submitted under this idempotency key by the same request."""
@@ -89,15 +80,10 @@ class ApplicationStore:
         except DuplicateKeyError:
             await self._raise_duplicate(doc[CLUSTER_KEY])
             raise
-        application = _application(stored)
-        if created:
-            for chain in _chains(application):
-                await self._lists.append(chain, application.application_id)
-        return application, created
+        return _application(stored), created
 
     async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None:
         event = envelope.data
-        before = await self.get(event.application_id)
         changes = {
             **event.model_dump(mode="json", include=CONTENT),
             CLUSTER_KEY: cluster_key(event.edition_id, event.cluster.eccp_id),
@@ -105,10 +91,6 @@ class ApplicationStore:
             "updated_at": event.updated_at,
         }
         await self._change(event.application_id, event.revision, changes, envelope)
-        after = await self.get(event.application_id)
-        if before is not None and after is not None:
-            for chain in set(_chains(after)) - set(_chains(before)):
-                await self._lists.append(chain, event.application_id)
 
     async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None:
         event = envelope.data
@@ -155,53 +137,20 @@ class ApplicationStore:
         doc = await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 0})
         return None if doc is None else _application(doc)
 
-    async def page(
-        self, filters: ApplicationFilter, after: Position | None, limit: int
-    ) -> tuple[list[Application], Position | None]:
-        """Up to ``limit`` matching applications in submission order from ``after`` on, and
-        where the next page starts (None: this was the last)."""
-        found: list[Application] = []
-        async for position, application in self._walk(filters, after, batch=limit + 1):
-            if len(found) == limit:  # one more matches: the next page starts with it
-                return found, position
-            found.append(application)
-        return found, None
+    async def find(
+        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
+    ) -> list[Application]:
+        """The matching applications, oldest first (``limit`` 0: all of them)."""
+        cursor = (
+            self._applications.find(filters.criteria(), {outbox.OUTBOX: 0})
+            .sort([("submitted_at", ASCENDING), ("_id", ASCENDING)])
+            .skip(skip)
+            .limit(limit)
+        )
+        return [_application(doc) async for doc in cursor]
 
-    async def matching(self, filters: ApplicationFilter) -> AsyncIterator[Application]:
-        """Every matching application in submission order, read as the caller goes."""
-        async for _, application in self._walk(filters, None, batch=100):
-            yield application
-
-    async def count(self, filters: ApplicationFilter) -> int | None:
-        """How many applications match, when a chain holds exactly them (None otherwise)."""
-        chain, exact = _chain_for(filters)
-        return await self._lists.size(chain) if exact else None
-
-    async def _walk(
-        self, filters: ApplicationFilter, after: Position | None, *, batch: int
-    ) -> AsyncIterator[tuple[Position, Application]]:
-        """The matching applications with their positions in the chain walked, read by
-        ``_id`` ``batch`` at a time, concurrently; each listed once."""
-        chain, _ = _chain_for(filters)
-        seen: set[str] = set()
-        pending: list[tuple[Position, str]] = []
-
-        async def read() -> AsyncIterator[tuple[Position, Application]]:
-            found = await asyncio.gather(*(self.get(i) for _, i in pending))
-            for (position, application_id), application in zip(pending, found, strict=True):
-                if application is not None and application_id not in seen:
-                    seen.add(application_id)
-                    if filters.matches(application):
-                        yield position, application
-            pending.clear()
-
-        async for entry in self._lists.entries(chain, after):
-            pending.append(entry)
-            if len(pending) >= batch:
-                async for item in read():
-                    yield item
-        async for item in read():
-            yield item
+    async def count(self, filters: ApplicationFilter) -> int:
+        return await self._applications.count_documents(filters.criteria())
 
     async def naming(self, email: str) -> list[Application]:
         exactly = {"$regex": f"^{re.escape(email.strip())}$", "$options": "i"}
@@ -219,33 +168,6 @@ class ApplicationStore:
         """How many of the application's events the relay has not published yet."""
         doc = await self._applications.find_one({"_id": application_id}, {outbox.OUTBOX: 1})
         return None if doc is None else len(doc[outbox.OUTBOX])
-
-
-def _chains(application: Application) -> list[str]:
-    """The chains that list ``application``."""
-    edition = f"edition/{application.edition_id}"
-    return [
-        "all",
-        edition,
-        f"{edition}/country/{application.cluster.country}",
-        f"{edition}/sector/{application.cluster.sector}",
-    ]
-
-
-def _chain_for(filters: ApplicationFilter) -> tuple[str, bool]:
-    """The narrowest chain holding every application ``filters`` match, and whether it holds
-    exactly those."""
-    if filters.edition_id is None:
-        return "all", filters == ApplicationFilter()
-    edition = f"edition/{filters.edition_id}"
-    if filters.country is not None:
-        return f"{edition}/country/{filters.country}", (filters.sector, filters.status) == (
-            None,
-            None,
-        )
-    if filters.sector is not None:
-        return f"{edition}/sector/{filters.sector}", filters.status is None
-    return edition, filters.status is None
 
 
 def _application(doc: Document) -> Application:

@@ -172,17 +172,15 @@ class ApplicationFilter(BaseModel):
     sector: Sector | None = None
     status: Status | None = None
 
-    def matches(self, application: Application) -> bool:
-        """Whether the application meets every set criterion."""
-        return all(
-            wanted is None or wanted == actual
-            for wanted, actual in (
-                (self.edition_id, application.edition_id),
-                (self.country, application.cluster.country),
-                (self.sector, application.cluster.sector),
-                (self.status, application.status),
-            )
-        )
+    def criteria(self) -> dict[str, Any]:
+        """The set criteria by the stored field they constrain."""
+        fields = {
+            "edition_id": self.edition_id,
+            "cluster.country": self.country,
+            "cluster.sector": self.sector,
+            "status": self.status,
+        }
+        return {name: str(value) for name, value in fields.items() if value is not None}
 
 
 def submit(

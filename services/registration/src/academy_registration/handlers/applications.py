@@ -10,7 +10,6 @@ an amendment that changes nothing or a second withdrawal writes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +19,6 @@ from academy_contracts import links
 from academy_contracts.values import Participant
 from academy_kit import outbox
 from academy_kit.clock import now
-from academy_kit.listing import Position
 from academy_registration.domain import applications
 from academy_registration.domain.applications import (
     Application,
@@ -143,14 +141,11 @@ class Applications:
         return application
 
     async def page(
-        self, filters: ApplicationFilter, *, after: Position | None, limit: int
-    ) -> tuple[list[Application], Position | None, int | None]:
-        """One page of the matching applications in submission order from ``after`` on, where
-        the next one starts (None: no more), and how many match when the store knows it
-        without reading them all."""
-        items, following = await self.store.page(filters, after, limit)
-        return items, following, await self.store.count(filters)
+        self, filters: ApplicationFilter, *, offset: int, limit: int
+    ) -> tuple[list[Application], int]:
+        """One page of the matching applications, oldest first, and how many match."""
+        items = await self.store.find(filters, skip=offset, limit=limit)
+        return items, await self.store.count(filters)
 
-    def export(self, filters: ApplicationFilter) -> AsyncIterator[Application]:
-        """Every matching application in submission order, read as the export streams."""
-        return self.store.matching(filters)
+    async def export(self, filters: ApplicationFilter) -> list[Application]:
+        return await self.store.find(filters)

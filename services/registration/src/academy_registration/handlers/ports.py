@@ -4,7 +4,6 @@ and :func:`find_edition`, the one way every handler reads an edition through its
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Protocol
 
@@ -20,7 +19,6 @@ from academy_contracts.events import (
     LinkRequested,
     SessionAttended,
 )
-from academy_kit.listing import Position
 from academy_registration.domain.applications import Application, ApplicationFilter
 from academy_registration.domain.attendance import Admission, CheckIn
 from academy_registration.domain.companies import CompanyFilter
@@ -67,11 +65,10 @@ class ApplicationStore(Protocol):
     async def amend(self, envelope: Envelope[ApplicationUpdated]) -> None: ...
     async def withdraw(self, envelope: Envelope[ApplicationWithdrawn]) -> None: ...
     async def get(self, application_id: str) -> Application | None: ...
-    async def page(
-        self, filters: ApplicationFilter, after: Position | None, limit: int
-    ) -> tuple[list[Application], Position | None]: ...
-    def matching(self, filters: ApplicationFilter) -> AsyncIterator[Application]: ...
-    async def count(self, filters: ApplicationFilter) -> int | None: ...
+    async def find(
+        self, filters: ApplicationFilter, *, skip: int = 0, limit: int = 0
+    ) -> list[Application]: ...
+    async def count(self, filters: ApplicationFilter) -> int: ...
     async def naming(self, email: str) -> list[Application]:
         """The applications naming ``email`` (any case) among their participants."""
         ...

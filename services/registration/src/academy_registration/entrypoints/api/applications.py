@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel
 
 from academy_contracts.roles import Role
 from academy_contracts.values import Participant
 from academy_kit import web
 from academy_kit.auth import StaffOnly
-from academy_kit.listing import Position
-from academy_kit.web import Limit, LinkGrant
+from academy_kit.web import Limit, LinkGrant, Offset
 from academy_registration.domain.applications import (
     Application,
     ApplicationContentForm,
@@ -46,25 +45,9 @@ class ParticipantRecord(BaseModel):
 
 class ApplicationPage(BaseModel):
     items: list[Application]
-    total: int | None = Field(
-        description="How many applications match, when known without reading them all: "
-        "null when a status filter, or a sector with a country, narrows the list"
-    )
+    total: int
+    offset: int
     limit: int
-    next_cursor: str | None = Field(
-        description="The `cursor` of the next page (also in the `Link` header, rel=next); "
-        "null on the last page"
-    )
-
-
-Cursor = Annotated[
-    str | None,
-    Query(
-        pattern=r"^\d{1,9}\.\d{1,6}$",
-        description="Where the page starts: the `next_cursor` of the page before (none: the "
-        "first page).",
-    ),
-]
 
 
 @router.post(
@@ -164,20 +147,12 @@ FilterDep = Annotated[ApplicationFilter, Query()]
 async def list_applications(
     filters: FilterDep,
     applications: ApplicationsDep,
-    request: Request,
-    response: Response,
-    cursor: Cursor = None,
+    offset: Offset = 0,
     limit: Limit = 100,
 ) -> ApplicationPage:
-    """Applications in submission order, filtered by edition, country, sector and status, a
-    page at a time: each page costs the same however many applications are stored."""
-    after = None if cursor is None else Position.parse(cursor)
-    items, following, total = await applications.page(filters, after=after, limit=limit)
-    next_cursor = None if following is None else str(following)
-    if next_cursor is not None:
-        url = request.url.include_query_params(cursor=next_cursor)
-        response.headers["Link"] = f'<{url}>; rel="next"'
-    return ApplicationPage(items=items, total=total, limit=limit, next_cursor=next_cursor)
+    """Applications, oldest first, filtered by edition, country, sector and status."""
+    items, total = await applications.page(filters, offset=offset, limit=limit)
+    return ApplicationPage(items=items, total=total, offset=offset, limit=limit)
 
 
 CSV_COLUMNS = (
@@ -242,7 +217,6 @@ def _row(view: Application) -> list[object]:
     responses={200: {"content": {"text/csv": {}}, "description": "One row per application"}},
 )
 async def export_applications(filters: FilterDep, applications: ApplicationsDep) -> Response:
-    """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents),
-    streamed as they are read."""
-    rows = (_row(application) async for application in applications.export(filters))
-    return web.csv_stream("applications.csv", CSV_COLUMNS, rows, bom=True)
+    """The filtered applications as CSV (UTF-8 with BOM, so spreadsheets read the accents)."""
+    rows = (_row(application) for application in await applications.export(filters))
+    return web.csv_response("applications.csv", CSV_COLUMNS, rows, bom=True)
