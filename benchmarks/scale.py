@@ -94,7 +94,7 @@ async def fill(
     edition: str, followed: Followed, run: str, target: int, have: int, edition_size: int
 ) -> int:
     """Copy the templates until ``target`` applications are stored; how many there are now."""
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(BENCH.mongodb_uri)
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(BENCH.mongodb_uri, tz_aware=True)
     try:
         templates: dict[tuple[str, str], list[Doc]] = {}
         ids = list(followed.posted)[:TEMPLATES]
