@@ -58,11 +58,26 @@ class Bench:
         self.stack, self.smtp_port, self.services = other.stack, other.smtp_port, other.services
 
 
-PIPELINE = Bench(
-    servers.Stack("bench", kafka_port=39092, controller_port=39093, mongo_port=37017),
-    smtp_port=39100,
-    services={"registration": 39101, "selection": 39102, "notification": 39103},
-)
+def _pipeline_bench() -> Bench:
+    """The pipeline's ports, or, with ``ACADEMY_BENCH_PORT_BASE=P``, a stack of its own named
+    ``bench-P`` on P..P+2 (sink P+10, services P+11..P+13): engineers sharing a machine each
+    run the benchmark on their own ports and state folder."""
+    base = os.environ.get("ACADEMY_BENCH_PORT_BASE")
+    if not base:
+        return Bench(
+            servers.Stack("bench", kafka_port=39092, controller_port=39093, mongo_port=37017),
+            smtp_port=39100,
+            services={"registration": 39101, "selection": 39102, "notification": 39103},
+        )
+    p = int(base)
+    return Bench(
+        servers.Stack(f"bench-{p}", kafka_port=p, controller_port=p + 1, mongo_port=p + 2),
+        smtp_port=p + 10,
+        services={"registration": p + 11, "selection": p + 12, "notification": p + 13},
+    )
+
+
+PIPELINE = _pipeline_bench()
 SCALE = Bench(
     servers.Stack("bench-scale", kafka_port=39192, controller_port=39193, mongo_port=39194),
     smtp_port=39120,

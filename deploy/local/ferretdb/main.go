@@ -11,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served on --debug-addr only
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +24,8 @@ func main() {
 	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteDir := flag.String("sqlite-dir", "data", "directory holding the SQLite databases")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	sqliteParams := flag.String("sqlite-params", "", "query of the SQLite URI, e.g. _pragma=synchronous(normal)")
+	debugAddr := flag.String("debug-addr", "", "serve Go's pprof profiles on this address (off if empty)")
 	flag.Parse()
 
 	var level slog.Level
@@ -34,11 +38,25 @@ func main() {
 		fail(err)
 	}
 
+	if *debugAddr != "" {
+		// where the store spends its CPU: go tool pprof http://ADDR/debug/pprof/profile
+		go func() {
+			if err := http.ListenAndServe(*debugAddr, nil); err != nil {
+				logger.Error("debug handler stopped", "error", err)
+			}
+		}()
+	}
+
+	uri := "file:" + *sqliteDir + "/"
+	if *sqliteParams != "" {
+		uri += "?" + *sqliteParams
+	}
+
 	db, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *sqliteDir + "/",
+		SQLiteURL: uri,
 	})
 	if err != nil {
 		fail(err)

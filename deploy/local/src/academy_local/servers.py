@@ -157,6 +157,9 @@ def start_ferretdb(stack: Stack) -> None:
             f"--listen-addr=127.0.0.1:{stack.mongo_port}",
             f"--sqlite-dir={state / 'ferretdb-data'}",
             "--log-level=warn",
+            # for measuring the store: SQLite URI parameters (pragmas) and a pprof address
+            f"--sqlite-params={os.environ.get('ACADEMY_FERRETDB_SQLITE_PARAMS', '')}",
+            f"--debug-addr={os.environ.get('ACADEMY_FERRETDB_DEBUG_ADDR', '')}",
         ],
         pid_file=pid_file,
         log_file=state / "ferretdb.log",

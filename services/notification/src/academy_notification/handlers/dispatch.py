@@ -151,8 +151,10 @@ class Dispatcher:
         self._moving_since = now()
         attempted = 0
         while True:
-            at = now()
             pending = await self._deliveries.pending(self._batch)
+            # due is judged once they are read: an item recorded during the read is due too,
+            # and stopping at it would make the next pass read the whole batch again
+            at = now()
             for doc in pending:
                 if doc["next_attempt_at"] > at:
                     self._lower(doc["next_attempt_at"])
