@@ -15,10 +15,14 @@ from pypdf import PdfReader
 from academy_contracts import links
 from academy_contracts.registry import Topic
 from academy_documents.settings import DocumentsSettings
+from academy_local import paths
 
 from .support.cohort import NAMES, Cohort
 
 pytestmark = pytest.mark.integration
+
+SAMPLES = paths.cache_dir() / "documents"
+"""Where the tests leave what they downloaded, to look at (``pdftoppm -png`` for the PDFs)."""
 
 
 async def test_certificates_from_the_events_to_the_pdf(
@@ -67,6 +71,8 @@ async def test_certificates_from_the_events_to_the_pdf(
     own = f"/v1/applications/{cohort.application_id}/participants"
     pdf = await service.get(f"{own}/{complete}/certificate.pdf", params={"token": token})
     assert pdf.headers["content-type"] == "application/pdf"
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    (SAMPLES / "certificate-fr.pdf").write_bytes(pdf.content)
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     for expected in (NAMES[0], reference, "Atelier 2"):
         assert expected in text

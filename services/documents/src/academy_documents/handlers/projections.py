@@ -42,6 +42,13 @@ class CohortProjection:
     async def record_presence(self, envelope: Envelope[SessionAttended | AttendanceUndone]) -> None:
         """A late check-in may complete a participant's attendance; an undone one may break it."""
         event = envelope.data
-        if await self.cohort.record_presence(event):
+        kept = await self.cohort.record_presence(event)
+        if kept:
             await self.certificates.review_participant(event.application_id, event.participant_id)
-        log.info("presence of %s at %s recorded", event.participant_id, event.session_id)
+        log.info(
+            "%s of %s at %s %s",
+            "check-in" if isinstance(event, SessionAttended) else "undone check-in",
+            event.participant_id,
+            event.session_id,
+            "recorded" if kept else "already known (unchanged)",
+        )
