@@ -12,8 +12,8 @@ bootstrap:  ## install uv if missing, then the locked environment
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --quiet
 
-browser:  ## Debian's Chromium for the page tests (Playwright drives it; its own download is not used)
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+browser:  ## Debian's Chromium for the page tests (Playwright drives it; its own download is not used) and the fonts the certificates embed
+	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; }
 
 up: bootstrap  ## start the whole system: Kafka, FerretDB, the five services and the web pages on 8005 (Ctrl-C stops them)
 	$(UV) run academy-local run
