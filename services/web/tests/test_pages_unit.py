@@ -102,7 +102,9 @@ def test_the_built_in_cookie_key_is_refused_outside_development() -> None:
     with pytest.raises(InsecureSecrets, match="ACADEMY_COOKIE_SECRET has 5 bytes"):
         WebSettings(env="production", cookie_secret=SecretStr("short")).refuse_weak_secrets()
     WebSettings(env="development").refuse_weak_secrets()
-    WebSettings(env="production", cookie_secret=SecretStr("c" * 32)).refuse_weak_secrets()
+    WebSettings(
+        env="production", cookie_secret=SecretStr("c" * 32), jwt_secret=SecretStr("s" * 32)
+    ).refuse_weak_secrets()
 
 
 def test_the_csrf_token_matches_its_cookie_only() -> None:

@@ -103,9 +103,16 @@ def test_every_staff_message_is_translated_in_each_catalog() -> None:
 
 
 def test_the_console_refuses_the_development_signing_key_outside_development() -> None:
-    with pytest.raises(InsecureSecrets):
-        create_app(WebSettings(env="production"))
-    create_app(WebSettings(env="production", jwt_secret=SecretStr("s" * 32)))
+    cookie = SecretStr("c" * 32)
+    with pytest.raises(InsecureSecrets, match="ACADEMY_JWT_SECRET is the built-in"):
+        WebSettings(env="production", cookie_secret=cookie).refuse_weak_secrets()
+    with pytest.raises(InsecureSecrets, match="ACADEMY_JWT_SECRET has 5 bytes"):
+        WebSettings(
+            env="production", cookie_secret=cookie, jwt_secret=SecretStr("short")
+        ).refuse_weak_secrets()
+    WebSettings(
+        env="production", cookie_secret=cookie, jwt_secret=SecretStr("s" * 32)
+    ).refuse_weak_secrets()
 
 
 async def test_sign_in_refusal_and_sign_out_over_http(tmp_path: Path) -> None:
