@@ -96,10 +96,19 @@ async def _start_at_the_end(kafka: str, group: str) -> None:
 
 
 @contextmanager
-def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]:
-    """Start everything; stop it all at the end, whatever happened."""
+def running(
+    kafka: str,
+    mongodb: str,
+    uid: str,
+    state: Path,
+    *,
+    base_port: int = BASE_PORT,
+    web_env: dict[str, str] | None = None,
+) -> Iterator[System]:
+    """Start everything; stop it all at the end, whatever happened. A module that runs beside
+    another gives ports of its own (``base_port`` + 1 to 5) and the web front's extra settings."""
     maildir = state / "mail"
-    web = f"http://127.0.0.1:{BASE_PORT + 5}"
+    web = f"http://127.0.0.1:{base_port + 5}"
     mail_port = _free_port()
     env = {
         **os.environ,
@@ -120,7 +129,7 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
         urls = {}
         for name, offset in SERVICES.items():
             asyncio.run(_start_at_the_end(kafka, f"t-web-{name}-{uid}"))
-            port = BASE_PORT + offset
+            port = base_port + offset
             service_env = {
                 **env,
                 "ACADEMY_HTTP_PORT": str(port),
@@ -135,8 +144,9 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
             _wait_live(url, processes[SERVICES[name]], name)
         web_env = {
             **env,
-            "ACADEMY_HTTP_PORT": str(BASE_PORT + 5),
+            "ACADEMY_HTTP_PORT": str(base_port + 5),
             **{f"ACADEMY_{name.upper()}_URL": url for name, url in urls.items()},
+            **(web_env or {}),
         }
         code = "from academy_web.main import main; main()"
         process = subprocess.Popen([sys.executable, "-c", code], env=web_env)
