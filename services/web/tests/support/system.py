@@ -49,7 +49,7 @@ def _wait_live(url: str, process: subprocess.Popen[bytes], name: str) -> None:
         time.sleep(0.3)
 
 
-def _free_ports() -> Iterator[int]:
+def free_ports() -> Iterator[int]:
     """Ports nothing listens on, one per process: the system's choice each time, or, with
     ``ACADEMY_TEST_FIRST_PORT`` set (machines where each person has a range of ports), the free
     ones counting up from it."""
@@ -79,12 +79,15 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> N
 
 
 @contextmanager
-def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]:
+def running(
+    kafka: str, mongodb: str, uid: str, state: Path, *, web_env: dict[str, str] | None = None
+) -> Iterator[System]:
     """Start everything; stop it all at the end, whatever happened. Every process takes a free
     port: fixed ones collided with outgoing connections in the ephemeral range, and with a
-    second page-test module (or a second run) on the same machine."""
+    second page-test module (or a second run) on the same machine. ``web_env``: the web front's
+    extra settings."""
     maildir = state / "mail"
-    ports = _free_ports()
+    ports = free_ports()
     web_port, mail_port = next(ports), next(ports)
     web = f"http://127.0.0.1:{web_port}"
     env = {
@@ -126,6 +129,7 @@ def running(kafka: str, mongodb: str, uid: str, state: Path) -> Iterator[System]
             **env,
             "ACADEMY_HTTP_PORT": str(web_port),
             **{f"ACADEMY_{name.upper()}_URL": url for name, url in urls.items()},
+            **(web_env or {}),
         }
         code = "from academy_web.main import main; main()"
         process = subprocess.Popen([sys.executable, "-c", code], env=web_env)

@@ -32,6 +32,7 @@ class AdmissionStore:
                 "edition_id": admission.edition_id,
                 "status": SELECTED if admission.selected else NOT_SELECTED,
                 "cluster_name": admission.cluster_name,
+                "country": admission.country.value if admission.country else None,
                 "participants": [p.model_dump(mode="json") for p in admission.participants],
             },
         )

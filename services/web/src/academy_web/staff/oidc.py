@@ -83,7 +83,9 @@ class Provider:
         """The provider's discovery document, fetched once."""
         if self._metadata is None:
             async with self._client("") as client:
-                response = await client.get(f"{self.issuer}/.well-known/openid-configuration")
+                response = await client.request(
+                    "GET", f"{self.issuer}/.well-known/openid-configuration", withhold_token=True
+                )
                 response.raise_for_status()
                 found: dict[str, Any] = response.json()
             if found.get("issuer", "").rstrip("/") != self.issuer:
@@ -116,7 +118,7 @@ class Provider:
                 code=code,
                 code_verifier=pending["verifier"],
             )
-            keys = await client.get(metadata["jwks_uri"])
+            keys = await client.request("GET", metadata["jwks_uri"], withhold_token=True)
             keys.raise_for_status()
         if "id_token" not in token:
             raise SignInFailed("the provider sent no ID token")

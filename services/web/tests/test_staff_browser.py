@@ -1,0 +1,426 @@
+"""The staff console in Chromium, on the real services: a check-in clerk signs in with a local
+account (made with ``academy-staff add``), finds a participant as they type and checks them in
+with one click; a committee member is refused the desk, page and form alike; sign-out ends the
+session; a person signs in through an OpenID Connect provider (PKCE) and gets the roles its
+claim names. axe-core checks every page; each is photographed in French and English at desktop
+and phone widths, the desk also at tablet width, into ``.cache/screenshots/``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from academy_contracts.events import ClusterProfile, ClusterSelected
+from academy_contracts.roles import Role
+from academy_contracts.values import Participant
+from academy_kit.auth import mint
+from academy_kit.settings import ServiceSettings
+from academy_local import paths
+
+from .support import oidc_provider, system
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+
+SHOTS = paths.cache_dir() / "screenshots"
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+TABLET = (820, 1180)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+PASSWORD = "correct horse battery staple"
+CLERK = "desk@academy.test"
+REVIEWER = "committee@academy.test"
+
+
+@dataclass(frozen=True)
+class Console:
+    system: system.System
+    provider: oidc_provider.Provider
+    edition: str
+    application: dict[str, Any]
+    participants: list[dict[str, Any]]
+
+
+def staff_add(accounts: Path, email: str, name: str, role: str) -> None:
+    """The command a programme manager runs, as they run it."""
+    env = {**os.environ, "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts)}
+    env["ACADEMY_STAFF_PASSWORD"] = PASSWORD
+    code = "from academy_web.staff.cli import main; main()"
+    args = ["add", "--email", email, "--name", name, "--role", role]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert email in done.stdout
+
+
+def _admin() -> dict[str, str]:
+    token = mint(ServiceSettings(), "console-test", [Role.ADMIN], timedelta(hours=1))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _edition_running_now(registration: str) -> str:
+    """An edition whose first session began half an hour ago (the desk is open) and whose
+    second is next month."""
+    edition_id = f"desk-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    body = {
+        "edition_id": edition_id,
+        "title": {"fr": "Académie des clusters, essai", "en": "Cluster Academy, trial"},
+        "registration_deadline": (now + timedelta(days=7)).isoformat(),
+        "time_zone": "Europe/Paris",
+        "capacity": 21,
+        "sessions": [
+            {
+                "session_id": f"s{n}",
+                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=6)).isoformat(),
+                "place": "Marseille",
+            }
+            for n, start in ((1, now - timedelta(minutes=30)), (2, now + timedelta(days=30)))
+        ],
+    }
+    answer = httpx.post(f"{registration}/v1/editions", json=body, headers=_admin(), timeout=30)
+    assert answer.status_code == 201, answer.text
+    return edition_id
+
+
+def _applied(registration: str, edition_id: str) -> dict[str, Any]:
+    body = {
+        "edition_id": edition_id,
+        "cluster": {
+            "name": "Pôle Santé Sfax",
+            "country": "TN",
+            "sector": "health",
+            "eccp_id": f"eccp-{uuid.uuid4().hex[:8]}",
+            "eccp_profile_url": "https://clustercollaboration.eu/cluster-organisations/pole-sante",
+        },
+        "participants": [
+            {"role": role, "full_name": name, "email": email, "language": "fr"}
+            for role, name, email in (
+                ("cluster_manager", "Amel Ben Salah", "amel@pole-sante.tn"),
+                ("board_member", "Karim Trabelsi", "karim@pole-sante.tn"),
+                ("board_member", "Hélène Gharbi", "helene@pole-sante.tn"),
+            )
+        ],
+        "motivations": "Renforcer les échanges avec les clusters de santé de la Méditerranée.",
+        "expectations": "Des méthodes pour animer le cluster et monter des projets européens.",
+        "can_advance_costs": True,
+        "commits_to_attend": True,
+    }
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    answer = httpx.post(f"{registration}/v1/applications", json=body, headers=headers, timeout=30)
+    assert answer.status_code == 201, answer.text
+    receipt: dict[str, Any] = answer.json()
+    return receipt
+
+
+async def _select(
+    sending: Callable[[str], Any], kafka: str, receipt: dict[str, Any], edition_id: str
+) -> None:
+    """Selection's decision, as the selection service publishes it."""
+    async with sending(kafka) as put:
+        await put(
+            ClusterSelected(
+                application_id=receipt["application_id"],
+                edition_id=edition_id,
+                cluster=ClusterProfile.model_validate(receipt["cluster"]),
+                participants=[Participant.model_validate(p) for p in receipt["participants"]],
+                selected_at=datetime.now(UTC),
+            )
+        )
+
+
+def _on_the_committee(selection: str, edition_id: str, reviewer: str) -> None:
+    """The programme manager names the edition's committee (once selection knows the
+    edition)."""
+    url = f"{selection}/v1/editions/{edition_id}/review-policy"
+    policy = {"min_reviews": 1, "committee": [{"subject": reviewer}]}
+    for _ in range(600):
+        answer = httpx.put(url, json=policy, headers=_admin(), timeout=10)
+        if answer.status_code == 200:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"selection refused the review policy: {answer.text}")
+
+
+def _in_queue(selection: str, edition_id: str, reviewer: str) -> None:
+    token = mint(ServiceSettings(), reviewer, [Role.COMMITTEE], timedelta(hours=1))
+    url = f"{selection}/v1/editions/{edition_id}/review-queue"
+    for _ in range(600):
+        if httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10).json():
+            return
+        time.sleep(0.5)
+    raise AssertionError("selection never screened the application")
+
+
+def _expected(registration: str, edition_id: str) -> list[Any]:
+    token = mint(ServiceSettings(), "console-test", [Role.CHECKIN], timedelta(hours=1))
+    url = f"{registration}/v1/editions/{edition_id}/participants"
+    found: list[Any] = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).json()
+    return found
+
+
+@pytest.fixture(scope="module")
+def console(servers: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    state = tmp_path_factory.mktemp("console")
+    accounts = state / "staff-accounts.json"
+    staff_add(accounts, CLERK, "Nadia Accueil", "checkin")
+    staff_add(accounts, REVIEWER, "Omar Comité", "committee")
+    oidc_port = next(system.free_ports())
+    web_env = {
+        "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts),
+        "ACADEMY_OIDC_ISSUER": f"http://127.0.0.1:{oidc_port}",
+        "ACADEMY_OIDC_CLIENT_ID": oidc_provider.CLIENT_ID,
+        "ACADEMY_OIDC_CLIENT_SECRET": oidc_provider.CLIENT_SECRET,
+    }
+    uid = uuid.uuid4().hex[:8]
+    with (
+        oidc_provider.serving(oidc_port) as provider,
+        system.running(
+            servers.kafka_bootstrap,
+            servers.mongodb_uri,
+            uid,
+            state,
+            web_env=web_env,
+        ) as running,
+    ):
+        registration = running.urls["registration"]
+        edition_id = _edition_running_now(registration)
+        _on_the_committee(running.urls["selection"], edition_id, REVIEWER)
+        receipt = _applied(registration, edition_id)
+        yield Console(running, provider, edition_id, receipt, receipt["participants"])
+
+
+@pytest.fixture(autouse=True)
+def selected(console: Console, servers: Any, sending: Any) -> None:
+    """The cluster selected (once: the first test sends selection's event and waits until
+    registration has learned of it)."""
+    registration = console.system.urls["registration"]
+    if _expected(registration, console.edition):
+        return
+    # Playwright's sync API holds this thread's event loop: the producer runs in another.
+    with ThreadPoolExecutor(1) as thread:
+        selection = _select(sending, servers.kafka_bootstrap, console.application, console.edition)
+        thread.submit(asyncio.run, selection).result()
+    for _ in range(600):
+        if _expected(registration, console.edition):
+            return
+        time.sleep(0.5)
+    raise AssertionError("registration never learned of the selection")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        found = playwright.chromium.launch(
+            executable_path=system.CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield found
+        found.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="fr-FR")
+    found = context.new_page()
+    yield found
+    context.close()
+
+
+def accessible(page: Page) -> None:
+    page.evaluate(system.axe_source())
+    result = page.evaluate("async () => await axe.run(document)")
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, [(v["id"], [n["target"] for n in v["nodes"]]) for v in bad]
+
+
+def sign_in(page: Page, web: str, email: str, target: str = "/staff") -> None:
+    page.goto(f"{web}{target}")
+    expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def photograph(browser: Browser, state: Any, url: str, name: str, tablet: bool = False) -> None:
+    """The page in both languages at desktop and phone widths (and tablet for the desk), as
+    the signed-in person of ``state`` sees it, each checked by axe-core."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    widths = {**WIDTHS, **({"tablet": TABLET} if tablet else {})}
+    for language in ("fr", "en"):
+        for width, (w, h) in widths.items():
+            context = browser.new_context(
+                viewport={"width": w, "height": h}, locale=language, storage_state=state
+            )
+            shot = context.new_page()
+            separator = "&" if "?" in url else "?"
+            shot.goto(f"{url}{separator}lang={language}")
+            assert shot.locator("html").get_attribute("lang") == language
+            accessible(shot)
+            shot.screenshot(
+                path=str(SHOTS / f"staff-{name}-{language}-{width}.png"), full_page=True
+            )
+            context.close()
+
+
+def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
+    console: Console, page: Page, browser: Browser
+) -> None:
+    web = console.system.web
+    page.goto(f"{web}/staff/desk")
+    accessible(page)
+    photograph(browser, None, f"{web}/staff/sign-in", "sign-in")
+    page.get_by_label("Adresse e-mail").fill(CLERK)
+    page.get_by_label("Mot de passe").fill("not the password at all")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("n’est pas correct")
+    sign_in(page, web, CLERK, "/staff/desk")
+
+    expect(page.get_by_role("heading", name="Accueil des participants")).to_be_visible()
+    session = page.get_by_label("Session")
+    assert session.input_value() == f"{console.edition}/s1"
+    expect(session).to_contain_text("enregistrement ouvert")
+    accessible(page)
+    page.get_by_role("button", name="Ouvrir l’accueil").click()
+    expect(page.get_by_text("0 présents sur 3")).to_be_visible()
+
+    page.get_by_label("Trouver un participant").press_sequentially("trabel", delay=60)
+    # The list follows the typing (a request per pause; slow on a loaded machine).
+    typed = f"{web}/staff/desk?session={console.edition}%2Fs1&q=trabel"
+    expect(page).to_have_url(typed, timeout=30_000)
+    results = page.locator("#results")
+    assert results.get_by_role("row").count() == 2, results.inner_text()  # header, Karim
+    page.get_by_role("button", name="Enregistrer Karim Trabelsi").click()
+    expect(page.get_by_role("status")).to_have_text("Karim Trabelsi est enregistré·e.")
+    expect(page.get_by_text("1 présents sur 3")).to_be_visible()
+    expect(page.get_by_role("row", name="Karim Trabelsi")).to_contain_text("Présent depuis")
+    accessible(page)
+
+    # Found without JavaScript too, by country name and without the accent.
+    page.goto(f"{web}/staff/desk?session={console.edition}/s1&q=tunisie+helene&lang=fr")
+    expect(page.get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("row", name="Hélène Gharbi")).to_be_visible()
+    page.goto(f"{web}/staff/desk?session={console.edition}/s1&show=missing")
+    expect(page.get_by_role("row")).to_have_count(3)  # Amel and Hélène
+
+    karim = next(p for p in console.participants if p["full_name"] == "Karim Trabelsi")
+    listed = httpx.get(
+        f"{console.system.urls['registration']}/v1/editions/{console.edition}"
+        "/sessions/s1/check-ins",
+        headers=_admin(),
+        timeout=10,
+    ).json()
+    assert [c["participant_id"] for c in listed] == [karim["participant_id"]]
+
+    state = page.context.storage_state()
+    photograph(browser, state, f"{web}/staff", "home")
+    photograph(browser, state, f"{web}/staff/desk", "desk-pick")
+    photograph(browser, state, f"{web}/staff/desk?session={console.edition}/s1", "desk", True)
+
+
+def test_a_role_without_the_desk_gets_a_clear_refusal_and_the_server_refuses_its_post(
+    console: Console, page: Page, browser: Browser
+) -> None:
+    web = console.system.web
+    sign_in(page, web, REVIEWER)
+    expect(page.get_by_role("heading", name="Bonjour Omar Comité")).to_be_visible()
+    expect(page.get_by_role("link", name="Accueil des participants")).to_have_count(0)
+    answer = page.goto(f"{web}/staff/desk?session={console.edition}/s1")
+    assert answer is not None
+    assert answer.status == 403
+    expect(
+        page.get_by_role("heading", name="Cette page n’est pas prévue pour votre rôle")
+    ).to_be_visible()
+    expect(page.get_by_text("Cheffe ou chef de projet, Accueil des participants")).to_be_visible()
+    accessible(page)
+    photograph(browser, page.context.storage_state(), f"{web}/staff/desk", "not-allowed")
+
+    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    amel = next(p for p in console.participants if p["full_name"] == "Amel Ben Salah")
+    posted = page.request.post(
+        f"{web}/staff/desk/check-ins",
+        form={
+            "csrf_token": csrf or "",
+            "session": f"{console.edition}/s1",
+            "participant_id": amel["participant_id"],
+        },
+        max_redirects=0,
+    )
+    assert posted.status == 403
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("status")).to_have_text("Vous êtes déconnecté·e.")
+    page.goto(f"{web}/staff")
+    expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+
+
+def test_a_person_signs_in_through_the_identity_provider_with_the_roles_of_its_claim(
+    console: Console, page: Page
+) -> None:
+    web = console.system.web
+    console.provider.person = {
+        "sub": "u-17",
+        "email": "sarra@anima.test",
+        "name": "Sarra Boussaïdi",
+        "roles": ["admin", "not-a-console-role"],
+    }
+    page.goto(f"{web}/staff/desk")
+    page.get_by_role("link", name="Se connecter avec le compte de l’organisation").click()
+    expect(page.get_by_role("heading", name="Accueil des participants")).to_be_visible()
+    assert console.provider.verified == ["u-17"]
+    page.goto(f"{web}/staff")
+    expect(page.get_by_text("Vos rôles : Cheffe ou chef de projet")).to_be_visible()
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    console.provider.person = {"sub": "u-18", "email": "guest@anima.test", "roles": []}
+    page.get_by_role("link", name="Se connecter avec le compte de l’organisation").click()
+    expect(page.get_by_role("alert")).to_contain_text("aucun des rôles de la console")
+    assert console.provider.refused == []
+
+
+def test_a_committee_member_reviews_an_application_with_the_rubric(
+    console: Console, page: Page, browser: Browser
+) -> None:
+    web = console.system.web
+    _in_queue(console.system.urls["selection"], console.edition, REVIEWER)
+    sign_in(page, web, REVIEWER)
+    page.get_by_role("link", name="Mes évaluations").click()
+    page.get_by_role("link", name="Académie des clusters, essai").click()
+    expect(page.get_by_text("0 sur 1 évaluées par vous")).to_be_visible()
+    accessible(page)
+    page.get_by_role("link", name="Pôle Santé Sfax").click()
+    expect(page.get_by_role("heading", name="Pôle Santé Sfax")).to_be_visible()
+    expect(page.get_by_text("Renforcer les échanges")).to_be_visible()
+    accessible(page)
+    page.get_by_role("group", name="Motivations").get_by_label("4").check()
+    page.get_by_role("button", name="Enregistrer mon évaluation").click()
+    expect(page.get_by_role("alert")).to_contain_text("Donnez une note pour ce critère.")
+    assert page.get_by_role("group", name="Motivations").get_by_label("4").is_checked()
+    page.get_by_role("group", name="Attentes").get_by_label("5").check()
+    page.get_by_label("Commentaire (facultatif)").fill("Un réseau solide, des attentes claires.")
+    page.get_by_role("button", name="Enregistrer mon évaluation").click()
+    expect(page.get_by_role("status")).to_have_text("Votre évaluation est enregistrée.")
+    expect(page.get_by_text("1 sur 1 évaluées par vous")).to_be_visible()
+    expect(page.get_by_role("row", name="Pôle Santé Sfax")).to_contain_text("Faite")
+    review_url = page.get_by_role("link", name="Pôle Santé Sfax").get_attribute("href")
+    page.get_by_role("link", name="Pôle Santé Sfax").click()
+    expect(page.get_by_text("Personne d’autre ne l’a encore évaluée.")).to_be_visible()
+    assert page.get_by_role("group", name="Attentes").get_by_label("5").is_checked()
+
+    state = page.context.storage_state()
+    photograph(browser, state, f"{web}/staff/reviews?edition={console.edition}", "reviews")
+    photograph(browser, state, f"{web}{review_url}", "review")
