@@ -94,11 +94,14 @@ def when(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
 def span(start: datetime, end: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
     """A session's time: its day once when it ends that day, both days when it ends later."""
     first, last = start.astimezone(zone), end.astimezone(zone)
-    language = current.get()
     if first.date() == last.date():
-        until = format_time(last, "short", locale=language)
-        return f"{_day_and_time(first)} {DASH} {until} ({_city(zone)})"
+        return f"{_day_and_time(first)} {DASH} {hour(last, zone)} ({_city(zone)})"
     return f"{_day_and_time(first)} {DASH} {_day_and_time(last)} ({_city(zone)})"
+
+
+def hour(moment: datetime, zone: ZoneInfo = PROGRAM_ZONE) -> str:
+    """A time of day in ``zone``, as the page's language writes it."""
+    return format_time(moment.astimezone(zone), "short", locale=current.get())
 
 
 def _day_and_time(local: datetime) -> str:

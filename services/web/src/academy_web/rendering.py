@@ -34,6 +34,7 @@ def environment(translator: i18n.Translator) -> Environment:
         when=i18n.when,
         day=i18n.day,
         span=i18n.span,
+        hour=i18n.hour,
         amount=i18n.amount,
         country_name=i18n.country_name,
         country_names=i18n.country_names,
