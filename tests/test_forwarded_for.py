@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,6 @@ import pytest
 from academy_web.main import create_app as web_app
 from academy_web.services import FORWARDED_FOR, Refused, Services, visitor_address
 from academy_web.settings import WebSettings
-from conftest import Servers
 from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.integration
@@ -27,9 +27,7 @@ LOGS = Path(__file__).resolve().parents[1] / ".cache" / "forwarded"
 
 
 @pytest.fixture(scope="module")
-async def registration(
-    servers: Servers, free_port: Callable[[], int]
-) -> AsyncIterator[ServiceProcess]:
+async def registration(servers: Any, free_port: Callable[[], int]) -> AsyncIterator[ServiceProcess]:
     uid = uuid.uuid4().hex[:8]
     service = ServiceProcess(
         "registration",

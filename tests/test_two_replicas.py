@@ -20,7 +20,6 @@ import pytest
 
 from academy_contracts.links import TOKEN_HEADER
 from academy_contracts.registry import Topic
-from conftest import Servers
 from tests.support.processes import ServiceProcess
 from tests.support.story import ADMIN, application_form, edition_form
 
@@ -34,7 +33,7 @@ Answer = tuple[int, dict[str, Any] | None]
 """(amendment number, the application answered 200, or None for any other outcome)."""
 
 
-def _replica(servers: Servers, uid: str, port: int, name: str) -> ServiceProcess:
+def _replica(servers: Any, uid: str, port: int, name: str) -> ServiceProcess:
     return ServiceProcess(
         "registration",
         port,
@@ -76,7 +75,7 @@ async def _amend(
 
 
 async def test_two_replicas_lose_no_amendment_and_give_one_content_per_revision(
-    servers: Servers, free_port: Callable[[], int], topic_records: Any
+    servers: Any, free_port: Callable[[], int], topic_records: Any
 ) -> None:
     uid = uuid.uuid4().hex[:8]
     first = _replica(servers, uid, free_port(), "first")
