@@ -6,6 +6,7 @@ failures recorded and published."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -124,10 +125,11 @@ async def test_every_kind_reaches_each_participant_in_their_language(
     assert not [m["Subject"] for m in smtp.inbox.about(story.uid) if story.claim_id in m["Subject"]]
     pages = f"https://academy.example/v1/applications/{story.application_id}"
     to_manager = smtp.inbox.messages(to=fr, x_academy_template="application_received")[0]
-    assert f"{pages}?token=" in body_of(to_manager)
+    assert re.search(rf"{re.escape(pages)}\?token=[^\s&]+&lang=fr\s", body_of(to_manager))
     to_board = smtp.inbox.messages(to=en, x_academy_template="application_received")[0]
     board_id = story.participants[2].participant_id
-    assert f"{pages}/participants/{board_id}?token=" in body_of(to_board)
+    own = re.escape(f"{pages}/participants/{board_id}")
+    assert re.search(rf"{own}\?token=[^\s&]+&lang=en\s", body_of(to_board))
 
     digests = smtp.inbox.messages(to=f"pm-{story.uid}@anima.coop", x_academy_template="digest")
     by_language = {str(m["Content-Language"]): m["Subject"] + "\n" + body_of(m) for m in digests}

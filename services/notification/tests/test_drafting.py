@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pydantic import SecretStr
@@ -43,7 +44,8 @@ def test_a_submission_is_acknowledged_to_each_participant_in_their_language() ->
         f"https://academy.example/applications/{story.application_id}",
     )
     for draft, person in zip(found, story.participants, strict=True):
-        address, token = str(draft.context["link"]).split("?token=")
+        address, query = str(draft.context["link"]).split("?")
+        [token] = parse_qs(query)["token"]
         grant = links.check(secret, token, story.application_id)
         assert (grant.participant_id, grant.expires_at) == (
             person.participant_id,
@@ -54,6 +56,19 @@ def test_a_submission_is_acknowledged_to_each_participant_in_their_language() ->
         else:
             own = f"{page}/participants/{person.participant_id}"
             assert (address, grant.scope, draft.context["manages"]) == (own, "participant", False)
+
+
+def test_each_link_opens_the_page_in_its_persons_preferred_language() -> None:
+    """A French participant's link asks for the French page and an English one's for the
+    English page, whatever language the browser that opens it prefers."""
+    story = Story("g")
+    found = _addressed(drafts(story.selected(), Known(edition=story.edition()), LINKS))
+    languages = {d.recipient.language for d in found}
+    assert languages == {Language.FR, Language.EN}
+    for draft in found:
+        query = parse_qs(urlsplit(str(draft.context["link"])).query)
+        assert query["lang"] == [draft.recipient.language.value]
+        assert str(draft.context["link"]).endswith(f"&lang={draft.recipient.language.value}")
 
 
 def test_a_link_request_mails_fresh_links_only_to_the_persons_at_that_address() -> None:

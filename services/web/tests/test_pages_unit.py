@@ -83,6 +83,24 @@ def test_a_session_names_its_day_once_unless_it_ends_on_another() -> None:
         i18n.current.reset(token)
 
 
+def test_a_file_size_is_written_in_the_page_language_and_never_as_zero() -> None:
+    token = i18n.current.set("fr")
+    try:
+        assert [i18n.size(n) for n in (300, 1024, 240_000, 2_621_440)] == [
+            "1\u202fko",  # French sets units off by a narrow no-break space
+            "1\u202fko",
+            "235\u202fko",
+            "2,5\u202fMo",
+        ]
+    finally:
+        i18n.current.reset(token)
+    token = i18n.current.set("en")
+    try:
+        assert [i18n.size(n) for n in (300, 240_000, 2_621_440)] == ["1 kB", "235 kB", "2.5 MB"]
+    finally:
+        i18n.current.reset(token)
+
+
 def test_the_error_list_names_the_field_and_whose_it_is() -> None:
     def gettext(text: str) -> str:
         return f"[{text}]"

@@ -44,7 +44,7 @@ class NotificationSettings(ServiceSettings):
     link_base_url: str = "http://127.0.0.1:8005/applications"
     """Where the web pages of applications are: the manager's link is ``<link_base_url>/<id>``
     and a participant's ``<link_base_url>/<id>/participants/<participant id>``, each with
-    ``?token=<their personal link token>``."""
+    ``?token=<their personal link token>&lang=<their preferred language>``."""
     program: ProgramFacts = ProgramFacts()
     time_zone: str = "Europe/Paris"
     """The program's time zone: messages quote times in it when the edition names none, and the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import math
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from babel.dates import format_date, format_time, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
+from babel.units import format_unit
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -126,6 +128,17 @@ def day(moment: date | datetime | str) -> str:
 
 def amount(value: Decimal | str, currency: str) -> str:
     return format_currency(Decimal(value), currency, locale=current.get())
+
+
+def size(size_bytes: int) -> str:
+    """A file's size as the page's language writes it (``ko``/``Mo`` in French, ``kB``/``MB``
+    in English, as the upload field's limit is stated), rounded up so a small receipt never
+    reads "0 kB"."""
+    kilobytes = max(1, math.ceil(size_bytes / 1024))
+    if kilobytes < 1024:
+        return str(format_unit(kilobytes, "digital-kilobyte", "short", locale=current.get()))
+    megabytes = round(Decimal(size_bytes) / 1024**2, 1)
+    return str(format_unit(megabytes, "digital-megabyte", "short", locale=current.get()))
 
 
 def country_name(code: str) -> str:

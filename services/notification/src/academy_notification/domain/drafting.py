@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import SecretStr
 
@@ -96,7 +97,10 @@ class Links:
 class PersonalLinks:
     """Each person's own link: the cluster manager's opens the application's page
     (``<base_url>/<application id>?token=…``, manager scope); a board member's opens only
-    their own page (``<base_url>/<application id>/participants/<participant id>?token=…``)."""
+    their own page (``<base_url>/<application id>/participants/<participant id>?token=…``).
+    Each also carries the person's preferred language (``&lang=fr|en``), so the page opens in
+    it even on a browser set to another (the web front remembers the choice in a cookie);
+    the token comes first, so a link still reads ``…?token=``."""
 
     links: Links
     issued_at: datetime
@@ -115,7 +119,7 @@ class PersonalLinks:
         page = f"{self.links.base_url.rstrip('/')}/{application_id}"
         if not manages:
             page += f"/participants/{person.participant_id}"
-        return f"{page}?token={token}"
+        return f"{page}?{urlencode({'token': token, 'lang': person.language.value})}"
 
 
 _LINK_TOKEN = re.compile(r"([?&]token=)[^\s&#]+")
