@@ -14,6 +14,7 @@ from academy_contracts import links
 from academy_contracts.links import TOKEN_HEADER
 from academy_contracts.registry import Topic
 from academy_contracts.values import Country, Sector
+from services.selection.tests.support.events import Events
 
 pytestmark = pytest.mark.integration
 
@@ -162,3 +163,49 @@ async def test_a_lapsed_offer_is_rejected_and_the_next_cluster_promoted(
     edition = f"/v1/editions/{events.edition_id}"
     report = (await selection.get(f"{edition}/report", headers=staff_headers("admin"))).json()
     assert (report["total"]["selected"], report["total"]["waitlisted"]) == (0, 0)
+
+
+async def test_the_manager_reads_the_screening_with_its_reasons(
+    selection: Any, events: Any, intake: Any, staff_headers: Any, send: Any, eventually: Any
+) -> None:
+    fine = events.submitted()
+    no_costs = events.submitted(can_advance_costs=False, commits_to_attend=False)
+    await intake(events, fine, no_costs)
+    path = "/v1/applications/{}/screening"
+
+    mine = await selection.get(
+        path.format(no_costs.application_id), headers=_link(selection, no_costs)
+    )
+    assert mine.status_code == 200, mine.text
+    assert (mine.json()["eligible"], mine.json()["reasons"]) == (
+        False,
+        ["cannot_advance_costs", "no_attendance_commitment"],
+    )
+    eligible = await selection.get(path.format(fine.application_id), headers=staff_headers("admin"))
+    assert (eligible.json()["eligible"], eligible.json()["reasons"]) == (True, [])
+
+    teammate = _link(selection, no_costs, "board_member")
+    refused = await selection.get(path.format(no_costs.application_id), headers=teammate)
+    assert refused.status_code == 403
+    other = await selection.get(
+        path.format(fine.application_id), headers=_link(selection, no_costs)
+    )
+    assert other.status_code == 403
+    unknown = await selection.get(path.format("app-unknown"), headers=staff_headers("admin"))
+    assert (unknown.status_code, unknown.json()["type"]) == (
+        404,
+        "urn:cluster-academy:problem:unknown-application",
+    )
+
+    unpublished = Events(f"{events.edition_id}-unpublished", events.deadline)
+    waiting = unpublished.submitted()
+    await send(waiting)
+    stored = selection.app.state.screener.applications
+    await eventually(lambda: stored.get(waiting.application_id))
+    early = await selection.get(
+        path.format(waiting.application_id), headers=_link(selection, waiting)
+    )
+    assert (early.status_code, early.json()["type"]) == (
+        404,
+        "urn:cluster-academy:problem:not-screened",
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import pytest
 from faststream.kafka import TestKafkaBroker
 
 from academy_contracts.envelope import Envelope
@@ -13,6 +14,7 @@ from academy_contracts.values import Country, Sector
 from academy_kit import consumer
 from academy_kit.subscriptions import subscribe
 from academy_selection.domain.applications import ApplicationStatus
+from academy_selection.domain.failures import NotScreened, UnknownApplication
 from academy_selection.handlers.subscriptions import subscriptions
 from academy_selection.settings import SelectionSettings
 from services.selection.tests.support import memory
@@ -105,3 +107,17 @@ async def test_the_subscription_table_routes_registrations_events_to_their_handl
     stored = fast.applications.stored[submitted.key]
     assert (stored.revision, stored.status) == (2, ApplicationStatus.WITHDRAWN)
     assert [e.revision for e in _screened(fast.outbox)[submitted.key]] == [1]
+
+
+async def test_the_applicants_read_of_the_screening_waits_for_it(events: Events) -> None:
+    fast = memory.service()
+    no_costs = events.submitted(can_advance_costs=False)
+    await fast.screener.record_application(_from_registration(no_costs))
+    with pytest.raises(UnknownApplication):
+        await fast.offers.screening("app-never-sent")
+    with pytest.raises(NotScreened):
+        await fast.offers.screening(no_costs.key)
+
+    await fast.screener.record_edition(_from_registration(events.edition()))
+    screening = await fast.offers.screening(no_costs.key)
+    assert (screening.eligible, screening.reasons) == (False, ["cannot_advance_costs"])

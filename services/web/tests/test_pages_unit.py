@@ -1,17 +1,22 @@
 """Fast tests of the front's own rules: language negotiation, complete catalogs, the CSRF
-token, problem errors turned into messages, and the forms' bodies. The pages on the real
+token, problem errors turned into messages, the forms' bodies, and the application page's
+screened step rendered on answers the services might give. The pages on the real
 services are walked in Chromium by test_browser.py."""
 
 from __future__ import annotations
 
+from html import unescape
 from typing import Any
 
+import httpx
 import pytest
 from babel.messages.pofile import read_po
 from pydantic import SecretStr
 
 from academy_kit.settings import InsecureSecrets
 from academy_web import forms, i18n, security
+from academy_web.main import create_app
+from academy_web.services import Services
 from academy_web.settings import WebSettings
 
 LOCALES = i18n.LOCALES_DIR
@@ -188,3 +193,119 @@ def test_the_application_form_round_trips_through_the_api_body() -> None:
     assert shown["participants.0.email"] == "amel@example.org"
     assert shown["can_advance_costs"] == "on"
     assert "commits_to_attend" not in shown
+
+
+APPLICATION = {
+    "application_id": "app-1",
+    "edition_id": "ed-1",
+    "revision": 1,
+    "status": "submitted",
+    "submitted_at": "2026-03-01T09:00:00+00:00",
+    "updated_at": "2026-03-01T09:00:00+00:00",
+    "cluster": {"name": "Cluster Un", "country": "TN", "sector": "health", "eccp_id": "eccp-1"},
+    "participants": [],
+    "motivations": "m",
+    "expectations": "e",
+}
+EDITION = {
+    "edition_id": "ed-1",
+    "title": {"fr": "Académie 2026", "en": "Academy 2026"},
+    "registration_deadline": "2026-03-31T21:59:00+00:00",
+    "time_zone": "Europe/Paris",
+    "sessions": [],
+}
+
+
+async def _application_page(screening: httpx.Response, lang: str) -> str:
+    """The application's page rendered by the app, with the services answering as given: the
+    application and its edition, no selection published, and ``screening``."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        match request.url.path:
+            case "/v1/applications/app-1":
+                return httpx.Response(200, json=APPLICATION)
+            case "/v1/editions/ed-1":
+                return httpx.Response(200, json=EDITION)
+            case "/v1/applications/app-1/screening":
+                return screening
+        return httpx.Response(404, json={"type": "urn:cluster-academy:problem:not-published"})
+
+    settings = WebSettings(env="development", cookie_secure=False)
+    app = create_app(settings, Services(settings, httpx.MockTransport(answer)))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://web.test") as client,
+    ):
+        page = await client.get("/applications/app-1", params={"token": "t", "lang": lang})
+    assert page.status_code == 200, page.text
+    return unescape(" ".join(page.text.split()))
+
+
+def _screening(*reasons: str, revision: int = 1) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "revision": revision,
+            "eligible": not reasons,
+            "reasons": list(reasons),
+            "screened_at": "2026-04-01T08:00:00+00:00",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "eligible", "not_eligible", "reasons"),
+    [
+        (
+            "en",
+            "Screened: eligible",
+            "Not eligible",
+            [
+                "The cluster did not declare that it can advance the participants' costs",
+                "The application was last changed after the registration deadline.",
+            ],
+        ),
+        (
+            "fr",
+            "Examinée : éligible",
+            "Non éligible",
+            [
+                "Le cluster n’a pas déclaré pouvoir avancer les frais des participants",
+                "La candidature a été modifiée pour la dernière fois après la date limite",
+            ],
+        ),
+    ],
+)
+async def test_the_timeline_says_whether_the_application_is_eligible_and_why_not(
+    lang: str, eligible: str, not_eligible: str, reasons: list[str]
+) -> None:
+    fine = await _application_page(_screening(), lang)
+    assert eligible in fine
+    assert not_eligible not in fine
+
+    refused = await _application_page(
+        _screening("cannot_advance_costs", "submitted_after_deadline"), lang
+    )
+    assert not_eligible in refused
+    assert eligible not in refused
+    for reason in reasons:
+        assert reason in refused, reason
+    assert "cannot_advance_costs" not in refused
+
+
+@pytest.mark.parametrize(
+    "screening",
+    [
+        httpx.Response(404, json={"type": "urn:cluster-academy:problem:not-screened"}),
+        httpx.Response(503),
+        _screening("cannot_advance_costs", revision=0),
+    ],
+    ids=["not-screened", "selection-down", "an-earlier-revision"],
+)
+async def test_without_a_screening_of_this_revision_the_step_is_absent(
+    screening: httpx.Response,
+) -> None:
+    page = await _application_page(screening, "en")
+    assert "Cluster Un" in page
+    assert "eligible" not in page

@@ -4,6 +4,7 @@ shown as it is rather than hidden."""
 
 from __future__ import annotations
 
+from academy_contracts.events import ScreeningReason
 from academy_contracts.values import Country, Currency, ExpenseCategory, Language, Sector
 from academy_web.i18n import N_, country_name
 
@@ -47,6 +48,33 @@ DECISIONS = {
     "withdrawn": N_("Withdrawn"),
     "rejected": N_("Not selected"),
 }
+SCREENING_REASONS = {
+    ScreeningReason.ECCP_MISSING: N_(
+        "The cluster's ECCP profile id is missing: the cluster must be registered on the "
+        "European Cluster Collaboration Platform."
+    ),
+    ScreeningReason.COUNTRY_INELIGIBLE: N_(
+        "The cluster's country is not one of the countries this edition is open to."
+    ),
+    ScreeningReason.SECTOR_INELIGIBLE: N_(
+        "The cluster's sector is not one of the sectors this edition is open to."
+    ),
+    ScreeningReason.TEAM_INCOMPLETE: N_(
+        "The team is not complete: one cluster manager and two board members, each with "
+        "their own email address."
+    ),
+    ScreeningReason.CANNOT_ADVANCE_COSTS: N_(
+        "The cluster did not declare that it can advance the participants' costs, which are "
+        "reimbursed afterwards."
+    ),
+    ScreeningReason.NO_ATTENDANCE_COMMITMENT: N_(
+        "The participants did not commit to attend every session."
+    ),
+    ScreeningReason.AFTER_DEADLINE: N_(
+        "The application was last changed after the registration deadline."
+    ),
+}
+"""Selection's screening reasons (``GET /v1/applications/{id}/screening``) in plain words."""
 ROLES = {"cluster_manager": N_("Cluster manager"), "board_member": N_("Board member")}
 COUNTRIES = tuple(Country)
 CURRENCIES = tuple(Currency)

@@ -47,6 +47,7 @@ def environment(translator: i18n.Translator) -> Environment:
         document_kinds=labels.DOCUMENT_KINDS,
         claim_states=labels.CLAIM_STATES,
         decisions=labels.DECISIONS,
+        screening_reasons=labels.SCREENING_REASONS,
         roles=labels.ROLES,
         label_of=lambda value: translator.gettext(labels.label(str(value))),
         field_labels=lambda errors: {

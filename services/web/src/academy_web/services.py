@@ -4,6 +4,7 @@ document, which the pages show next to the fields it names."""
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from typing import Any
 
@@ -13,6 +14,8 @@ from academy_contracts.links import TOKEN_HEADER
 from academy_web.settings import WebSettings
 
 Json = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 FORWARDED_FOR = "X-Forwarded-For"
 visitor_address: ContextVar[str | None] = ContextVar("visitor_address", default=None)
@@ -159,6 +162,21 @@ class Services:
             if refusal.status == 404:
                 return None
             raise
+
+    async def screening(self, application_id: str, token: str) -> Json | None:
+        """Whether the application's latest revision was found eligible, and why not; None
+        before it is screened, or when selection does not answer: the page then shows the
+        application without that step rather than an error."""
+        try:
+            path = f"/v1/applications/{application_id}/screening"
+            return dict(await self._call("selection", "GET", path, token=token))
+        except Refused as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+        except Unavailable as down:
+            log.warning("the screening is left out of the page: %s", down)
+            return None
 
     async def confirm_offer(self, application_id: str, token: str) -> Json:
         path = f"/v1/applications/{application_id}/offer/confirm"

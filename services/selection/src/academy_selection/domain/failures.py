@@ -29,6 +29,14 @@ class UnknownApplication(SelectionFailure):
         self.application_id = application_id
 
 
+class NotScreened(SelectionFailure):
+    """The application is known but waits for its edition, so it has no screening yet."""
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__(application_id)
+        self.application_id = application_id
+
+
 # Reviews
 
 

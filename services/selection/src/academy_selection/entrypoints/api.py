@@ -20,6 +20,7 @@ from academy_contracts.values import BoundedText, ShortText
 from academy_kit import web
 from academy_kit.auth import StaffMember, StaffOnly
 from academy_kit.web import LinkToken
+from academy_selection.domain.applications import Screening
 from academy_selection.domain.balance import Relaxation
 from academy_selection.domain.report import BalanceReport
 from academy_selection.domain.reviews import Conflict, Review, ReviewerProgress, ReviewPolicy
@@ -362,6 +363,17 @@ async def offer(application_id: str, offers: OfferAnswers, _: Actor) -> Decision
     """The cluster's decision: its offer and deadline, its waitlist place, or why it has no
     place."""
     return await offers.decision(application_id)
+
+
+@router.get(
+    "/applications/{application_id}/screening",
+    tags=["offers"],
+    responses={404: {"description": "Unknown application, or not screened yet"}},
+)
+async def screening(application_id: str, offers: OfferAnswers, _: Actor) -> Screening:
+    """Whether the application's latest revision is eligible and, if not, every rule it
+    breaks as a stable code (``reasons``) that the pages put in plain words."""
+    return await offers.screening(application_id)
 
 
 @router.post("/applications/{application_id}/offer/confirm", tags=["offers"])

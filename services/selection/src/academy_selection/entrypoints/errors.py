@@ -16,6 +16,7 @@ from academy_selection.domain.failures import (
     NotOnCommittee,
     NotPublished,
     NotReviewable,
+    NotScreened,
     OfferFailure,
     OfferLapsed,
     RegistrationOpen,
@@ -43,6 +44,7 @@ REVIEWS_MISSING = ProblemType(409, "reviews-missing", "Applications not reviewed
 RULES_CONFLICT = ProblemType(409, "rules-conflict", "Balance rules cannot all hold")
 NOT_PUBLISHED = ProblemType(404, "not-published", "Selection not published")
 NOT_IN_SELECTION = ProblemType(404, "not-in-selection", "Offer cannot change")
+NOT_SCREENED = ProblemType(404, "not-screened", "Application not screened yet")
 
 
 def problem(exc: Exception) -> Problem:
@@ -55,6 +57,12 @@ def problem(exc: Exception) -> Problem:
         case UnknownApplication():
             return UNKNOWN_APPLICATION(
                 f"No application {exc.application_id!r} has reached the selection service.",
+                application_id=exc.application_id,
+            )
+        case NotScreened():
+            return NOT_SCREENED(
+                f"Application {exc.application_id!r} has not been screened yet: it is screened "
+                "as soon as the selection service knows its edition.",
                 application_id=exc.application_id,
             )
         case RubricInUse():

@@ -17,7 +17,8 @@ from academy_contracts.events import ApplicationWithdrawn, OfferActor
 from academy_kit import outbox
 from academy_kit.clock import now
 from academy_selection.domain import offers
-from academy_selection.domain.failures import NotPublished
+from academy_selection.domain.applications import Screening
+from academy_selection.domain.failures import NotPublished, NotScreened
 from academy_selection.domain.offers import Transition, decision_of
 from academy_selection.domain.selection import Decision, Selection
 from academy_selection.handlers import lookup
@@ -43,6 +44,14 @@ class Offers:
         if selection is None:
             raise NotPublished(application.edition_id)
         return decision_of(selection, application_id)
+
+    async def screening(self, application_id: str) -> Screening:
+        """The eligibility check of the application's latest revision: what its manager reads
+        beside the decision, as the offer is read, so it lives with the offer's use cases."""
+        application = await lookup.application(self.applications, application_id)
+        if application.screening is None:
+            raise NotScreened(application_id)
+        return application.screening
 
     async def confirm(self, application_id: str, by: OfferActor) -> Decision:
         application = await lookup.application(self.applications, application_id)

@@ -75,13 +75,26 @@ async def _application(request: Request, application_id: str, token: str) -> Jso
         raise
 
 
-def _timeline(application: Json, decision: Json | None) -> list[dict[str, Any]]:
-    """The application's steps so far, oldest first."""
+def _timeline(
+    application: Json, decision: Json | None, screening: Json | None
+) -> list[dict[str, Any]]:
+    """The application's steps so far, oldest first. A screening of an earlier revision is
+    left out: the amendment that followed it is not screened yet, and its reasons may no
+    longer hold."""
     steps: list[dict[str, Any]] = [
         {"step": "submitted", "at": datetime.fromisoformat(application["submitted_at"])}
     ]
     if application["revision"] > 1:
         steps.append({"step": "amended", "at": datetime.fromisoformat(application["updated_at"])})
+    if screening is not None and screening["revision"] == application["revision"]:
+        steps.append(
+            {
+                "step": "screened",
+                "at": datetime.fromisoformat(screening["screened_at"]),
+                "eligible": screening["eligible"],
+                "reasons": screening["reasons"],
+            }
+        )
     if application.get("withdrawn_at"):
         steps.append(
             {"step": "withdrawn", "at": datetime.fromisoformat(application["withdrawn_at"])}
@@ -119,6 +132,7 @@ async def application_page(
     application = await _application(request, application_id, token)
     edition = await open_edition(request, application["edition_id"])
     decision = await services(request).decision(application_id, token)
+    screening = await services(request).screening(application_id, token)
     offer_deadline = (
         datetime.fromisoformat(decision["offer_deadline"])
         if decision and decision.get("offer_deadline")
@@ -137,7 +151,7 @@ async def application_page(
             and offer_deadline
             and datetime.now(UTC) <= offer_deadline
         ),
-        timeline=_timeline(application, decision),
+        timeline=_timeline(application, decision, screening),
         token=token,
         done=done,
         values={},
