@@ -152,6 +152,12 @@ def dlt_redrive(topic: str, ids: tuple[str, ...], group: str) -> None:
     done = _run(dead_letters.redrive(_settings().kafka_bootstrap_servers, topic, ids, group))
     for item in done.moved:
         click.echo(f"moved {item.type} id={item.id} key={item.key}")
+    for item in done.truncated:
+        click.echo(
+            f"left {item.type} id={item.id} key={item.key} at {item.topic}[{item.partition}]"
+            f"@{item.offset}: its copy was cut ({item.headers[dead_letters.TRUNCATED]})",
+            err=True,
+        )
     click.echo(f"{len(done.moved)} moved to {topic}, {done.moved_before} already moved before")
 
 

@@ -33,7 +33,15 @@ from academy_ops.records import (
 )
 
 REDRIVE_GROUP = "academy-ops-redrive"
-DLT_HEADERS = ("dlt_error", "dlt_topic", "dlt_partition", "dlt_offset", "dlt_consumer_group")
+TRUNCATED = "dlt_truncated"
+DLT_HEADERS = (
+    "dlt_error",
+    "dlt_topic",
+    "dlt_partition",
+    "dlt_offset",
+    "dlt_consumer_group",
+    TRUNCATED,
+)
 """What :func:`academy_kit.consumer.dead_letter_copy` adds; a redrive drops them again."""
 _METADATA_LIMIT = 3000
 """Characters of offsets a commit's metadata may hold (Kafka's default bound is 4096)."""
@@ -64,13 +72,16 @@ async def dead_letters(
 
 @dataclass(frozen=True)
 class Redrive:
-    """What one redrive did: the records it published, and how many it found moved before."""
+    """What one redrive did: the records it published, how many it found moved before, and
+    those it left because their dead-letter copy was cut to fit (``dlt_truncated``): published
+    again they would only be dead-lettered again, so they need an operator's hand."""
 
     moved: list[Decoded]
     moved_before: int
+    truncated: list[Decoded]
 
 
-class _Moved:
+class MovedOffsets:
     """The offsets of one dead-letter partition already moved (see the module doc)."""
 
     def __init__(self, committed: int, metadata: str) -> None:
@@ -116,14 +127,15 @@ async def redrive(
         committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
         starts = await consumer.beginning_offsets(partitions)
         ends = await consumer.end_offsets(partitions)
-        moved_by: dict[TopicPartition, _Moved] = {}
+        moved_by: dict[TopicPartition, MovedOffsets] = {}
         for tp in partitions:
             at = committed.get(tp)
-            moved_by[tp] = _Moved(
+            moved_by[tp] = MovedOffsets(
                 max(at.offset, starts[tp]) if at and at.offset >= 0 else starts[tp],
                 at.metadata if at and at.offset >= 0 else "",
             )
         moved: list[Decoded] = []
+        truncated: list[Decoded] = []
         before = 0
         async for record in read_range(consumer, starts, ends):
             tp = TopicPartition(record.topic, record.partition)
@@ -133,12 +145,15 @@ async def redrive(
             if record.offset in moved_by[tp]:
                 before += 1
                 continue
+            if TRUNCATED in item.headers:
+                truncated.append(item)
+                continue
             headers = [(k, v.encode()) for k, v in item.headers.items() if k not in DLT_HEADERS]
             await (await producer.send(topic, record.value, key=record.key, headers=headers))
             moved_by[tp].add(record.offset)
             await consumer.commit({tp: moved_by[tp].commit()})
             moved.append(item)
-        return Redrive(moved, before)
+        return Redrive(moved, before, truncated)
     finally:
         await producer.stop()
         await consumer.stop()
