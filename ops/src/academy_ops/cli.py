@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import re
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -69,6 +70,28 @@ def _line(item: Decoded, as_json: bool, extra: dict[str, Any] | None = None) -> 
     for name, value in (extra or {}).items():
         head += f"\n  {name}: {value}"
     return f"{head}\n  {json.dumps(item.body, ensure_ascii=False, default=str)}"
+
+
+class _ProgressBar:
+    """Click's progress bar (shown on a terminal only) for work whose size is known once it
+    has started."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label=self._label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @click.group(help=__doc__)
@@ -149,7 +172,10 @@ def dlt_list(topic: str | None, keys: tuple[str, ...], as_json: bool) -> None:
 def dlt_redrive(topic: str, ids: tuple[str, ...], group: str) -> None:
     """Publish TOPIC's dead letters (or those of --id) back to TOPIC once their cause is
     mended. Each is moved once: running it again moves nothing already moved."""
-    done = _run(dead_letters.redrive(_settings().kafka_bootstrap_servers, topic, ids, group))
+    with _ProgressBar("dead letters read") as progress:
+        done = _run(
+            dead_letters.redrive(_settings().kafka_bootstrap_servers, topic, ids, group, progress)
+        )
     for item in done.moved:
         click.echo(f"moved {item.type} id={item.id} key={item.key}")
     for item in done.truncated:

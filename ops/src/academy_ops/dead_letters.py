@@ -15,7 +15,7 @@ every operator's machine sees the same history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
@@ -30,6 +30,7 @@ from academy_ops.records import (
     matches,
     partitions_of,
     read_range,
+    stop,
 )
 
 REDRIVE_GROUP = "academy-ops-redrive"
@@ -66,7 +67,7 @@ async def dead_letters(
                 if matches(item, (), keys):
                     found.append(item)
     finally:
-        await consumer.stop()
+        await stop(consumer)
     return found
 
 
@@ -107,8 +108,20 @@ class MovedOffsets:
         return self.below, metadata
 
 
+Progress = Callable[[int, int], None]
+"""Told (records read, records to read) after each dead letter a redrive reads."""
+
+
+def _silent(read: int, total: int) -> None:
+    """The progress of a redrive nobody watches."""
+
+
 async def redrive(
-    bootstrap: str, topic: str, ids: Sequence[str] = (), group: str = REDRIVE_GROUP
+    bootstrap: str,
+    topic: str,
+    ids: Sequence[str] = (),
+    group: str = REDRIVE_GROUP,
+    progress: Progress = _silent,
 ) -> Redrive:
     """Publish the dead letters of ``topic`` not yet moved (only those of ``ids`` if given)
     back to ``topic``, and record each as moved once Kafka acknowledged it: a redrive cut short
@@ -136,8 +149,11 @@ async def redrive(
             )
         moved: list[Decoded] = []
         truncated: list[Decoded] = []
-        before = 0
+        before, read = 0, 0
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
         async for record in read_range(consumer, starts, ends):
+            read += 1
+            progress(read, total)
             tp = TopicPartition(record.topic, record.partition)
             item = decode(record)
             if not matches(item, (), (), ids):
@@ -156,5 +172,5 @@ async def redrive(
         return Redrive(moved, before, truncated)
     finally:
         await producer.stop()
-        await consumer.stop()
+        await stop(consumer)
         await admin.close()

@@ -4,6 +4,8 @@ message is exactly what an operator needs to read)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -123,10 +125,24 @@ async def read_range(
         batches = await consumer.getmany(*left, timeout_ms=1000)
         for tp, records in batches.items():
             for record in records:
-                if tp in left and record.offset < left[tp]:
+                if record.offset < left[tp]:
                     yield record
-            if tp in left and await consumer.position(tp) >= left[tp]:
+        for tp in list(left):
+            # Checked for every partition, not just those with records: a partition can end
+            # on offsets that hold no record (transaction markers, records deleted by retention).
+            if await consumer.position(tp) >= left[tp]:
                 del left[tp]
+
+
+STOP_SECONDS = 5.0
+
+
+async def stop(consumer: AIOKafkaConsumer) -> None:
+    """Stop ``consumer`` within :data:`STOP_SECONDS`: aiokafka's stop was seen to wait forever
+    on the cancelled fetch of a partition just read to its end (``academy dlt list`` on the dev
+    stack); the tools have read what they need by then, so a stuck stop is abandoned."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(consumer.stop(), STOP_SECONDS)
 
 
 def bootstrap_consumer(bootstrap: str, group: str | None = None) -> AIOKafkaConsumer:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from academy_ops.records import Decoded, bootstrap_consumer, decode, matches, partitions_of
+from academy_ops.records import (
+    Decoded,
+    bootstrap_consumer,
+    decode,
+    matches,
+    partitions_of,
+    stop,
+)
 
 
 async def tail(
@@ -45,4 +52,4 @@ async def tail(
                         if limit is not None and given >= limit:
                             return
     finally:
-        await consumer.stop()
+        await stop(consumer)
