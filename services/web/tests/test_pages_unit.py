@@ -216,9 +216,12 @@ EDITION = {
 }
 
 
-async def _application_page(screening: httpx.Response, lang: str) -> str:
+async def _application_page(
+    screening: httpx.Response, lang: str, offer: httpx.Response | None = None
+) -> str:
     """The application's page rendered by the app, with the services answering as given: the
-    application and its edition, no selection published, and ``screening``."""
+    application and its edition, ``offer`` (default: no selection published), and
+    ``screening``."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         match request.url.path:
@@ -228,6 +231,8 @@ async def _application_page(screening: httpx.Response, lang: str) -> str:
                 return httpx.Response(200, json=EDITION)
             case "/v1/applications/app-1/screening":
                 return screening
+            case "/v1/applications/app-1/offer" if offer is not None:
+                return offer
         return httpx.Response(404, json={"type": "urn:cluster-academy:problem:not-published"})
 
     settings = WebSettings(env="development", cookie_secure=False)
@@ -309,3 +314,9 @@ async def test_without_a_screening_of_this_revision_the_step_is_absent(
     page = await _application_page(screening, "en")
     assert "Cluster Un" in page
     assert "eligible" not in page
+
+
+async def test_the_page_opens_while_selection_does_not_answer() -> None:
+    page = await _application_page(httpx.Response(503), "en", offer=httpx.Response(503))
+    assert "Cluster Un" in page
+    assert "Submitted" in page

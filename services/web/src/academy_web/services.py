@@ -154,7 +154,9 @@ class Services:
     # selection
 
     async def decision(self, application_id: str, token: str) -> Json | None:
-        """Where the cluster stands in the published selection; None before it is published."""
+        """Where the cluster stands in the published selection; None before it is published,
+        or when selection does not answer: the application's page still opens (amend, withdraw,
+        the participants) rather than an error for a part the visitor may not need."""
         try:
             path = f"/v1/applications/{application_id}/offer"
             return dict(await self._call("selection", "GET", path, token=token))
@@ -162,6 +164,9 @@ class Services:
             if refusal.status == 404:
                 return None
             raise
+        except Unavailable as down:
+            log.warning("the selection's outcome is left out of the page: %s", down)
+            return None
 
     async def screening(self, application_id: str, token: str) -> Json | None:
         """Whether the application's latest revision was found eligible, and why not; None
