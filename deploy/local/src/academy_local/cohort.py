@@ -7,6 +7,7 @@ so a change to the events' contract is made in one place."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from academy_contracts.events import (
@@ -17,6 +18,7 @@ from academy_contracts.events import (
     EditionSession,
     LocalizedText,
     RejectionReason,
+    SessionAttended,
 )
 from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
 
@@ -84,36 +86,42 @@ def team(
     ]
 
 
-def selected(
-    application_id: str,
-    edition_id: str,
-    profile: ClusterProfile,
-    participants: list[Participant],
-    at: datetime,
-) -> ClusterSelected:
-    return ClusterSelected(
-        application_id=application_id,
-        edition_id=edition_id,
-        cluster=profile,
-        participants=participants,
-        selected_at=at,
-    )
+@dataclass(frozen=True)
+class Applicant:
+    """One cluster's application to an edition, and the decisions and check-ins about it."""
 
+    application_id: str
+    edition_id: str
+    profile: ClusterProfile
+    participants: list[Participant]
 
-def rejected(
-    application_id: str,
-    edition_id: str,
-    profile: ClusterProfile,
-    participants: list[Participant],
-    at: datetime,
-    reason: RejectionReason = RejectionReason.OFFER_LAPSED,
-) -> ClusterRejected:
-    """A rejection after a selection (by default a lapsed offer), which revokes it."""
-    return ClusterRejected(
-        application_id=application_id,
-        edition_id=edition_id,
-        cluster=profile,
-        participants=participants,
-        reason=reason,
-        decided_at=at,
-    )
+    def selected(self, at: datetime) -> ClusterSelected:
+        return ClusterSelected(
+            application_id=self.application_id,
+            edition_id=self.edition_id,
+            cluster=self.profile,
+            participants=self.participants,
+            selected_at=at,
+        )
+
+    def rejected(
+        self, at: datetime, reason: RejectionReason = RejectionReason.OFFER_LAPSED
+    ) -> ClusterRejected:
+        """A rejection after a selection (by default a lapsed offer), which revokes it."""
+        return ClusterRejected(
+            application_id=self.application_id,
+            edition_id=self.edition_id,
+            cluster=self.profile,
+            participants=self.participants,
+            reason=reason,
+            decided_at=at,
+        )
+
+    def attended(self, participant_id: str, session_id: str, at: datetime) -> SessionAttended:
+        return SessionAttended(
+            application_id=self.application_id,
+            edition_id=self.edition_id,
+            session_id=session_id,
+            participant_id=participant_id,
+            attended_at=at,
+        )

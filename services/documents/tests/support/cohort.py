@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from academy_contracts.events import (
     AttendanceUndone,
-    ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
     LocalizedText,
     SessionAttended,
 )
-from academy_contracts.values import Language, Participant
+from academy_contracts.values import Language
 from academy_local import cohort as sample
 
 NAMES = ("Ahmed Ben Saïd", "أحمد بن سعيد", "Leïla Haddad")
@@ -47,44 +46,29 @@ class Cohort:
             revision=revision,
         )
 
-    def _cluster(self) -> ClusterProfile:
-        return sample.cluster("Cluster Santé Tunisie", "eccp-1")
-
-    def _participants(self) -> list[Participant]:
-        return sample.team(
-            self.participant_ids,
-            NAMES,
-            [f"p{n}@cluster.tn" for n in range(3)],
-            [Language.FR, Language.FR, Language.EN],
+    @property
+    def applicant(self) -> sample.Applicant:
+        return sample.Applicant(
+            self.application_id,
+            self.edition_id,
+            sample.cluster("Cluster Santé Tunisie", "eccp-1"),
+            sample.team(
+                self.participant_ids,
+                NAMES,
+                [f"p{n}@cluster.tn" for n in range(3)],
+                [Language.FR, Language.FR, Language.EN],
+            ),
         )
 
     def selected(self) -> ClusterSelected:
-        return sample.selected(
-            self.application_id,
-            self.edition_id,
-            self._cluster(),
-            self._participants(),
-            self.start - timedelta(days=20),
-        )
+        return self.applicant.selected(self.start - timedelta(days=20))
 
     def rejected(self, after: timedelta = timedelta(days=30)) -> ClusterRejected:
-        return sample.rejected(
-            self.application_id,
-            self.edition_id,
-            self._cluster(),
-            self._participants(),
-            self.start + after,
-        )
+        return self.applicant.rejected(self.start + after)
 
     def attended(self, participant_id: str, session_id: str) -> SessionAttended:
-        n = int(session_id[1:])
-        return SessionAttended(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            session_id=session_id,
-            participant_id=participant_id,
-            attended_at=self.start + timedelta(days=n, minutes=5),
-        )
+        at = self.start + timedelta(days=int(session_id[1:]), minutes=5)
+        return self.applicant.attended(participant_id, session_id, at)
 
     def undone(self, participant_id: str, session_id: str) -> AttendanceUndone:
         n = int(session_id[1:])

@@ -84,6 +84,16 @@ class Story:
             for k, (role, sex) in enumerate(zip(sample.ROLES, sexes, strict=True))
         ]
 
+    def _applicant(
+        self, n: int, country: Country, sector: Sector, sexes: tuple[Sex | None, ...]
+    ) -> sample.Applicant:
+        return sample.Applicant(
+            self.app(n),
+            self.edition_id,
+            self._cluster(n, country, sector),
+            self._participants(n, sexes),
+        )
+
     def _content(
         self, n: int, country: Country, sector: Sector, sexes: tuple[Sex | None, ...]
     ) -> dict[str, Any]:
@@ -152,15 +162,7 @@ class Story:
             country, sector, sexes = clusters[n]
             if n == 1:
                 sexes = (female, male, Sex.OTHER)
-            events.append(
-                sample.selected(
-                    self.app(n),
-                    self.edition_id,
-                    self._cluster(n, country, sector),
-                    self._participants(n, sexes),
-                    decided,
-                )
-            )
+            events.append(self._applicant(n, country, sector, sexes).selected(decided))
         for n in (1, 2):
             events.append(
                 OfferConfirmed(
@@ -172,13 +174,7 @@ class Story:
             )
         country, sector, sexes = clusters[6]
         events.append(
-            sample.rejected(
-                self.app(6),
-                self.edition_id,
-                self._cluster(6, country, sector),
-                self._participants(6, sexes),
-                decided + timedelta(days=8),
-            )
+            self._applicant(6, country, sector, sexes).rejected(decided + timedelta(days=8))
         )
         country, sector, sexes = clusters[3]
         events.append(
@@ -193,13 +189,8 @@ class Story:
         )
         country, sector, sexes = clusters[4]
         events.append(
-            sample.rejected(
-                self.app(4),
-                self.edition_id,
-                self._cluster(4, country, sector),
-                self._participants(4, sexes),
-                decided,
-                RejectionReason.NOT_ELIGIBLE,
+            self._applicant(4, country, sector, sexes).rejected(
+                decided, RejectionReason.NOT_ELIGIBLE
             )
         )
         for n in (1, 2):

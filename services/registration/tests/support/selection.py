@@ -27,11 +27,11 @@ def team(application_id: str) -> list[Participant]:
 
 
 def selected(application_id: str, edition_id: str, at: datetime) -> ClusterSelected:
-    return sample.selected(application_id, edition_id, CLUSTER, team(application_id), at)
+    return sample.Applicant(application_id, edition_id, CLUSTER, team(application_id)).selected(at)
 
 
 def rejected(application_id: str, edition_id: str, at: datetime) -> ClusterRejected:
-    return sample.rejected(application_id, edition_id, CLUSTER, team(application_id), at)
+    return sample.Applicant(application_id, edition_id, CLUSTER, team(application_id)).rejected(at)
 
 
 def edition(edition_id: str, *starts: datetime, hours: float = 6) -> EditionPublished:

@@ -13,7 +13,6 @@ from pypdf import PdfWriter
 
 from academy_contracts import links
 from academy_contracts.events import (
-    ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -21,7 +20,6 @@ from academy_contracts.events import (
     RejectionReason,
     SessionAttended,
 )
-from academy_contracts.values import Participant
 from academy_local import cohort as sample
 from academy_reimbursement.settings import ReimbursementSettings
 
@@ -69,43 +67,29 @@ class Cohort:
             published_at=self.now - timedelta(days=90),
         )
 
-    def _participants(self) -> list[Participant]:
-        return sample.team(
-            self.participant_ids,
-            [f"Person {n}" for n in range(3)],
-            [f"p{n}@{self.application_id}.example.org" for n in range(3)],
+    @property
+    def applicant(self) -> sample.Applicant:
+        return sample.Applicant(
+            self.application_id,
+            self.edition_id,
+            sample.cluster("Pôle Santé Sfax", f"eccp-{self.application_id}"),
+            sample.team(
+                self.participant_ids,
+                [f"Person {n}" for n in range(3)],
+                [f"p{n}@{self.application_id}.example.org" for n in range(3)],
+            ),
         )
-
-    def _cluster(self) -> ClusterProfile:
-        return sample.cluster("Pôle Santé Sfax", f"eccp-{self.application_id}")
 
     def selected(self) -> ClusterSelected:
-        return sample.selected(
-            self.application_id,
-            self.edition_id,
-            self._cluster(),
-            self._participants(),
-            self.now - timedelta(days=40),
-        )
+        return self.applicant.selected(self.now - timedelta(days=40))
 
     def rejected(self) -> ClusterRejected:
-        return sample.rejected(
-            self.application_id,
-            self.edition_id,
-            self._cluster(),
-            self._participants(),
-            self.now - timedelta(days=30),
-            RejectionReason.OFFER_DECLINED,
+        return self.applicant.rejected(
+            self.now - timedelta(days=30), RejectionReason.OFFER_DECLINED
         )
 
     def attended(self, participant_id: str, session_id: str) -> SessionAttended:
-        return SessionAttended(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            session_id=session_id,
-            participant_id=participant_id,
-            attended_at=self.now - timedelta(days=19),
-        )
+        return self.applicant.attended(participant_id, session_id, self.now - timedelta(days=19))
 
     def token(self, participant_id: str) -> str:
         """The participant's personal link token (the first participant is the manager)."""
