@@ -7,7 +7,7 @@ allowed (new optional fields, new enum values are not: consumers switch on them)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
@@ -250,6 +250,12 @@ class ClusterRejected(AcademyEvent):
     reason: RejectionReason
     decided_at: UtcDateTime
     explanation: SelectionExplanation | None = None
+
+
+def decision_time(event: ClusterSelected | ClusterRejected) -> datetime:
+    """When selection decided a cluster's place: the newest decision about an application is
+    the one in force, whichever order the two events arrive in."""
+    return event.selected_at if isinstance(event, ClusterSelected) else event.decided_at
 
 
 class OfferActor(StrEnum):

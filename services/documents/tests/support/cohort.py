@@ -9,16 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from academy_contracts.events import (
     AttendanceUndone,
-    ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
-    EditionSession,
     LocalizedText,
-    RejectionReason,
     SessionAttended,
 )
-from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
+from academy_contracts.values import Language
+from academy_local import cohort as sample
 
 NAMES = ("Ahmed Ben Saïd", "أحمد بن سعيد", "Leïla Haddad")
 
@@ -39,82 +37,38 @@ class Cohort:
         return [f"{self.application_id}-p{n}" for n in range(3)]
 
     def edition(self, revision: int = 1, sessions: int = 2) -> EditionPublished:
-        return EditionPublished(
-            edition_id=self.edition_id,
-            revision=revision,
+        return sample.edition(
+            self.edition_id,
+            [self.start + timedelta(days=n) for n in range(1, sessions + 1)],
             title=LocalizedText(fr="Académie des clusters", en="Cluster Academy"),
             registration_deadline=self.start - timedelta(days=30),
-            time_zone="Europe/Paris",
-            capacity=10,
-            languages=[Language.FR, Language.EN],
-            sessions=[
-                EditionSession(
-                    session_id=f"s{n}",
-                    title=LocalizedText(fr=f"Atelier {n}", en=f"Workshop {n}"),
-                    starts_at=self.start + timedelta(days=n),
-                    ends_at=self.start + timedelta(days=n, hours=6),
-                    place="Marseille",
-                )
-                for n in range(1, sessions + 1)
-            ],
             published_at=self.start - timedelta(days=60),
+            revision=revision,
         )
 
-    def _cluster(self) -> ClusterProfile:
-        return ClusterProfile(
-            name="Cluster Santé Tunisie",
-            country=Country.TUNISIA,
-            sector=Sector.HEALTH,
-            eccp_id="eccp-1",
+    @property
+    def applicant(self) -> sample.Applicant:
+        return sample.Applicant(
+            self.application_id,
+            self.edition_id,
+            sample.cluster("Cluster Santé Tunisie", "eccp-1"),
+            sample.team(
+                self.participant_ids,
+                NAMES,
+                [f"p{n}@cluster.tn" for n in range(3)],
+                [Language.FR, Language.FR, Language.EN],
+            ),
         )
-
-    def _participants(self) -> list[Participant]:
-        roles = (
-            ParticipantRole.CLUSTER_MANAGER,
-            ParticipantRole.BOARD_MEMBER,
-            ParticipantRole.BOARD_MEMBER,
-        )
-        return [
-            Participant(
-                participant_id=pid,
-                role=role,
-                full_name=name,
-                email=f"p{n}@cluster.tn",
-                language=Language.FR if n != 2 else Language.EN,
-            )
-            for n, (pid, role, name) in enumerate(
-                zip(self.participant_ids, roles, NAMES, strict=True)
-            )
-        ]
 
     def selected(self) -> ClusterSelected:
-        return ClusterSelected(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            cluster=self._cluster(),
-            participants=self._participants(),
-            selected_at=self.start - timedelta(days=20),
-        )
+        return self.applicant.selected(self.start - timedelta(days=20))
 
     def rejected(self, after: timedelta = timedelta(days=30)) -> ClusterRejected:
-        return ClusterRejected(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            cluster=self._cluster(),
-            participants=self._participants(),
-            reason=RejectionReason.OFFER_LAPSED,
-            decided_at=self.start + after,
-        )
+        return self.applicant.rejected(self.start + after)
 
     def attended(self, participant_id: str, session_id: str) -> SessionAttended:
-        n = int(session_id[1:])
-        return SessionAttended(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            session_id=session_id,
-            participant_id=participant_id,
-            attended_at=self.start + timedelta(days=n, minutes=5),
-        )
+        at = self.start + timedelta(days=int(session_id[1:]), minutes=5)
+        return self.applicant.attended(participant_id, session_id, at)
 
     def undone(self, participant_id: str, session_id: str) -> AttendanceUndone:
         n = int(session_id[1:])

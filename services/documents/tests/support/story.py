@@ -17,11 +17,8 @@ from academy_contracts.events import (
     ApplicationUpdated,
     ApplicationWithdrawn,
     ClusterProfile,
-    ClusterRejected,
-    ClusterSelected,
     ClusterWaitlisted,
     EditionPublished,
-    EditionSession,
     ExpenseClaimed,
     ExpenseLine,
     IntegrationEvent,
@@ -41,16 +38,10 @@ from academy_contracts.values import (
     Language,
     Money,
     Participant,
-    ParticipantRole,
     Sector,
     Sex,
 )
-
-ROLES = (
-    ParticipantRole.CLUSTER_MANAGER,
-    ParticipantRole.BOARD_MEMBER,
-    ParticipantRole.BOARD_MEMBER,
-)
+from academy_local import cohort as sample
 
 
 @dataclass(frozen=True)
@@ -68,25 +59,13 @@ class Story:
         return f"{self.app(n)}-p{k}"
 
     def edition(self) -> EditionPublished:
-        return EditionPublished(
-            edition_id=self.edition_id,
-            revision=1,
+        return sample.edition(
+            self.edition_id,
+            [self.start + timedelta(days=n) for n in (1, 2)],
             title=LocalizedText(fr="Académie (rapport)", en="Academy (report)"),
             registration_deadline=self.start - timedelta(days=60),
-            time_zone="Europe/Paris",
-            capacity=2,
-            languages=[Language.FR, Language.EN],
-            sessions=[
-                EditionSession(
-                    session_id=f"s{n}",
-                    title=LocalizedText(fr=f"Atelier {n}", en=f"Workshop {n}"),
-                    starts_at=self.start + timedelta(days=n),
-                    ends_at=self.start + timedelta(days=n, hours=6),
-                    place="Marseille",
-                )
-                for n in (1, 2)
-            ],
             published_at=self.start - timedelta(days=90),
+            capacity=2,
         )
 
     def _cluster(self, n: int, country: Country, sector: Sector) -> ClusterProfile:
@@ -102,8 +81,18 @@ class Story:
                 language=Language.FR,
                 sex=sex,
             )
-            for k, (role, sex) in enumerate(zip(ROLES, sexes, strict=True))
+            for k, (role, sex) in enumerate(zip(sample.ROLES, sexes, strict=True))
         ]
+
+    def _applicant(
+        self, n: int, country: Country, sector: Sector, sexes: tuple[Sex | None, ...]
+    ) -> sample.Applicant:
+        return sample.Applicant(
+            self.app(n),
+            self.edition_id,
+            self._cluster(n, country, sector),
+            self._participants(n, sexes),
+        )
 
     def _content(
         self, n: int, country: Country, sector: Sector, sexes: tuple[Sex | None, ...]
@@ -173,15 +162,7 @@ class Story:
             country, sector, sexes = clusters[n]
             if n == 1:
                 sexes = (female, male, Sex.OTHER)
-            events.append(
-                ClusterSelected(
-                    application_id=self.app(n),
-                    edition_id=self.edition_id,
-                    cluster=self._cluster(n, country, sector),
-                    participants=self._participants(n, sexes),
-                    selected_at=decided,
-                )
-            )
+            events.append(self._applicant(n, country, sector, sexes).selected(decided))
         for n in (1, 2):
             events.append(
                 OfferConfirmed(
@@ -193,14 +174,7 @@ class Story:
             )
         country, sector, sexes = clusters[6]
         events.append(
-            ClusterRejected(
-                application_id=self.app(6),
-                edition_id=self.edition_id,
-                cluster=self._cluster(6, country, sector),
-                participants=self._participants(6, sexes),
-                reason=RejectionReason.OFFER_LAPSED,
-                decided_at=decided + timedelta(days=8),
-            )
+            self._applicant(6, country, sector, sexes).rejected(decided + timedelta(days=8))
         )
         country, sector, sexes = clusters[3]
         events.append(
@@ -215,13 +189,8 @@ class Story:
         )
         country, sector, sexes = clusters[4]
         events.append(
-            ClusterRejected(
-                application_id=self.app(4),
-                edition_id=self.edition_id,
-                cluster=self._cluster(4, country, sector),
-                participants=self._participants(4, sexes),
-                reason=RejectionReason.NOT_ELIGIBLE,
-                decided_at=decided,
+            self._applicant(4, country, sector, sexes).rejected(
+                decided, RejectionReason.NOT_ELIGIBLE
             )
         )
         for n in (1, 2):

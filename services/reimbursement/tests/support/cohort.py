@@ -13,16 +13,14 @@ from pypdf import PdfWriter
 
 from academy_contracts import links
 from academy_contracts.events import (
-    ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
-    EditionSession,
     LocalizedText,
     RejectionReason,
     SessionAttended,
 )
-from academy_contracts.values import Country, Language, Participant, ParticipantRole, Sector
+from academy_local import cohort as sample
 from academy_reimbursement.settings import ReimbursementSettings
 
 MAX_DOCUMENT_BYTES = 64 * 1024
@@ -61,79 +59,37 @@ class Cohort:
         return [f"{self.application_id}-{n}" for n in range(3)]
 
     def edition(self) -> EditionPublished:
-        return EditionPublished(
-            edition_id=self.edition_id,
-            revision=1,
+        return sample.edition(
+            self.edition_id,
+            [self.now - timedelta(days=20 - n) for n in (1, 2)],
             title=LocalizedText(fr="Académie (test)", en="Academy (test)"),
             registration_deadline=self.now - timedelta(days=60),
-            time_zone="Europe/Paris",
-            capacity=10,
-            languages=[Language.FR, Language.EN],
-            sessions=[
-                EditionSession(
-                    session_id=f"s{n}",
-                    title=LocalizedText(fr=f"Atelier {n}", en=f"Workshop {n}"),
-                    starts_at=self.now - timedelta(days=20 - n),
-                    ends_at=self.now - timedelta(days=20 - n, hours=-6),
-                    place="Marseille",
-                )
-                for n in (1, 2)
-            ],
             published_at=self.now - timedelta(days=90),
         )
 
-    def _participants(self) -> list[Participant]:
-        roles = (
-            ParticipantRole.CLUSTER_MANAGER,
-            ParticipantRole.BOARD_MEMBER,
-            ParticipantRole.BOARD_MEMBER,
-        )
-        return [
-            Participant(
-                participant_id=pid,
-                role=role,
-                full_name=f"Person {n}",
-                email=f"p{n}@{self.application_id}.example.org",
-                language=Language.FR,
-            )
-            for n, (pid, role) in enumerate(zip(self.participant_ids, roles, strict=True))
-        ]
-
-    def _cluster(self) -> ClusterProfile:
-        return ClusterProfile(
-            name="Pôle Santé Sfax",
-            country=Country.TUNISIA,
-            sector=Sector.HEALTH,
-            eccp_id=f"eccp-{self.application_id}",
+    @property
+    def applicant(self) -> sample.Applicant:
+        return sample.Applicant(
+            self.application_id,
+            self.edition_id,
+            sample.cluster("Pôle Santé Sfax", f"eccp-{self.application_id}"),
+            sample.team(
+                self.participant_ids,
+                [f"Person {n}" for n in range(3)],
+                [f"p{n}@{self.application_id}.example.org" for n in range(3)],
+            ),
         )
 
     def selected(self) -> ClusterSelected:
-        return ClusterSelected(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            cluster=self._cluster(),
-            participants=self._participants(),
-            selected_at=self.now - timedelta(days=40),
-        )
+        return self.applicant.selected(self.now - timedelta(days=40))
 
     def rejected(self) -> ClusterRejected:
-        return ClusterRejected(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            cluster=self._cluster(),
-            participants=self._participants(),
-            reason=RejectionReason.OFFER_DECLINED,
-            decided_at=self.now - timedelta(days=30),
+        return self.applicant.rejected(
+            self.now - timedelta(days=30), RejectionReason.OFFER_DECLINED
         )
 
     def attended(self, participant_id: str, session_id: str) -> SessionAttended:
-        return SessionAttended(
-            application_id=self.application_id,
-            edition_id=self.edition_id,
-            session_id=session_id,
-            participant_id=participant_id,
-            attended_at=self.now - timedelta(days=19),
-        )
+        return self.applicant.attended(participant_id, session_id, self.now - timedelta(days=19))
 
     def token(self, participant_id: str) -> str:
         """The participant's personal link token (the first participant is the manager)."""

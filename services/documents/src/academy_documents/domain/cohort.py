@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from academy_contracts.events import ClusterRejected, ClusterSelected
+from academy_contracts.events import ClusterRejected, ClusterSelected, decision_time
 from academy_contracts.values import Country, Language, ParticipantRole, UtcDateTime
 
 
@@ -52,5 +52,5 @@ def roster(event: ClusterSelected | ClusterRejected) -> Roster:
             )
             for p in event.participants
         ],
-        decided_at=event.selected_at if isinstance(event, ClusterSelected) else event.decided_at,
+        decided_at=decision_time(event),
     )

@@ -19,6 +19,7 @@ from academy_contracts.events import (
     EditionPublished,
     EditionSession,
     SessionAttended,
+    decision_time,
 )
 from academy_contracts.values import Country, Participant, UtcDateTime
 from academy_registration.domain.editions import session_of
@@ -52,7 +53,7 @@ def admission(event: ClusterSelected | ClusterRejected) -> Admission:
         country=event.cluster.country,
         participants=list(event.participants),
         selected=selected,
-        decided_at=event.selected_at if isinstance(event, ClusterSelected) else event.decided_at,
+        decided_at=decision_time(event),
     )
 
 

@@ -17,6 +17,7 @@ from academy_contracts.events import (
     EditionPublished,
     EditionSession,
     SessionAttended,
+    decision_time,
 )
 from academy_kit.clock import bson_instant
 from academy_kit.mongo import Document, document_lock, keep_newer
@@ -46,9 +47,7 @@ class CohortStore:
     async def record_decision(self, event: ClusterSelected | ClusterRejected) -> bool:
         """Keep the selection decision unless a newer one is stored; True if kept. A rejection
         after a selection (a declined or lapsed offer) takes the right to claim away."""
-        decided_at = bson_instant(
-            event.selected_at if isinstance(event, ClusterSelected) else event.decided_at
-        )
+        decided_at = bson_instant(decision_time(event))
         return await keep_newer(
             self._applications,
             event.application_id,

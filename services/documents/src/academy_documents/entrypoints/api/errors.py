@@ -12,46 +12,37 @@ from academy_documents.domain.failures import (
     UnknownCertificate,
     UnknownSession,
 )
-from academy_kit.problems import Problem, install_failures
+from academy_kit.problems import Problem, ProblemType, install_failures
+
+UNKNOWN_CERTIFICATE = ProblemType(404, "unknown-certificate", "No such certificate")
+CERTIFICATE_NOT_ISSUED = ProblemType(404, "certificate-not-issued", "No certificate in force")
+PARTICIPANT_NOT_FOUND = ProblemType(404, "participant-not-found", "Participant not found")
+EDITION_UNKNOWN = ProblemType(409, "edition-unknown", "Edition not known yet")
+UNKNOWN_SESSION = ProblemType(404, "unknown-session", "Unknown session")
 
 
 def problem(exc: Exception) -> Problem:
     match exc:
         case UnknownCertificate():
-            return Problem(
-                404,
-                "unknown-certificate",
-                "No such certificate",
+            return UNKNOWN_CERTIFICATE(
                 f"No certificate of the Cluster Academy has the reference {exc.reference!r}: "
-                "it is not genuine, or the reference was mistyped.",
+                "it is not genuine, or the reference was mistyped."
             )
         case CertificateNotIssued():
-            return Problem(
-                404,
-                "certificate-not-issued",
-                "No certificate in force",
+            return CERTIFICATE_NOT_ISSUED(
                 "A certificate is issued after the edition's last session to participants "
-                "who attended every session; this participant holds none in force.",
+                "who attended every session; this participant holds none in force."
             )
         case ParticipantNotFound():
-            return Problem(
-                404,
-                "participant-not-found",
-                "Participant not found",
-                "No participant matches this application, participant id and link token.",
+            return PARTICIPANT_NOT_FOUND(
+                "No participant matches this application, participant id and link token."
             )
         case EditionUnknown():
-            return Problem(
-                409,
-                "edition-unknown",
-                "Edition not known yet",
-                f"Edition {exc.edition_id!r} has not been published to the documents service.",
+            return EDITION_UNKNOWN(
+                f"Edition {exc.edition_id!r} has not been published to the documents service."
             )
         case UnknownSession():
-            return Problem(
-                404,
-                "unknown-session",
-                "Unknown session",
+            return UNKNOWN_SESSION(
                 f"Edition {exc.edition_id!r} has no session {exc.session_id!r}.",
                 field="session_id",
                 allowed=exc.known,
