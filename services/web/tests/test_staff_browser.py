@@ -215,7 +215,7 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     expect(session).to_contain_text("enregistrement ouvert")
     browsing.accessible(page)
     page.get_by_role("button", name="Ouvrir l’accueil").click()
-    expect(page.get_by_text("0 présents sur 3")).to_be_visible()
+    expect(page.get_by_text("0 présent sur 3")).to_be_visible()
 
     page.get_by_label("Trouver un participant").press_sequentially("trabel", delay=60)
     # The list follows the typing (a request per pause; slow on a loaded machine).
@@ -225,7 +225,7 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     assert results.get_by_role("row").count() == 2, results.inner_text()  # header, Karim
     page.get_by_role("button", name="Enregistrer Karim Trabelsi").click()
     expect(page.get_by_role("status")).to_have_text("Karim Trabelsi est enregistré·e.")
-    expect(page.get_by_text("1 présents sur 3")).to_be_visible()
+    expect(page.get_by_text("1 présent sur 3")).to_be_visible()
     expect(page.get_by_role("row", name="Karim Trabelsi")).to_contain_text("Présent depuis")
     browsing.accessible(page)
 
