@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 TABLET = {**browsing.WIDTHS, "tablet": (820, 1180)}
 """The desk is also photographed at the width of the tablet it is used on."""
 CLERK, REVIEWER, PASSWORD = browsing.CLERK, browsing.REVIEWER, browsing.PASSWORD
+TITLE = "Académie des clusters, session en cours"
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,13 @@ def _admin() -> dict[str, str]:
 
 def _edition_running_now(registration: str) -> str:
     """An edition whose first session began half an hour ago (the desk is open) and whose
-    second is next month."""
+    second is next month; its title is its own among the session system's editions (the
+    committee member picks it by name)."""
     edition_id = f"desk-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     body = {
         "edition_id": edition_id,
-        "title": {"fr": "Académie des clusters, essai", "en": "Cluster Academy, trial"},
+        "title": {"fr": TITLE, "en": "Cluster Academy, session under way"},
         "registration_deadline": (now + timedelta(days=7)).isoformat(),
         "time_zone": "Europe/Paris",
         "capacity": 21,
@@ -318,7 +320,7 @@ def test_a_committee_member_reviews_an_application_with_the_rubric(
     _in_queue(console.system.urls["selection"], console.edition, REVIEWER)
     sign_in(page, web, REVIEWER)
     page.get_by_role("link", name="Mes évaluations").click()
-    page.get_by_role("link", name="Académie des clusters, essai").click()
+    page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("0 sur 1 évaluées par vous")).to_be_visible()
     browsing.accessible(page)
     page.get_by_role("link", name="Pôle Santé Sfax").click()
