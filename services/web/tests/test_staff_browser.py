@@ -8,40 +8,32 @@ and phone widths, the desk also at tablet width, into ``.cache/screenshots/``.""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from academy_contracts.events import ClusterProfile, ClusterSelected
 from academy_contracts.roles import Role
 from academy_contracts.values import Participant
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
-from academy_local import paths
 
-from .support import oidc_provider, system
+from .support import browsing, oidc_provider, system
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
-SHOTS = paths.cache_dir() / "screenshots"
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-TABLET = (820, 1180)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
-PASSWORD = "correct horse battery staple"
-CLERK = "desk@academy.test"
-REVIEWER = "committee@academy.test"
+TABLET = {**browsing.WIDTHS, "tablet": (820, 1180)}
+"""The desk is also photographed at the width of the tablet it is used on."""
+CLERK, REVIEWER, PASSWORD = browsing.CLERK, browsing.REVIEWER, browsing.PASSWORD
+TITLE = "Académie des clusters, session en cours"
 
 
 @dataclass(frozen=True)
@@ -53,19 +45,6 @@ class Console:
     participants: list[dict[str, Any]]
 
 
-def staff_add(accounts: Path, email: str, name: str, role: str) -> None:
-    """The command a programme manager runs, as they run it."""
-    env = {**os.environ, "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts)}
-    env["ACADEMY_STAFF_PASSWORD"] = PASSWORD
-    code = "from academy_web.staff.cli import main; main()"
-    args = ["add", "--email", email, "--name", name, "--role", role]
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert email in done.stdout
-
-
 def _admin() -> dict[str, str]:
     token = mint(ServiceSettings(), "console-test", [Role.ADMIN], timedelta(hours=1))
     return {"Authorization": f"Bearer {token}"}
@@ -73,12 +52,13 @@ def _admin() -> dict[str, str]:
 
 def _edition_running_now(registration: str) -> str:
     """An edition whose first session began half an hour ago (the desk is open) and whose
-    second is next month."""
+    second is next month; its title is its own among the session system's editions (the
+    committee member picks it by name)."""
     edition_id = f"desk-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     body = {
         "edition_id": edition_id,
-        "title": {"fr": "Académie des clusters, essai", "en": "Cluster Academy, trial"},
+        "title": {"fr": TITLE, "en": "Cluster Academy, session under way"},
         "registration_deadline": (now + timedelta(days=7)).isoformat(),
         "time_zone": "Europe/Paris",
         "capacity": 21,
@@ -175,34 +155,14 @@ def _expected(registration: str, edition_id: str) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def console(servers: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    state = tmp_path_factory.mktemp("console")
-    accounts = state / "staff-accounts.json"
-    staff_add(accounts, CLERK, "Nadia Accueil", "checkin")
-    staff_add(accounts, REVIEWER, "Omar Comité", "committee")
-    oidc_port = next(system.free_ports())
-    web_env = {
-        "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts),
-        "ACADEMY_OIDC_ISSUER": f"http://127.0.0.1:{oidc_port}",
-        "ACADEMY_OIDC_CLIENT_ID": oidc_provider.CLIENT_ID,
-        "ACADEMY_OIDC_CLIENT_SECRET": oidc_provider.CLIENT_SECRET,
-    }
-    uid = uuid.uuid4().hex[:8]
-    with (
-        oidc_provider.serving(oidc_port) as provider,
-        system.running(
-            servers.kafka_bootstrap,
-            servers.mongodb_uri,
-            uid,
-            state,
-            web_env=web_env,
-        ) as running,
-    ):
-        registration = running.urls["registration"]
-        edition_id = _edition_running_now(registration)
-        _on_the_committee(running.urls["selection"], edition_id, REVIEWER)
-        receipt = _applied(registration, edition_id)
-        yield Console(running, provider, edition_id, receipt, receipt["participants"])
+def console(web_system: system.System, identity_provider: oidc_provider.Provider) -> Console:
+    """An edition of this module's own, on the session's system, with its committee named
+    and one application in."""
+    registration = web_system.urls["registration"]
+    edition_id = _edition_running_now(registration)
+    _on_the_committee(web_system.urls["selection"], edition_id, REVIEWER)
+    receipt = _applied(registration, edition_id)
+    return Console(web_system, identity_provider, edition_id, receipt, receipt["participants"])
 
 
 @pytest.fixture(autouse=True)
@@ -223,31 +183,6 @@ def selected(console: Console, servers: Any, sending: Any) -> None:
     raise AssertionError("registration never learned of the selection")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        found = playwright.chromium.launch(
-            executable_path=system.CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield found
-        found.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="fr-FR")
-    found = context.new_page()
-    yield found
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    page.evaluate(system.axe_source())
-    result = page.evaluate("async () => await axe.run(document)")
-    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, [(v["id"], [n["target"] for n in v["nodes"]]) for v in bad]
-
-
 def sign_in(page: Page, web: str, email: str, target: str = "/staff") -> None:
     page.goto(f"{web}{target}")
     expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
@@ -256,34 +191,20 @@ def sign_in(page: Page, web: str, email: str, target: str = "/staff") -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-def photograph(browser: Browser, state: Any, url: str, name: str, tablet: bool = False) -> None:
-    """The page in both languages at desktop and phone widths (and tablet for the desk), as
-    the signed-in person of ``state`` sees it, each checked by axe-core."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    widths = {**WIDTHS, **({"tablet": TABLET} if tablet else {})}
-    for language in ("fr", "en"):
-        for width, (w, h) in widths.items():
-            context = browser.new_context(
-                viewport={"width": w, "height": h}, locale=language, storage_state=state
-            )
-            shot = context.new_page()
-            separator = "&" if "?" in url else "?"
-            shot.goto(f"{url}{separator}lang={language}")
-            assert shot.locator("html").get_attribute("lang") == language
-            accessible(shot)
-            shot.screenshot(
-                path=str(SHOTS / f"staff-{name}-{language}-{width}.png"), full_page=True
-            )
-            context.close()
+def photograph(chromium: Browser, state: Any, url: str, name: str, tablet: bool = False) -> None:
+    """The page as the signed-in person of ``state`` sees it (see ``browsing.photograph``),
+    at the tablet's width too for the desk."""
+    widths = TABLET if tablet else browsing.WIDTHS
+    browsing.photograph(chromium, url, f"staff-{name}", state=state, widths=widths)
 
 
 def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
-    console: Console, page: Page, browser: Browser
+    console: Console, page: Page, chromium: Browser
 ) -> None:
     web = console.system.web
     page.goto(f"{web}/staff/desk")
-    accessible(page)
-    photograph(browser, None, f"{web}/staff/sign-in", "sign-in")
+    browsing.accessible(page)
+    photograph(chromium, None, f"{web}/staff/sign-in", "sign-in")
     page.get_by_label("Adresse e-mail").fill(CLERK)
     page.get_by_label("Mot de passe").fill("not the password at all")
     page.get_by_role("button", name="Se connecter").click()
@@ -294,9 +215,9 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     session = page.get_by_label("Session")
     assert session.input_value() == f"{console.edition}/s1"
     expect(session).to_contain_text("enregistrement ouvert")
-    accessible(page)
+    browsing.accessible(page)
     page.get_by_role("button", name="Ouvrir l’accueil").click()
-    expect(page.get_by_text("0 présents sur 3")).to_be_visible()
+    expect(page.get_by_text("0 présent sur 3")).to_be_visible()
 
     page.get_by_label("Trouver un participant").press_sequentially("trabel", delay=60)
     # The list follows the typing (a request per pause; slow on a loaded machine).
@@ -306,9 +227,9 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     assert results.get_by_role("row").count() == 2, results.inner_text()  # header, Karim
     page.get_by_role("button", name="Enregistrer Karim Trabelsi").click()
     expect(page.get_by_role("status")).to_have_text("Karim Trabelsi est enregistré·e.")
-    expect(page.get_by_text("1 présents sur 3")).to_be_visible()
+    expect(page.get_by_text("1 présent sur 3")).to_be_visible()
     expect(page.get_by_role("row", name="Karim Trabelsi")).to_contain_text("Présent depuis")
-    accessible(page)
+    browsing.accessible(page)
 
     # Found without JavaScript too, by country name and without the accent.
     page.goto(f"{web}/staff/desk?session={console.edition}/s1&q=tunisie+helene&lang=fr")
@@ -327,13 +248,13 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     assert [c["participant_id"] for c in listed] == [karim["participant_id"]]
 
     state = page.context.storage_state()
-    photograph(browser, state, f"{web}/staff", "home")
-    photograph(browser, state, f"{web}/staff/desk", "desk-pick")
-    photograph(browser, state, f"{web}/staff/desk?session={console.edition}/s1", "desk", True)
+    photograph(chromium, state, f"{web}/staff", "home")
+    photograph(chromium, state, f"{web}/staff/desk", "desk-pick")
+    photograph(chromium, state, f"{web}/staff/desk?session={console.edition}/s1", "desk", True)
 
 
 def test_a_role_without_the_desk_gets_a_clear_refusal_and_the_server_refuses_its_post(
-    console: Console, page: Page, browser: Browser
+    console: Console, page: Page, chromium: Browser
 ) -> None:
     web = console.system.web
     sign_in(page, web, REVIEWER)
@@ -346,8 +267,8 @@ def test_a_role_without_the_desk_gets_a_clear_refusal_and_the_server_refuses_its
         page.get_by_role("heading", name="Cette page n’est pas prévue pour votre rôle")
     ).to_be_visible()
     expect(page.get_by_text("Cheffe ou chef de projet, Accueil des participants")).to_be_visible()
-    accessible(page)
-    photograph(browser, page.context.storage_state(), f"{web}/staff/desk", "not-allowed")
+    browsing.accessible(page)
+    photograph(chromium, page.context.storage_state(), f"{web}/staff/desk", "not-allowed")
 
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
     amel = next(p for p in console.participants if p["full_name"] == "Amel Ben Salah")
@@ -393,19 +314,19 @@ def test_a_person_signs_in_through_the_identity_provider_with_the_roles_of_its_c
 
 
 def test_a_committee_member_reviews_an_application_with_the_rubric(
-    console: Console, page: Page, browser: Browser
+    console: Console, page: Page, chromium: Browser
 ) -> None:
     web = console.system.web
     _in_queue(console.system.urls["selection"], console.edition, REVIEWER)
     sign_in(page, web, REVIEWER)
     page.get_by_role("link", name="Mes évaluations").click()
-    page.get_by_role("link", name="Académie des clusters, essai").click()
+    page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("0 sur 1 évaluées par vous")).to_be_visible()
-    accessible(page)
+    browsing.accessible(page)
     page.get_by_role("link", name="Pôle Santé Sfax").click()
     expect(page.get_by_role("heading", name="Pôle Santé Sfax")).to_be_visible()
     expect(page.get_by_text("Renforcer les échanges")).to_be_visible()
-    accessible(page)
+    browsing.accessible(page)
     page.get_by_role("group", name="Motivations").get_by_label("4").check()
     page.get_by_role("button", name="Enregistrer mon évaluation").click()
     expect(page.get_by_role("alert")).to_contain_text("Donnez une note pour ce critère.")
@@ -422,5 +343,5 @@ def test_a_committee_member_reviews_an_application_with_the_rubric(
     assert page.get_by_role("group", name="Attentes").get_by_label("5").is_checked()
 
     state = page.context.storage_state()
-    photograph(browser, state, f"{web}/staff/reviews?edition={console.edition}", "reviews")
-    photograph(browser, state, f"{web}{review_url}", "review")
+    photograph(chromium, state, f"{web}/staff/reviews?edition={console.edition}", "reviews")
+    photograph(chromium, state, f"{web}{review_url}", "review")

@@ -139,6 +139,9 @@ async def test_sign_in_refusal_and_sign_out_over_http(tmp_path: Path) -> None:
         assert signed.status_code == 303
         assert signed.headers["location"] == "/staff"
         assert COOKIE in client.cookies
+        home = (await client.get("/staff")).text
+        assert 'href="/staff/reviews"' in home  # the committee's page, not the desk
+        assert 'href="/staff/desk"' not in home
         refused = await client.get("/staff/desk")
         assert refused.status_code == 403
         posted = await client.post("/staff/desk/check-ins", data={"csrf_token": csrf})

@@ -1,10 +1,14 @@
 """Chromium as the page tests drive it: launched from Debian's binary, every page checked by
 axe-core and photographed in both languages at desktop and phone widths, the application form
-filled as a French-speaking manager would, and the staff calls a test makes through the APIs."""
+filled as a French-speaking manager would, the staff calls a test makes through the APIs, and
+the console's local accounts as a programme manager makes them."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -35,6 +39,10 @@ CHROMIUM_ARGS = [
 ]
 STAFF = "web-test@academy"
 """The subject of the staff tokens the tests mint: the committee member who reviews."""
+PASSWORD = "correct horse battery staple"
+CLERK = "desk@academy.test"
+"""The console's local accounts (``staff_add``): a check-in clerk and a committee member."""
+REVIEWER = "committee@academy.test"
 
 
 def launch(playwright: Any) -> Browser:
@@ -81,16 +89,27 @@ def accessible(page: Page) -> None:
     )
 
 
-def photograph_each(browser: Browser, name: str, visit: Callable[[Page, str], None]) -> list[Path]:
+def photograph_each(
+    browser: Browser,
+    name: str,
+    visit: Callable[[Page, str], None],
+    *,
+    state: Any = None,
+    widths: dict[str, tuple[int, int]] = WIDTHS,
+) -> list[Path]:
     """``visit(page, language)`` brings a fresh browser to the page; it is then checked by
-    axe-core and photographed, in both languages at both widths. The visitor is in Tunis, so
-    pages that show a deadline show it in their time zone too."""
+    axe-core and photographed, in both languages at each of ``widths``. The visitor is in
+    Tunis, so pages that show a deadline show it in their time zone too; ``state`` (Playwright's
+    storage state) carries a staff sign-in."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     taken = []
     for language in LANGUAGES:
-        for width, (w, h) in WIDTHS.items():
+        for width, (w, h) in widths.items():
             context = browser.new_context(
-                viewport={"width": w, "height": h}, locale=language, timezone_id="Africa/Tunis"
+                viewport={"width": w, "height": h},
+                locale=language,
+                timezone_id="Africa/Tunis",
+                storage_state=state,
             )
             try:
                 page = context.new_page()
@@ -105,18 +124,28 @@ def photograph_each(browser: Browser, name: str, visit: Callable[[Page, str], No
     return taken
 
 
-def photograph(browser: Browser, url: str, name: str) -> list[Path]:
-    """The page at ``url`` in both languages at both widths, each checked by axe-core."""
+def photograph(
+    browser: Browser,
+    url: str,
+    name: str,
+    *,
+    state: Any = None,
+    widths: dict[str, tuple[int, int]] = WIDTHS,
+) -> list[Path]:
+    """The page at ``url`` in both languages at each width, each checked by axe-core."""
 
     def visit(page: Page, language: str) -> None:
         separator = "&" if "?" in url else "?"
         page.goto(f"{url}{separator}lang={language}")
 
-    return photograph_each(browser, name, visit)
+    return photograph_each(browser, name, visit, state=state, widths=widths)
 
 
-def fill_application(page: Page, *, cluster: str, manager: str, country: str = "TN") -> None:
-    """The French form filled by a cluster manager; the two board members get fresh addresses."""
+def fill_application(
+    page: Page, *, cluster: str, manager: str, country: str = "TN", board: str | None = None
+) -> None:
+    """The French form filled by a cluster manager; the first board member is ``board`` (a
+    mistyped address, say), the others get fresh addresses."""
     page.get_by_label("Nom du cluster").fill(cluster)
     page.get_by_label("Pays").select_option(country)
     page.get_by_label("Secteur").select_option("health")
@@ -125,7 +154,7 @@ def fill_application(page: Page, *, cluster: str, manager: str, country: str = "
     for i, (name, address) in enumerate(
         [
             ("Amel Ben Salah", manager),
-            ("Karim Trabelsi", f"karim.{uuid.uuid4().hex[:6]}@example.org"),
+            ("Karim Trabelsi", board or f"karim.{uuid.uuid4().hex[:6]}@example.org"),
             ("Leïla Mansour", f"leila.{uuid.uuid4().hex[:6]}@example.org"),
         ]
     ):
@@ -139,6 +168,19 @@ def fill_application(page: Page, *, cluster: str, manager: str, country: str = "
     page.get_by_label("Qu’attendez-vous de l’Académie ?").fill("Des partenaires en Europe.")
     page.get_by_label("Le cluster peut avancer les frais", exact=False).check()
     page.get_by_label("En cas de sélection, les trois participants", exact=False).check()
+
+
+def staff_add(accounts: Path, email: str, name: str, role: str) -> None:
+    """A console account made with the command a programme manager runs, as they run it."""
+    env = {**os.environ, "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts)}
+    env["ACADEMY_STAFF_PASSWORD"] = PASSWORD
+    code = "from academy_web.staff.cli import main; main()"
+    args = ["add", "--email", email, "--name", name, "--role", role]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert email in done.stdout
 
 
 def until(what: str, attempt: Callable[[], Any], timeout: float = 300.0) -> Any:

@@ -24,7 +24,8 @@ from academy_web.staff.console import Allowed, as_staff, redirect, render
 from academy_web.staff.sessions import Person
 
 router = APIRouter(prefix="/staff/desk")
-DeskStaff = Annotated[Person, Depends(Allowed(Role.CHECKIN, Role.ADMIN))]
+ADMITTED = Allowed(Role.CHECKIN, Role.ADMIN)
+DeskStaff = Annotated[Person, Depends(ADMITTED)]
 
 SHOWN = 50
 OPENS_BEFORE = timedelta(hours=1)

@@ -31,7 +31,8 @@ REFUSALS = {
     409: N_("This application is no longer open to review. Nothing was saved."),
     422: N_("The marks do not fit the rubric. Nothing was saved."),
 }
-Member = Annotated[Person, Depends(Allowed(Role.COMMITTEE))]
+ADMITTED = Allowed(Role.COMMITTEE)
+Member = Annotated[Person, Depends(ADMITTED)]
 
 
 async def _queue(request: Request, person: Person, edition_id: str) -> list[Json]:

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from academy_contracts.roles import Role
 from academy_web.pages.common import posted
+from academy_web.staff import desk, reviews
 from academy_web.staff.console import (
     console,
     redirect,
@@ -24,8 +24,12 @@ from academy_web.staff.sessions import COOKIE, PENDING_COOKIE, Person
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/staff")
 
-TASKS = (("/staff/desk", frozenset({Role.CHECKIN, Role.ADMIN})),)
-"""The console's pages and the roles each admits (the page checks again on every request)."""
+TASKS = (
+    (reviews.router.prefix, reviews.ADMITTED.roles),
+    (desk.router.prefix, desk.ADMITTED.roles),
+)
+"""The console's pages and the roles each admits, taken from the pages' own checks: the home
+page once listed the desk alone, and a committee member found no way to the reviews."""
 
 
 def sign_in_url(next_page: str) -> str:
