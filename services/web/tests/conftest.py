@@ -47,8 +47,12 @@ def web_system(
         yield found
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def chromium(web_system: system.System) -> Iterator[Browser]:
+    """Chromium for one module. Playwright's sync API keeps an event loop running in the main
+    thread while it is open: left open for the session, it made every asyncio test after the
+    page modules fail ("Runner.run() cannot be called from a running event loop"). It starts
+    after the system, whose start runs asyncio itself."""
     with sync_playwright() as playwright:
         found = browsing.launch(playwright)
         yield found

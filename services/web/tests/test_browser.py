@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -112,7 +113,8 @@ def test_apply_in_french_correct_a_mistake_follow_the_mail_and_amend(
     expect(page.locator(".timeline")).to_contain_text("Modifiée")
     expect(page.get_by_text("Structurer notre chaîne de valeur et innover.")).to_be_visible()
 
-    application_id, token = link.split("/applications/")[1].split("?token=")
+    application_id = urlsplit(link).path.split("/applications/")[1]
+    token = parse_qs(urlsplit(link).query)["token"][0]  # the link also names its language
     application = httpx.get(
         f"{web_system.urls['registration']}/v1/applications/{application_id}",
         headers={"X-Application-Token": token},
@@ -283,7 +285,7 @@ def test_a_lost_link_is_mailed_and_opens_only_the_persons_own_page(
     expect(page.get_by_text("Expense claims open once your cluster is selected")).to_be_visible()
     browsing.accessible(page)
 
-    token = link.split("?token=")[1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
     refused = {
         "link-manager-only": (
             f"/applications/{application_id}?token={token}",
