@@ -28,6 +28,7 @@ ROLES = {
     ("GET", f"{EDITION}/selection"): BOTH,
     ("POST", f"{EDITION}/selection/close-waitlist"): ADMIN,
     ("GET", f"{APPLICATION}/offer"): ADMIN,  # or the applicant's link token
+    ("GET", f"{APPLICATION}/screening"): ADMIN,  # or the manager's link token
     ("POST", f"{APPLICATION}/offer/confirm"): ADMIN,  # or the applicant's link token
     ("POST", f"{APPLICATION}/offer/decline"): ADMIN,  # or the applicant's link token
     ("GET", f"{EDITION}/report"): BOTH,
