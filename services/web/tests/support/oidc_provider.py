@@ -134,8 +134,11 @@ class Provider:
 def serving(port: int) -> Iterator[Provider]:
     """The provider on 127.0.0.1:``port`` in a thread of the test process."""
     provider = Provider(issuer=f"http://127.0.0.1:{port}")
+    # No log_config and no log_level: uvicorn would apply them to the whole test process (its
+    # access logger set to WARNING and no longer propagating), and a later test that reads the
+    # access log would find nothing in it
     server = uvicorn.Server(
-        uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_config=None)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
