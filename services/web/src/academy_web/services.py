@@ -154,33 +154,29 @@ class Services:
     # selection
 
     async def decision(self, application_id: str, token: str) -> Json | None:
-        """Where the cluster stands in the published selection; None before it is published,
-        or when selection does not answer: the application's page still opens (amend, withdraw,
-        the participants) rather than an error for a part the visitor may not need."""
-        try:
-            path = f"/v1/applications/{application_id}/offer"
-            return dict(await self._call("selection", "GET", path, token=token))
-        except Refused as refusal:
-            if refusal.status == 404:
-                return None
-            raise
-        except Unavailable as down:
-            log.warning("the selection's outcome is left out of the page: %s", down)
-            return None
+        """Where the cluster stands in the published selection; None before it is published."""
+        return await self._part_of_page(
+            "selection", f"/v1/applications/{application_id}/offer", token
+        )
 
     async def screening(self, application_id: str, token: str) -> Json | None:
         """Whether the application's latest revision was found eligible, and why not; None
-        before it is screened, or when selection does not answer: the page then shows the
-        application without that step rather than an error."""
+        before it is screened."""
+        path = f"/v1/applications/{application_id}/screening"
+        return await self._part_of_page("selection", path, token)
+
+    async def _part_of_page(self, service: str, path: str, token: str) -> Json | None:
+        """What ``path`` answers; None when it has nothing yet (404) or ``service`` does not
+        answer: the page then opens without that part (amend, withdraw, the participants
+        still work) rather than an error for a part the visitor may not need."""
         try:
-            path = f"/v1/applications/{application_id}/screening"
-            return dict(await self._call("selection", "GET", path, token=token))
+            return dict(await self._call(service, "GET", path, token=token))
         except Refused as refusal:
             if refusal.status == 404:
                 return None
             raise
         except Unavailable as down:
-            log.warning("the screening is left out of the page: %s", down)
+            log.warning("%s is left out of the page: %s", path, down)
             return None
 
     async def confirm_offer(self, application_id: str, token: str) -> Json:
