@@ -21,7 +21,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
 LANGUAGES = ("fr", "en")
@@ -128,6 +128,12 @@ def day(moment: date | datetime | str) -> str:
 
 def amount(value: Decimal | str, currency: str) -> str:
     return format_currency(Decimal(value), currency, locale=current.get())
+
+
+def number(value: Decimal | str | int) -> str:
+    """A number as the page's language writes it, at most two decimals: a review score of
+    "87.50" reads "87,5" in French and "87.5" in English."""
+    return str(format_decimal(Decimal(value), format="#,##0.##", locale=current.get()))
 
 
 def size(size_bytes: int) -> str:

@@ -36,6 +36,7 @@ def environment(translator: i18n.Translator) -> Environment:
         span=i18n.span,
         hour=i18n.hour,
         amount=i18n.amount,
+        number=i18n.number,
         size=i18n.size,
         country_name=i18n.country_name,
         country_names=i18n.country_names,
