@@ -191,7 +191,7 @@ async def test_the_preview_shows_the_matrix_the_relaxation_and_each_place_in_wor
     http, settings, _ = client
     await _signed_in(http, settings, "pm@academy.test")
     page = (await http.get(f"/staff/selection/{EDITION}")).text
-    assert "Algérie : au moins 1 cluster" in page  # the rule asked, struck out
+    assert "<li>Algérie : au moins 1 cluster</li>" in page  # the rule in conflict, as asked
     assert "Algérie : au moins 0 cluster" in page  # the solver's relaxation
     assert "Note 87,5" in page  # Babel's French number, not "87.50"
     assert "Liste d’attente, n° 1" in page

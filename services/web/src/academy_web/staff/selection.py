@@ -231,11 +231,12 @@ def _proposal(preview: Json) -> dict[str, Any]:
     """The dry run as the preview and the confirmation show it."""
     rules, capacity = preview["rules"], preview["capacity"]
     decisions = preview["selected"] + preview["waitlist"] + preview["rejected"]
+    asked = {r["rule"]: r["bound"] for r in preview["relaxations"]}
     return {
         "feasible": preview["feasible"],
         "capacity": capacity,
-        "conflicts": [
-            [rule(name, bound_of(rules, capacity, name)) for name in conflict]
+        "conflicts": [  # the rules as asked: the preview's rules are the relaxed ones
+            [rule(name, asked.get(name, bound_of(rules, capacity, name))) for name in conflict]
             for conflict in preview["conflicts"]
         ],
         "relaxations": [
