@@ -2,7 +2,7 @@
 
 It reads and mends what happens between the services: the events on a topic, the dead letters
 and their redrive, the outboxes not yet published, a service's projections rebuilt from the
-topics. It talks to the cluster named by
+topics, a failed email or webhook call sent again. It talks to the cluster named by
 KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI (the local stack's 127.0.0.1:9092 and
 mongodb://127.0.0.1:27017/ when unset), the same variables the services read.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable
@@ -19,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
+import httpx
 from aiokafka.errors import KafkaError
 from pymongo.errors import PyMongoError
 
 from academy_kit.settings import ServiceSettings
-from academy_ops import dead_letters, outbox, replay
+from academy_ops import dead_letters, outbox, replay, resend
 from academy_ops.records import Decoded, UnknownTopic
 from academy_ops.tail import tail as tail_topic
 
@@ -46,6 +48,8 @@ def _run(work: Awaitable[T]) -> T:
         UnknownTopic,
         OverflowError,
         replay.ReplayRefused,
+        resend.ResendRefused,
+        httpx.HTTPError,
         KafkaError,
         PyMongoError,
     ) as exc:
@@ -254,3 +258,28 @@ def replay_projections(service: str, database: str | None) -> None:
         f"{done.handled} events replayed into {target}, {len(done.failed)} failed, "
         f"{done.undecodable} undecodable (the live consumer dead-lettered those too)"
     )
+
+
+@main.command("resend")
+@click.argument("kind", type=click.Choice([k.value for k in resend.Kind]))
+@click.argument("ids", nargs=-1, required=True)
+def resend_failed(kind: str, ids: tuple[str, ...]) -> None:
+    """Send failed items again once their cause is mended: KIND ``message`` takes message ids
+    (``academy`` reads them in notification's /v1/messages?status=failed), ``webhook`` takes
+    delivery ids (/v1/webhooks/<subscription>/deliveries).
+
+    Only a failed item is queued again, through notification's own admin route (its dispatcher
+    sends it, with the same Message-ID or the same event): running this twice, or after it was
+    sent, sends nothing more. Talks to ACADEMY_NOTIFICATION_URL (the local stack's
+    http://127.0.0.1:8003 when unset) with an admin token signed by ACADEMY_JWT_SECRET, or the
+    token in ACADEMY_TOKEN."""
+    url = os.environ.get("ACADEMY_NOTIFICATION_URL", resend.NOTIFICATION_URL)
+    token = os.environ.get("ACADEMY_TOKEN") or resend.operator_token(_settings())
+
+    async def each() -> list[resend.Resent]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            return [await resend.resend(client, resend.Kind(kind), i, token) for i in ids]
+
+    for done in _run(each()):
+        verb = "queued again" if done.resent else "not failed, left as it is"
+        click.echo(f"{kind} {done.id}: {verb} ({done.status})")

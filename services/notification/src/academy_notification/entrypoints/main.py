@@ -31,12 +31,14 @@ from academy_notification.domain.targets import TargetPolicy
 from academy_notification.entrypoints.api import digest as digest_api
 from academy_notification.entrypoints.api import errors as api_errors
 from academy_notification.entrypoints.api import messages as messages_api
+from academy_notification.entrypoints.api import resending as resending_api
 from academy_notification.entrypoints.api import webhooks as webhooks_api
 from academy_notification.handlers.digest import Digests
 from academy_notification.handlers.dispatch import Dispatcher
 from academy_notification.handlers.outbox import Outbox
 from academy_notification.handlers.projections import Projections
 from academy_notification.handlers.recording import EventMessages, MailOutcomes, Recording
+from academy_notification.handlers.resending import Resending
 from academy_notification.handlers.schedule import Scheduler
 from academy_notification.handlers.subscriptions import subscriptions
 from academy_notification.handlers.webhooks import WebhookOutcomes, Webhooks, WebhookSubscriptions
@@ -103,6 +105,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         )
         app.state.renderer, app.state.digests = recording.renderer, digests
         app.state.scheduler = scheduler
+        app.state.resending = Resending(messages, hooks, mail.kick, calls.kick)
         return service.Wiring(
             _table(settings, views, recording, hooks, calls.kick),
             {
@@ -123,7 +126,12 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         broker=broker,
     )
     api_errors.install(app)
-    for router in (messages_api.router, digest_api.router, webhooks_api.router):
+    for router in (
+        messages_api.router,
+        digest_api.router,
+        webhooks_api.router,
+        resending_api.router,
+    ):
         app.include_router(router)
     return app
 
