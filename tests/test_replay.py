@@ -26,7 +26,7 @@ from academy_kit.mongo import Document
 from academy_kit.replay import Replayable
 from academy_local.servers import start_at_the_end
 from academy_ops.records import read_range
-from academy_ops.replay import REPLAY_LOG, Offsets, rebuild
+from academy_ops.replay import REPLAY_LOG, Offsets, finish, rebuild
 from academy_registration.adapters.admissions import ADMISSIONS
 from academy_registration.entrypoints.main import create_app as registration_app
 from academy_registration.entrypoints.main import replayable as registration_replay
@@ -112,13 +112,16 @@ async def _compare(
     live: str,
     replayed: str,
     ours: dict[str, Document],
+    ignoring: dict[str, set[str]] | None = None,
 ) -> int:
     """Assert that the story's documents of each collection are the same in both databases,
     but for the ignored fields and the outbox, and that the replay left no outbox entry; the
     number of documents compared."""
     compared = 0
     for collection, query in ours.items():
-        ignored = IGNORED.get(service, {}).get(collection, set())
+        ignored = (IGNORED.get(service, {}) if ignoring is None else ignoring).get(
+            collection, set()
+        )
         both = []
         for database in (live, replayed):
             cursor = client[database][collection].find(query).sort("_id", 1)
@@ -233,6 +236,17 @@ async def test_a_replay_rebuilds_selection_and_reimbursement_as_they_were(
         )
         kept = await client[replayed["selection"]].list_collection_names()
         log = await client[replayed["selection"]][REPLAY_LOG].find_one()
+        # The swap's last step, the service still stopped: nothing to catch up, and what
+        # staff wrote (reviews, the selection, the review policy on an edition) copied over.
+        ready = await finish(selection_replay(sel), replayed["selection"])
+        after_finish = await _compare(
+            client,
+            "selection",
+            sel.database_name,
+            replayed["selection"],
+            {"editions": editions, "reviews": {}, "selections": {"_id": cohort_id}},
+            ignoring={},
+        )
     finally:
         await nowhere.aclose()
         await recorder.stop()
@@ -253,3 +267,7 @@ async def test_a_replay_rebuilds_selection_and_reimbursement_as_they_were(
     assert set(kept) <= {"applications", "editions", "awaiting_edition", REPLAY_LOG}
     assert log is not None
     assert log["source_database"] == sel.database_name
+    assert ready.caught_up.handled == 0
+    assert {"reviews", "selections"} <= set(ready.copied)
+    assert ready.completed >= 1  # the cohort edition's review policy
+    assert after_finish >= 2 + 3 + 1  # 2 editions, 3 reviews (and others'), 1 selection

@@ -238,24 +238,66 @@ REPLAY_HELP = (
     "no event is published, no email sent, no webhook called. The service's own handlers do "
     "the work, with the settings the service reads (ACADEMY_DATABASE, ACADEMY_CONSUMER_GROUP, "
     "MONGODB_URI, KAFKA_BOOTSTRAP_SERVERS): run it with the service's environment.",
-    "The new database is not swapped in by this command: MongoDB (and FerretDB) cannot rename "
-    "a database, and copying collections under a running service would lose its writes. The "
-    "service reads its database from ACADEMY_DATABASE at start, so the swap is a restart.",
+    "The new database is not swapped in while the service runs: MongoDB (and FerretDB) cannot "
+    "rename a database, and copying collections under a running service would lose its "
+    "writes. The service reads its database from ACADEMY_DATABASE at start, so the swap is a "
+    "restart: stop every replica; run this again with --into <new database> --finish, which "
+    "replays what the service's consumer group handled since, and copies from the live "
+    "database what events do not rebuild (the service's own collections, the staff-written "
+    "fields, the outbox entries not yet published); start the service with "
+    "ACADEMY_DATABASE=<new database> in the same consumer group. The live database is left "
+    "as it was, to drop once the service runs well on the new one.",
 )
 
 
 @main.command("replay", cls=_ReplayCommand, short_help="Rebuild a service's projections.")
 @click.argument("service", type=click.Choice(sorted(replay.SERVICES)))
 @click.option("--into", "database", help="The new database [default: <live>_replay_<UTC time>].")
-def replay_projections(service: str, database: str | None) -> None:
+@click.option(
+    "--finish",
+    is_flag=True,
+    help="With the service stopped: make the --into database ready to serve (see above).",
+)
+def replay_projections(service: str, database: str | None, finish: bool) -> None:
     part = replay.replayable(service)
-    target = database or replay.default_database(part.settings.database_name)
+    live = part.settings.database_name
+    if finish:
+        if database is None:
+            raise click.UsageError("--finish needs --into <the replayed database>")
+        with _ProgressBar(f"{service} events since the replay") as progress:
+            ready = _run(replay.finish(part, database, progress))
+        _replayed(ready.caught_up)
+        click.echo(
+            f"copied from {live}: {', '.join(ready.copied) or 'nothing'}; "
+            f"{ready.completed} documents completed with their staff-written fields or "
+            f"unpublished events"
+        )
+        if ready.unmatched:
+            click.echo(
+                f"{ready.unmatched} documents of {live} with such fields have no replayed twin",
+                err=True,
+            )
+        click.echo(
+            f"Ready. Start {service} with ACADEMY_DATABASE={database} (consumer group "
+            f"{part.settings.group_id}, unchanged); {live} is left as it was."
+        )
+        return
+    target = database or replay.default_database(live)
     with _ProgressBar(f"{service} events replayed into {target}") as progress:
         done = _run(replay.rebuild(part, target, progress=progress))
+    _replayed(done)
+    click.echo(
+        f"Not swapped. To swap: stop every replica of {service}, then run\n"
+        f"  academy replay {service} --into {target} --finish\n"
+        f"and start {service} with ACADEMY_DATABASE={target}."
+    )
+
+
+def _replayed(done: replay.Replayed) -> None:
     for failure in done.failed:
         click.echo(f"failed {failure}", err=True)
     click.echo(
-        f"{done.handled} events replayed into {target}, {len(done.failed)} failed, "
+        f"{done.handled} events replayed into {done.database}, {len(done.failed)} failed, "
         f"{done.undecodable} undecodable (the live consumer dead-lettered those too)"
     )
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -48,6 +50,7 @@ new projection of one) is replayable once its root has that function and it is n
 REPLAY_LOG = "replay_log"
 """The new database's note of each replay into it: service, source, offsets reached."""
 
+_COPY_BATCH = 500
 Offsets = dict[TopicPartition, int]
 Progress = Callable[[int, int], None]
 """Told (records read, records to read) after each record."""
@@ -106,10 +109,12 @@ async def rebuild(
     starts: Offsets | None = None,
     ends: Offsets | None = None,
     progress: Progress = _silent,
+    fresh: bool = True,
 ) -> Replayed:
     """Rebuild ``part``'s projections into the empty ``database`` from the records between
     ``starts`` (default: each partition's beginning) and ``ends`` (default: each partition's end
-    now, so a replay stops at what was there when it began).
+    now, so a replay stops at what was there when it began); ``fresh=False`` goes on in a
+    database an earlier replay made (:func:`finish`).
 
     The one function every replay goes through (``academy replay``, tests, other tools)."""
     settings = part.settings
@@ -121,7 +126,7 @@ async def rebuild(
     consumer = bootstrap_consumer(settings.kafka_bootstrap_servers)
     try:
         db = client[database]
-        if await db.list_collection_names():
+        if fresh and await db.list_collection_names():
             raise ReplayRefused(f"{database} is not empty: replay into a new database")
         table = await part.subscriptions(db)
         dispatch = dispatcher(table)
@@ -219,3 +224,101 @@ async def _note(db: AsyncDatabase[Document], part: Replayable, done: Replayed) -
             ],
         }
     )
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What :func:`finish` did: events replayed since the replay, collections copied whole from
+    the live database, documents given their staff-written fields and unpublished outbox
+    entries, and live documents of rebuilt collections that the replay did not rebuild."""
+
+    caught_up: Replayed
+    copied: list[str]
+    completed: int
+    unmatched: int
+
+
+async def finish(part: Replayable, database: str, progress: Progress = _silent) -> Finished:
+    """Make the replayed ``database`` ready to serve, with the service stopped: replay what its
+    consumer group handled since the replay stopped, then copy from the live database what
+    events do not rebuild (the other collections whole; in the rebuilt ones, the staff-written
+    fields and the outbox entries the live service has not published yet). The service then
+    starts on it in the same consumer group and goes on from where it stopped.
+
+    Refused while a member of the group is running (the live database would still change),
+    and when the group is behind the replay (the replay dropped the events the live service
+    would still publish for those records: let it catch up, stop it, finish again)."""
+    settings = part.settings
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True, appname="academy-ops"
+    )
+    await admin.start()
+    try:
+        db, live = client[database], client[settings.database_name]
+        last = await db[REPLAY_LOG].find_one({}, sort=[("finished_at", -1)])
+        if last is None or last["service"] != settings.service_name:
+            raise ReplayRefused(f"{database} holds no replay of {settings.service_name}")
+        if not await _stopped(admin, settings.group_id):
+            raise ReplayRefused(f"{settings.group_id} still has members: stop the service first")
+        committed = {
+            tp: at.offset
+            for tp, at in (await admin.list_consumer_group_offsets(settings.group_id)).items()
+            if at.offset >= 0
+        }
+        reached = {TopicPartition(r["topic"], r["partition"]): r["offset"] for r in last["reached"]}
+        behind = [
+            f"{tp.topic}[{tp.partition}]" for tp, at in reached.items() if committed.get(tp, 0) < at
+        ]
+        if behind:
+            raise ReplayRefused(
+                f"{settings.group_id} is behind the replay on {', '.join(behind)}: start the "
+                "service on its live database until its lag is 0, stop it, and finish again"
+            )
+        caught_up = await rebuild(
+            part,
+            database,
+            starts=reached,
+            ends={tp: committed[tp] for tp in reached},
+            progress=progress,
+            fresh=False,
+        )
+        copied = []
+        for name in await live.list_collection_names():
+            if name in part.rebuilt:
+                continue
+            await db.drop_collection(name)
+            batch: list[Document] = []
+            async for doc in live[name].find({}):
+                batch.append(doc)
+                if len(batch) >= _COPY_BATCH:
+                    await db[name].insert_many(batch)
+                    batch = []
+            if batch:
+                await db[name].insert_many(batch)
+            copied.append(name)
+        completed = unmatched = 0
+        for name, fields in part.rebuilt.items():
+            kept = (*fields, OUTBOX)
+            async for doc in live[name].find({}, {f: 1 for f in kept}):
+                values = {f: doc[f] for f in kept if f in doc and doc[f] not in (None, [])}
+                if not values:
+                    continue
+                result = await db[name].update_one({"_id": doc["_id"]}, {"$set": values})
+                completed += result.matched_count
+                unmatched += 1 - result.matched_count
+        return Finished(caught_up, copied, completed, unmatched)
+    finally:
+        await admin.close()
+        await client.close()
+
+
+async def _stopped(admin: AIOKafkaAdminClient, group: str) -> bool:
+    """Whether ``group`` has no member (its state ``Empty``, or ``Dead`` if it never had one).
+    aiokafka 0.14 was seen failing to decode the answer about a group with members here (and
+    dropping the connection): that counts as running."""
+    try:
+        [answer] = await admin.describe_consumer_groups([group])
+    except KafkaError:
+        return False
+    return all(described[2] in ("Empty", "Dead") for described in answer.groups)
