@@ -1,7 +1,8 @@
 """academy: the operators' command for Cluster Academy.
 
 It reads and mends what happens between the services: the events on a topic, the dead letters
-and their redrive, the outboxes not yet published. It talks to the cluster named by
+and their redrive, the outboxes not yet published, a service's projections rebuilt from the
+topics, a failed email or webhook call sent again. It talks to the cluster named by
 KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI (the local stack's 127.0.0.1:9092 and
 mongodb://127.0.0.1:27017/ when unset), the same variables the services read.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable
@@ -18,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
+import httpx
 from aiokafka.errors import KafkaError
 from pymongo.errors import PyMongoError
 
 from academy_kit.settings import ServiceSettings
-from academy_ops import dead_letters, outbox
+from academy_ops import dead_letters, outbox, replay, resend
 from academy_ops.records import Decoded, UnknownTopic
 from academy_ops.tail import tail as tail_topic
 
@@ -41,7 +44,15 @@ def _run(work: Awaitable[T]) -> T:
 
     try:
         return asyncio.run(awaited())
-    except (UnknownTopic, OverflowError, KafkaError, PyMongoError) as exc:
+    except (
+        UnknownTopic,
+        OverflowError,
+        replay.ReplayRefused,
+        resend.ResendRefused,
+        httpx.HTTPError,
+        KafkaError,
+        PyMongoError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -198,3 +209,119 @@ def outbox_backlog(databases: tuple[str, ...]) -> None:
         age = backlog.age(now)
         shown = f"{age.total_seconds():.0f} s" if age is not None else "-"
         click.echo(f"{backlog.database:<32} {backlog.pending:>7} pending   oldest {shown}")
+
+
+class _ReplayCommand(click.Command):
+    """``academy replay``, whose help names what each service's replay rebuilds, in the
+    services' own words: they are imported for the help or the replay only, not for every
+    ``academy`` command."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        parts = [f"{name}: {replay.replayable(name).about}." for name in sorted(replay.SERVICES)]
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(REPLAY_HELP[0])
+            formatter.write_paragraph()
+            formatter.write_text("What each service's replay rebuilds (the rest is kept):")
+            with formatter.indentation():
+                for part in parts:
+                    formatter.write_text(part)
+            for paragraph in REPLAY_HELP[1:]:
+                formatter.write_paragraph()
+                formatter.write_text(paragraph)
+
+
+REPLAY_HELP = (
+    "Rebuild SERVICE's projections from the topics into a new database, with progress, "
+    "stopping at the end offsets taken when it starts.",
+    "Nothing outside the new database changes: the topics are read without a consumer group, "
+    "no event is published, no email sent, no webhook called. The service's own handlers do "
+    "the work, with the settings the service reads (ACADEMY_DATABASE, ACADEMY_CONSUMER_GROUP, "
+    "MONGODB_URI, KAFKA_BOOTSTRAP_SERVERS): run it with the service's environment.",
+    "The new database is not swapped in while the service runs: MongoDB (and FerretDB) cannot "
+    "rename a database, and copying collections under a running service would lose its "
+    "writes. The service reads its database from ACADEMY_DATABASE at start, so the swap is a "
+    "restart: stop every replica; run this again with --into <new database> --finish, which "
+    "replays what the service's consumer group handled since, and copies from the live "
+    "database what events do not rebuild (the service's own collections, the staff-written "
+    "fields, the outbox entries not yet published); start the service with "
+    "ACADEMY_DATABASE=<new database> in the same consumer group. The live database is left "
+    "as it was, to drop once the service runs well on the new one.",
+)
+
+
+@main.command("replay", cls=_ReplayCommand, short_help="Rebuild a service's projections.")
+@click.argument("service", type=click.Choice(sorted(replay.SERVICES)))
+@click.option("--into", "database", help="The new database [default: <live>_replay_<UTC time>].")
+@click.option(
+    "--finish",
+    is_flag=True,
+    help="With the service stopped: make the --into database ready to serve (see above).",
+)
+def replay_projections(service: str, database: str | None, finish: bool) -> None:
+    part = replay.replayable(service)
+    live = part.settings.database_name
+    if finish:
+        if database is None:
+            raise click.UsageError("--finish needs --into <the replayed database>")
+        with _ProgressBar(f"{service} events since the replay") as progress:
+            ready = _run(replay.finish(part, database, progress))
+        _replayed(ready.caught_up)
+        click.echo(
+            f"copied from {live}: {', '.join(ready.copied) or 'nothing'}; "
+            f"{ready.completed} documents completed with their staff-written fields or "
+            f"unpublished events"
+        )
+        if ready.unmatched:
+            click.echo(
+                f"{ready.unmatched} documents of {live} with such fields have no replayed twin",
+                err=True,
+            )
+        click.echo(
+            f"Ready. Start {service} with ACADEMY_DATABASE={database} (consumer group "
+            f"{part.settings.group_id}, unchanged); {live} is left as it was."
+        )
+        return
+    target = database or replay.default_database(live)
+    with _ProgressBar(f"{service} events replayed into {target}") as progress:
+        done = _run(replay.rebuild(part, target, progress=progress))
+    _replayed(done)
+    click.echo(
+        f"Not swapped. To swap: stop every replica of {service}, then run\n"
+        f"  academy replay {service} --into {target} --finish\n"
+        f"and start {service} with ACADEMY_DATABASE={target}."
+    )
+
+
+def _replayed(done: replay.Replayed) -> None:
+    for failure in done.failed:
+        click.echo(f"failed {failure}", err=True)
+    click.echo(
+        f"{done.handled} events replayed into {done.database}, {len(done.failed)} failed, "
+        f"{done.undecodable} undecodable (the live consumer dead-lettered those too)"
+    )
+
+
+@main.command("resend")
+@click.argument("kind", type=click.Choice([k.value for k in resend.Kind]))
+@click.argument("ids", nargs=-1, required=True)
+def resend_failed(kind: str, ids: tuple[str, ...]) -> None:
+    """Send failed items again once their cause is mended: KIND ``message`` takes message ids
+    (``academy`` reads them in notification's /v1/messages?status=failed), ``webhook`` takes
+    delivery ids (/v1/webhooks/<subscription>/deliveries).
+
+    Only a failed item is queued again, through notification's own admin route (its dispatcher
+    sends it, with the same Message-ID or the same event): running this twice, or after it was
+    sent, sends nothing more. Talks to ACADEMY_NOTIFICATION_URL (the local stack's
+    http://127.0.0.1:8003 when unset) with an admin token signed by ACADEMY_JWT_SECRET, or the
+    token in ACADEMY_TOKEN."""
+    url = os.environ.get("ACADEMY_NOTIFICATION_URL", resend.NOTIFICATION_URL)
+    token = os.environ.get("ACADEMY_TOKEN") or resend.operator_token(_settings())
+
+    async def each() -> list[resend.Resent]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            return [await resend.resend(client, resend.Kind(kind), i, token) for i in ids]
+
+    for done in _run(each()):
+        verb = "queued again" if done.resent else "not failed, left as it is"
+        click.echo(f"{kind} {done.id}: {verb} ({done.status})")

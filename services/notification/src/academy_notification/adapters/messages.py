@@ -178,6 +178,19 @@ class MessageStore:
             )
         return True
 
+    async def requeue(self, message_id: str, changes: Document, entry: Document) -> bool:
+        """Put a failed message back in the queue (``changes`` make it pending) with ``entry``
+        in its log, then give it its due entry; False when it was not failed."""
+        async with document_lock(self._messages, message_id):
+            result = await self._messages.update_one(
+                {"_id": message_id, "status": Status.FAILED.value},
+                {"$set": changes, "$push": {"log": entry}},
+            )
+        if result.modified_count != 1:
+            return False
+        await self._add_due([{"_id": message_id, "next_attempt_at": changes["next_attempt_at"]}])
+        return True
+
     async def get(self, message_id: str) -> Document | None:
         return await self._messages.find_one({"_id": message_id}, {outbox.OUTBOX: 0})
 

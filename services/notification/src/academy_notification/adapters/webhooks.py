@@ -67,6 +67,19 @@ class WebhookStore:
                 {"$set": changes, "$push": {"log": attempt}},
             )
 
+    async def delivery(self, delivery_id: str) -> Document | None:
+        return await self._deliveries.find_one({"_id": delivery_id}, {"body": 0})
+
+    async def requeue(self, delivery_id: str, changes: Document, entry: Document) -> bool:
+        """Put a failed delivery back in the queue with ``entry`` in its log; False when it
+        was not failed."""
+        async with document_lock(self._deliveries, delivery_id):
+            result = await self._deliveries.update_one(
+                {"_id": delivery_id, "status": Status.FAILED.value},
+                {"$set": changes, "$push": {"log": entry}},
+            )
+        return result.modified_count == 1
+
     async def deliveries(self, subscription_id: str) -> list[Document]:
         query = {"subscription_id": subscription_id}
         cursor = self._deliveries.find(query, {"body": 0}).sort("created_at", ASCENDING)

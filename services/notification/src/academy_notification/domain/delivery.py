@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from academy_contracts.events import NotificationDelivered, NotificationFailed
+from academy_notification.domain.messages import Status
 
 
 class TransientFailure(Exception):
@@ -40,6 +41,8 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"
     RETRY = "retry"
     FAILED = "failed"
+    RESENT = "resent"
+    """Not an attempt: staff put the failed item back in its queue (its log says when)."""
 
 
 def attempt(at: datetime, outcome: Outcome, error: str | None = None) -> dict[str, Any]:
@@ -47,6 +50,21 @@ def attempt(at: datetime, outcome: Outcome, error: str | None = None) -> dict[st
     stands now (a message sent at its third attempt keeps the two errors here, not as its
     current error)."""
     return {"at": at, "outcome": outcome.value, "error": error}
+
+
+def resent(item: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
+    """The changes that put a failed item back in its queue, due at ``at``, with a full set of
+    attempts; None unless it failed: a pending item is queued already, and a sent one is never
+    sent twice. So asking again, or twice at once, sends it once."""
+    if item.get("status") != Status.FAILED.value:
+        return None
+    return {
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "last_error": None,
+        "failed_at": None,
+    }
 
 
 def _outcome_fields(message: Mapping[str, Any], attempts: int) -> dict[str, Any]:

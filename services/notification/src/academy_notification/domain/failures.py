@@ -15,6 +15,12 @@ class MessageNotFound(Failure):
         self.message_id = message_id
 
 
+class DeliveryNotFound(Failure):
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(delivery_id)
+        self.delivery_id = delivery_id
+
+
 class SubscriptionNotFound(Failure):
     def __init__(self, subscription_id: str) -> None:
         super().__init__(subscription_id)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from academy_kit.problems import Problem
 from academy_notification.domain.failures import (
+    DeliveryNotFound,
     EmptyPeriod,
     Failure,
     MessageNotFound,
@@ -19,6 +20,10 @@ def problem(exc: Failure) -> Problem:
     match exc:
         case MessageNotFound():
             return Problem(404, "not-found", "No such message", f"No message {exc.message_id!r}.")
+        case DeliveryNotFound():
+            return Problem(
+                404, "not-found", "No such delivery", f"No webhook delivery {exc.delivery_id!r}."
+            )
         case SubscriptionNotFound():
             return Problem(
                 404,
