@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -23,7 +23,6 @@ from academy_contracts.events import (
     CompanyRegistered,
     EditionPublished,
     IntegrationEvent,
-    LinkRequested,
     SessionAttended,
 )
 from academy_kit.idempotency import KeyReused, fingerprint
@@ -192,7 +191,7 @@ class ApplicationMemory:
             if any(str(p.email).lower() == wanted for p in a.participants)
         ]
 
-    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+    async def record(self, application_id: str, envelope: Envelope[Any]) -> None:
         self.outbox.events.append(envelope.data)
 
     def _matching(self, filters: ApplicationFilter) -> list[Application]:
