@@ -50,6 +50,7 @@ ERASED_NAME = "[effacé · erased]"
 ERASED_DOMAIN = "erased.example"
 """Reserved for examples by RFC 2606, so no mail to a placeholder can reach anyone."""
 ERASED_TEXT = "ERASED"
+ERASED_DATE = "1900-01-01"
 _MIN_FOUND = 3
 """Shorter values (an initial) are not looked for inside other text."""
 
@@ -73,11 +74,13 @@ PERSONAL: Mapping[str, Callable[[str], str | None]] = {
     "iban": lambda _: None,
     "account_number": lambda _: ERASED_TEXT,
     "filename": lambda _: ERASED_TEXT,
-    "passport_number": lambda _: None,
-    "date_of_birth": lambda _: None,
+    "passport_number": lambda _: ERASED_TEXT,
+    "nationality": lambda _: ERASED_TEXT,
+    "date_of_birth": lambda _: ERASED_DATE,
 }
 """The personal fields of a mapping an erased person owns, and each one's placeholder given the
-person's id. A bank account keeps a placeholder number so the bank details stay well formed."""
+person's id. Placeholders keep records well formed where a model reads them back: a bank
+account keeps a number, a passport a number and a date of birth."""
 
 
 def fingerprint(value: str) -> str:

@@ -40,6 +40,7 @@ from academy_registration.handlers.applications import Applications
 from academy_registration.handlers.check_in import CheckIns
 from academy_registration.handlers.companies import Companies
 from academy_registration.handlers.editions import Editions
+from academy_registration.handlers.erasure import Erasures
 from academy_registration.settings import RegistrationSettings
 
 
@@ -340,6 +341,7 @@ class Registration:
             self.settings.check_in_opens_before,
         )
         self.admissions = Admissions(self.admission_store)
+        self.erasures = Erasures(self.application_store, self.outbox, source)
 
     def app(self) -> FastAPI:
         """The registration app with its routes on these handlers; serve it without running
@@ -351,6 +353,7 @@ class Registration:
         app.state.applications = self.applications
         app.state.companies = self.companies
         app.state.check_ins = self.check_ins
+        app.state.erasures = self.erasures
         return app
 
     def client(self) -> httpx.AsyncClient:
