@@ -1,7 +1,8 @@
 """academy: the operators' command for Cluster Academy.
 
 It reads and mends what happens between the services: the events on a topic, the dead letters
-and their redrive, the outboxes not yet published. It talks to the cluster named by
+and their redrive, the outboxes not yet published, a service's projections rebuilt from the
+topics. It talks to the cluster named by
 KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI (the local stack's 127.0.0.1:9092 and
 mongodb://127.0.0.1:27017/ when unset), the same variables the services read.
 """
@@ -22,7 +23,7 @@ from aiokafka.errors import KafkaError
 from pymongo.errors import PyMongoError
 
 from academy_kit.settings import ServiceSettings
-from academy_ops import dead_letters, outbox
+from academy_ops import dead_letters, outbox, replay
 from academy_ops.records import Decoded, UnknownTopic
 from academy_ops.tail import tail as tail_topic
 
@@ -41,7 +42,13 @@ def _run(work: Awaitable[T]) -> T:
 
     try:
         return asyncio.run(awaited())
-    except (UnknownTopic, OverflowError, KafkaError, PyMongoError) as exc:
+    except (
+        UnknownTopic,
+        OverflowError,
+        replay.ReplayRefused,
+        KafkaError,
+        PyMongoError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -198,3 +205,52 @@ def outbox_backlog(databases: tuple[str, ...]) -> None:
         age = backlog.age(now)
         shown = f"{age.total_seconds():.0f} s" if age is not None else "-"
         click.echo(f"{backlog.database:<32} {backlog.pending:>7} pending   oldest {shown}")
+
+
+class _ReplayCommand(click.Command):
+    """``academy replay``, whose help names what each service's replay rebuilds, in the
+    services' own words: they are imported for the help or the replay only, not for every
+    ``academy`` command."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        parts = [f"{name}: {replay.replayable(name).about}." for name in sorted(replay.SERVICES)]
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(REPLAY_HELP[0])
+            formatter.write_paragraph()
+            formatter.write_text("What each service's replay rebuilds (the rest is kept):")
+            with formatter.indentation():
+                for part in parts:
+                    formatter.write_text(part)
+            for paragraph in REPLAY_HELP[1:]:
+                formatter.write_paragraph()
+                formatter.write_text(paragraph)
+
+
+REPLAY_HELP = (
+    "Rebuild SERVICE's projections from the topics into a new database, with progress, "
+    "stopping at the end offsets taken when it starts.",
+    "Nothing outside the new database changes: the topics are read without a consumer group, "
+    "no event is published, no email sent, no webhook called. The service's own handlers do "
+    "the work, with the settings the service reads (ACADEMY_DATABASE, ACADEMY_CONSUMER_GROUP, "
+    "MONGODB_URI, KAFKA_BOOTSTRAP_SERVERS): run it with the service's environment.",
+    "The new database is not swapped in by this command: MongoDB (and FerretDB) cannot rename "
+    "a database, and copying collections under a running service would lose its writes. The "
+    "service reads its database from ACADEMY_DATABASE at start, so the swap is a restart.",
+)
+
+
+@main.command("replay", cls=_ReplayCommand, short_help="Rebuild a service's projections.")
+@click.argument("service", type=click.Choice(sorted(replay.SERVICES)))
+@click.option("--into", "database", help="The new database [default: <live>_replay_<UTC time>].")
+def replay_projections(service: str, database: str | None) -> None:
+    part = replay.replayable(service)
+    target = database or replay.default_database(part.settings.database_name)
+    with _ProgressBar(f"{service} events replayed into {target}") as progress:
+        done = _run(replay.rebuild(part, target, progress=progress))
+    for failure in done.failed:
+        click.echo(f"failed {failure}", err=True)
+    click.echo(
+        f"{done.handled} events replayed into {target}, {len(done.failed)} failed, "
+        f"{done.undecodable} undecodable (the live consumer dead-lettered those too)"
+    )

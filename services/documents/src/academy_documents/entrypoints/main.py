@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from academy_documents.adapters.certificates import CERTIFICATES, CertificateStore
-from academy_documents.adapters.cohort import CohortStore
+from academy_documents.adapters.cohort import EDITIONS, PRESENCE, ROSTERS, CohortStore
 from academy_documents.adapters.pdf import Fonts
-from academy_documents.adapters.report import ReportStore
+from academy_documents.adapters.report import APPLICATIONS, CLAIMS, ReportStore
 from academy_documents.entrypoints.api import certificates, errors, report
 from academy_documents.handlers.certificates import Certificates, Rendering
 from academy_documents.handlers.ports import CertificateStore as CertificatePort
@@ -22,6 +22,8 @@ from academy_documents.settings import DocumentsSettings
 from academy_kit import consumer, service, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_kit.replay import NO_RELAY, Replayable
+from academy_kit.subscriptions import Subscriptions
 
 
 def certificates_on(
@@ -75,6 +77,27 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     app.include_router(certificates.router)
     app.include_router(report.router)
     return app
+
+
+def replayable(settings: DocumentsSettings | None = None) -> Replayable:
+    """Documents' projections for ``academy replay``: the cohorts (editions, rosters, presence)
+    and the funder's report, from the other services' events. Certificates are issued records
+    with references people hold: a swap keeps the live database's."""
+    settings = settings or DocumentsSettings()
+
+    async def table(db: AsyncDatabase[Document]) -> Subscriptions:
+        cohort, store, facts = CohortStore(db), CertificateStore(db), ReportStore(db)
+        for indexed in (cohort, facts):
+            await indexed.ensure_indexes()
+        handler = certificates_on(settings, cohort, store, NO_RELAY)
+        return subscriptions(CohortProjection(cohort, handler), FunderReports(facts, cohort))
+
+    return Replayable(
+        settings,
+        {EDITIONS: (), ROSTERS: (), PRESENCE: (), APPLICATIONS: (), CLAIMS: ()},
+        "the cohorts and the funder's report; not the certificates issued",
+        table,
+    )
 
 
 def main() -> None:

@@ -3,14 +3,24 @@ the scheduler of timed messages and the routes into the ASGI app, and run it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from academy_kit import consumer, service, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_kit.replay import Replayable, no_kick
+from academy_kit.subscriptions import Subscriptions
 from academy_notification.adapters.messages import MESSAGES, MessageStore
-from academy_notification.adapters.projections import ProjectionStore
+from academy_notification.adapters.projections import (
+    APPLICATIONS,
+    CHECK_INS,
+    CLAIMS,
+    EDITIONS,
+    ProjectionStore,
+)
 from academy_notification.adapters.smtp import SmtpMailer
 from academy_notification.adapters.webhook_sender import WebhookSender
 from academy_notification.adapters.webhooks import WebhookStore
@@ -31,6 +41,26 @@ from academy_notification.handlers.schedule import Scheduler
 from academy_notification.handlers.subscriptions import subscriptions
 from academy_notification.handlers.webhooks import WebhookOutcomes, Webhooks, WebhookSubscriptions
 from academy_notification.settings import NotificationSettings
+
+
+def _recording(
+    settings: NotificationSettings, messages: MessageStore, wake_sender: Callable[[], None]
+) -> Recording:
+    renderer = Renderer(settings.program, settings.time_zone)
+    return Recording(messages, renderer, settings.mail_from.split("@")[1], wake_sender)
+
+
+def _table(
+    settings: NotificationSettings,
+    views: ProjectionStore,
+    recording: Recording,
+    hooks: WebhookStore,
+    wake_calls: Callable[[], None],
+) -> Subscriptions:
+    links = Links(settings.link_base_url, settings.link_secret, settings.link_lifetime)
+    return subscriptions(
+        Projections(views), EventMessages(views, recording, links), Webhooks(hooks, wake_calls)
+    )
 
 
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
@@ -63,24 +93,18 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
             batch=settings.dispatch_batch,
             stuck_seconds=settings.dispatch_stuck_seconds,
         )
-        renderer = Renderer(settings.program, settings.time_zone)
-        recording = Recording(messages, renderer, settings.mail_from.split("@")[1], mail.kick)
+        recording = _recording(settings, messages, mail.kick)
         digests = Digests(views, recording, settings)
         scheduler = Scheduler(views, recording, digests, settings)
-        links = Links(settings.link_base_url, settings.link_secret, settings.link_lifetime)
         app.state.messages, app.state.views = messages, views
         app.state.outbox, app.state.webhook_subscriptions = (
             Outbox(messages),
             WebhookSubscriptions(hooks, targets),
         )
-        app.state.renderer, app.state.digests, app.state.scheduler = renderer, digests, scheduler
-        table = subscriptions(
-            Projections(views),
-            EventMessages(views, recording, links),
-            Webhooks(hooks, calls.kick),
-        )
+        app.state.renderer, app.state.digests = recording.renderer, digests
+        app.state.scheduler = scheduler
         return service.Wiring(
-            table,
+            _table(settings, views, recording, hooks, calls.kick),
             {
                 "mail_dispatcher": mail.run,
                 "webhook_dispatcher": calls.run,
@@ -102,6 +126,28 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     for router in (messages_api.router, digest_api.router, webhooks_api.router):
         app.include_router(router)
     return app
+
+
+def replayable(settings: NotificationSettings | None = None) -> Replayable:
+    """Notification's projections for ``academy replay``: what it knows of applications,
+    editions, check-ins and claims, from every service's events. The messages and webhook
+    deliveries the replayed handlers draft are dropped: the live database's are the record of
+    what was sent (and a swap keeps them, so nothing is sent twice), as are the integrators'
+    webhook subscriptions."""
+    settings = settings or NotificationSettings()
+
+    async def table(db: AsyncDatabase[Document]) -> Subscriptions:
+        views, messages, hooks = ProjectionStore(db), MessageStore(db), WebhookStore(db)
+        await views.ensure_indexes()
+        return _table(settings, views, _recording(settings, messages, no_kick), hooks, no_kick)
+
+    return Replayable(
+        settings,
+        {APPLICATIONS: (), EDITIONS: (), CHECK_INS: (), CLAIMS: ()},
+        "what it knows of applications, editions, check-ins and claims; not the messages, "
+        "webhook subscriptions and deliveries (nothing is sent again)",
+        table,
+    )
 
 
 def main() -> None:

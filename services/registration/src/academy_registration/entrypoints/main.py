@@ -9,7 +9,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from academy_kit import consumer, service, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
-from academy_registration.adapters.admissions import AdmissionStore
+from academy_kit.replay import Replayable
+from academy_kit.subscriptions import Subscriptions
+from academy_registration.adapters.admissions import ADMISSIONS, AdmissionStore
 from academy_registration.adapters.applications import APPLICATIONS, ApplicationStore
 from academy_registration.adapters.check_ins import CHECK_INS, CheckInStore
 from academy_registration.adapters.companies import COMPANIES, CompanyStore
@@ -92,6 +94,25 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     return app
+
+
+def replayable(settings: RegistrationSettings | None = None) -> Replayable:
+    """Registration for ``academy replay``: the origin of editions, applications, companies and
+    check-ins, which its events report but do not rebuild (a replay never invents an applicant's
+    answers), so only the admissions it learns from selection's decisions are rebuilt."""
+
+    async def table(db: AsyncDatabase[Document]) -> Subscriptions:
+        admissions = AdmissionStore(db)
+        await admissions.ensure_indexes()
+        return subscriptions(Admissions(admissions))
+
+    return Replayable(
+        settings or RegistrationSettings(),
+        {ADMISSIONS: ()},
+        "the admissions learned from selection's decisions; editions, applications, companies "
+        "and check-ins originate here and are kept",
+        table,
+    )
 
 
 def main() -> None:

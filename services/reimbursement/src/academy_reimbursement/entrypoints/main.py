@@ -9,10 +9,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from academy_kit import consumer, service, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_kit.replay import Replayable
+from academy_kit.subscriptions import Subscriptions
 from academy_reimbursement.adapters import files
 from academy_reimbursement.adapters.batches import BatchStore
 from academy_reimbursement.adapters.claims import CLAIMS, ClaimStore
-from academy_reimbursement.adapters.cohort import CohortStore
+from academy_reimbursement.adapters.cohort import (
+    APPLICATIONS,
+    ATTENDANCE,
+    EDITIONS,
+    CohortStore,
+)
 from academy_reimbursement.adapters.documents import DocumentStore
 from academy_reimbursement.adapters.rates import RateStore
 from academy_reimbursement.entrypoints.api import (
@@ -76,6 +83,26 @@ def create_app(settings: ReimbursementSettings | None = None) -> FastAPI:
     for module in (documents, claims, approvals, rates, payments):
         app.include_router(module.router)
     return app
+
+
+def replayable(settings: ReimbursementSettings | None = None) -> Replayable:
+    """Reimbursement's projections for ``academy replay``: who was selected, the editions'
+    sessions and who attended them, from the other services' events. Claims, documents,
+    payments, rates and excused absences are the service's own records: a swap keeps the live
+    database's."""
+
+    async def table(db: AsyncDatabase[Document]) -> Subscriptions:
+        cohort = CohortStore(db)
+        await cohort.ensure_indexes()
+        return subscriptions(CohortProjection(cohort))
+
+    return Replayable(
+        settings or ReimbursementSettings(),
+        {APPLICATIONS: (), EDITIONS: (), ATTENDANCE: ()},
+        "the selected clusters, the editions' sessions and the check-ins; not the claims, "
+        "documents, payments, rates or excused absences",
+        table,
+    )
 
 
 def main() -> None:

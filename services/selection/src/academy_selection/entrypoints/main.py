@@ -9,10 +9,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from academy_kit import consumer, web
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay
+from academy_kit.replay import NO_RELAY, Replayable
 from academy_kit.service import Wiring, lifespan
-from academy_selection.adapters.applications import APPLICATIONS, ApplicationStore
+from academy_kit.subscriptions import Subscriptions
+from academy_selection.adapters.applications import APPLICATIONS, AWAITING, ApplicationStore
 from academy_selection.adapters.conflicts import ConflictStore
-from academy_selection.adapters.editions import EditionStore
+from academy_selection.adapters.editions import BALANCE, EDITIONS, REVIEW_POLICY, EditionStore
 from academy_selection.adapters.reviews import ReviewStore
 from academy_selection.adapters.selections import SELECTIONS, SelectionStore
 from academy_selection.entrypoints import errors
@@ -61,6 +63,30 @@ def create_app(settings: SelectionSettings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(router)
     return app
+
+
+def replayable(settings: SelectionSettings | None = None) -> Replayable:
+    """Selection's projections for ``academy replay``: the applications and editions learned
+    from registration's events, screened again (the screening events this writes are the live
+    ones' twins and are dropped). Reviews, conflicts, selections and offers, and the review
+    policy and balance rules staff set on an edition, come from staff alone: a swap keeps the
+    live database's."""
+    settings = settings or SelectionSettings()
+
+    async def table(db: AsyncDatabase[Document]) -> Subscriptions:
+        applications, editions = ApplicationStore(db), EditionStore(db)
+        await applications.ensure_indexes()
+        screener = Screener(applications, editions, NO_RELAY, settings.source)
+        offers = Offers(applications, editions, SelectionStore(db), NO_RELAY, settings.source)
+        return subscriptions(screener, offers)
+
+    return Replayable(
+        settings,
+        {APPLICATIONS: (), AWAITING: (), EDITIONS: (REVIEW_POLICY, BALANCE)},
+        "applications and editions from registration's events, screened again; not the "
+        "reviews, selections and offers, nor the review policy and balance rules",
+        table,
+    )
 
 
 def main() -> None:
