@@ -127,15 +127,18 @@ class TopicRecorder:
 
 class MailSink:
     """An SMTP server (aiosmtpd) that counts messages per (recipient, template) and per
-    notification key (the ``X-Academy-Notification`` header: one key is one message)."""
+    notification key (the ``X-Academy-Notification`` header: one key is one message), and keeps
+    what it received (recipients and raw message) for searching."""
 
     def __init__(self, port: int) -> None:
         self.by_recipient: Counter[tuple[str, str]] = Counter()
         self.by_key: Counter[str] = Counter()
+        self.received: list[tuple[list[str], bytes]] = []
         self._controller = Controller(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         content = envelope.original_content or b""
+        self.received.append((list(envelope.rcpt_tos), content))
         message = email.message_from_bytes(content, policy=email.policy.default)
         template = str(message.get("X-Academy-Template", ""))
         for recipient in envelope.rcpt_tos:

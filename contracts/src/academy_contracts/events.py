@@ -417,6 +417,18 @@ class NotificationFailed(NotificationOutcome):
     failed_at: UtcDateTime
 
 
+class PersonalDataErased(AcademyEvent):
+    """An admin erased people of an application (added in v1.1): every service anonymises what
+    it holds of them (names, emails, phones, bank details, identity documents, uploads) and
+    keeps the counts and amounts audits need. It names the people by id only, never by the
+    data erased; the application id is the key, so it follows that application's earlier
+    events on its partition."""
+
+    erasure_id: Identifier
+    participant_ids: list[Identifier] = Field(min_length=1, max_length=3)
+    erased_at: UtcDateTime
+
+
 class CertificateIssued(AcademyEvent):
     """A participant who attended every session of an edition was issued a certificate of
     attendance; ``reference`` verifies it, and its PDF is served by the documents service."""

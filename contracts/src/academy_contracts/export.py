@@ -110,7 +110,7 @@ def asyncapi_document() -> JsonSchema:
         "asyncapi": "3.0.0",
         "info": {
             "title": "Cluster Academy events",
-            "version": "1.0.0",
+            "version": "1.1.0",
             "description": "Integration events of the Euromed Cluster Academy, as CloudEvents 1.0 "
             "in Kafka binary content mode (ce_* headers, JSON body), keyed by application id (or "
             "by edition, company or message id for events about those).",

@@ -32,6 +32,7 @@ from academy_contracts.events import (
     NotificationDelivered,
     NotificationFailed,
     OfferConfirmed,
+    PersonalDataErased,
     ReimbursementApproved,
     ReimbursementPaid,
     ReimbursementRejected,
@@ -56,7 +57,7 @@ class Topic(StrEnum):
 TOPIC_DESCRIPTIONS = {
     Topic.EDITIONS: "Editions of the Academy as staff set them, keyed by edition id.",
     Topic.COMPANIES: "Company registrations, keyed by company id.",
-    Topic.APPLICATIONS: "Cluster applications: submitted, updated, withdrawn, screened.",
+    Topic.APPLICATIONS: "Applications submitted, updated, withdrawn, screened; people erased.",
     Topic.SELECTION: "Selection decisions: selected, waitlisted, rejected; offers confirmed.",
     Topic.ATTENDANCE: "Session check-ins of selected participants, and check-ins undone.",
     Topic.REIMBURSEMENT: "Expense claims and their reimbursement.",
@@ -124,6 +125,12 @@ EVENTS: tuple[EventSpec, ...] = (
         LinkRequested,
         Topic.APPLICATIONS,
         "Someone asked for new personal links to be sent to an address the application names.",
+    ),
+    EventSpec(
+        f"{TYPE_PREFIX}.personal_data.erased.v1",
+        PersonalDataErased,
+        Topic.APPLICATIONS,
+        "An admin erased people of an application; every service anonymises them.",
     ),
     EventSpec(
         f"{TYPE_PREFIX}.application.screened.v1",

@@ -34,6 +34,7 @@ class Problem(Exception):
         detail: str,
         *,
         headers: dict[str, str] | None = None,
+        french: tuple[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
@@ -42,6 +43,8 @@ class Problem(Exception):
         self.title = title
         self.detail = detail
         self.headers = headers or {}
+        self.french = french
+        """The title and detail in French, for a caller whose ``Accept-Language`` prefers it."""
         self.extra = extra
 
 
@@ -54,9 +57,13 @@ class ProblemType:
     status: int
     kind: str
     title: str
+    french_title: str | None = None
 
-    def __call__(self, detail: str, **extra: Any) -> Problem:
-        return Problem(self.status, self.kind, self.title, detail, **extra)
+    def __call__(self, detail: str, *, french: str | None = None, **extra: Any) -> Problem:
+        """The problem; with ``french`` (the detail in French) and a French title, it answers
+        in the caller's language."""
+        both = (self.french_title, french) if self.french_title and french else None
+        return Problem(self.status, self.kind, self.title, detail, french=both, **extra)
 
 
 def response(
@@ -80,12 +87,28 @@ def _response(
     return response(request.url.path, status, kind, title, detail, **extra)
 
 
+def prefers_french(request: Request) -> bool:
+    """Whether the caller's ``Accept-Language`` names French before English (English else)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("fr"):
+            return True
+        if tag.startswith("en"):
+            return False
+    return False
+
+
 def answer(request: Request, problem: Problem) -> JSONResponse:
-    """The response of ``problem`` to ``request``, with the problem's own headers."""
-    answer = _response(
-        request, problem.status, problem.kind, problem.title, problem.detail, **problem.extra
-    )
-    answer.headers.update(problem.headers)
+    """The response of ``problem`` to ``request``, with the problem's own headers; in French
+    when the problem has French words and the caller prefers them."""
+    title, detail, headers = problem.title, problem.detail, dict(problem.headers)
+    if problem.french is not None:
+        french = prefers_french(request)
+        if french:
+            title, detail = problem.french
+        headers.update({"Content-Language": "fr" if french else "en", "Vary": "Accept-Language"})
+    answer = _response(request, problem.status, problem.kind, title, detail, **problem.extra)
+    answer.headers.update(headers)
     return answer
 
 

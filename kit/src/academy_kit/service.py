@@ -1,5 +1,6 @@
 """One lifespan for every service: its database, its outbox relay, its subscription table, its
-background work, and the consumer, in the order they must start and stop.
+background work, and the consumer, in the order they must start and stop. Every service's table
+honours PersonalDataErased (:mod:`academy_kit.erasure`), added here so none can leave it out.
 
 A service's composition root (``entrypoints/main.py``) gives a ``wire`` function that builds
 the stores and handlers on the database and relay, puts what routes need in ``app.state``, and
@@ -16,7 +17,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from academy_kit import consumer, subscriptions, supervision, web
+from academy_kit import consumer, erasure, subscriptions, supervision, web
 from academy_kit.mongo import Document, connected
 from academy_kit.outbox import OutboxRelay
 from academy_kit.settings import ServiceSettings
@@ -49,7 +50,8 @@ def lifespan(
             app.state.db = db
             relay = OutboxRelay(db, outbox_collections, settings)
             wiring = await wire(app, db, relay)
-            subscriptions.subscribe(broker, settings, wiring.subscriptions)
+            table = erasure.honoured(wiring.subscriptions, erasure.Eraser(db))
+            subscriptions.subscribe(broker, settings, table)
             work = {"outbox_relay": relay.run, **wiring.tasks}
             async with web.background(**work), consumer.running(broker):
                 yield

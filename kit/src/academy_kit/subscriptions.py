@@ -15,7 +15,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from academy_contracts.envelope import Envelope
-from academy_contracts.events import IntegrationEvent
+from academy_contracts.events import IntegrationEvent, PersonalDataErased
 from academy_contracts.registry import Topic, spec_for
 from academy_kit import consumer
 from academy_kit.settings import ServiceSettings
@@ -27,8 +27,10 @@ Subscriptions = Mapping[type[IntegrationEvent], Sequence[EventHandler]]
 
 
 def topics_of(table: Subscriptions) -> tuple[Topic, ...]:
-    """The topics carrying the table's event types, in the registry's order."""
-    wanted = {spec_for(event_type).topic for event_type in table}
+    """The topics carrying the table's event types, in the registry's order; always
+    PersonalDataErased's, which every service honours (:mod:`academy_kit.erasure`)."""
+    types: list[type[IntegrationEvent]] = [*table, PersonalDataErased]
+    wanted = {spec_for(event_type).topic for event_type in types}
     return tuple(topic for topic in Topic if topic in wanted)
 
 

@@ -132,7 +132,7 @@ def link_problem(request: Request, refused: links.LinkRefused) -> problems.Probl
     prefers it, English otherwise): 401 for a token that is no longer or never was good, 403
     for a good token used beyond its scope."""
     status, texts = _LINK_PROBLEMS[refused.refusal]
-    language = "fr" if _prefers_french(request.headers.get("accept-language", "")) else "en"
+    language = "fr" if problems.prefers_french(request) else "en"
     title, detail = texts[language]
     return problems.Problem(
         status,
@@ -141,16 +141,6 @@ def link_problem(request: Request, refused: links.LinkRefused) -> problems.Probl
         detail,
         headers={"Content-Language": language, "Vary": "Accept-Language"},
     )
-
-
-def _prefers_french(header: str) -> bool:
-    for part in header.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("fr"):
-            return True
-        if tag.startswith("en"):
-            return False
-    return False
 
 
 def wired(name: str, kind: type[T]) -> Callable[[Request], T]:

@@ -6,7 +6,8 @@ by one piece of code whether live or replayed. The replay changes nothing outsid
 database: it reads the topics without a consumer group (no group's offsets move), its handlers
 have no outbox relay and no mail or webhook dispatcher, and what they write besides the rebuilt
 collections (outbox entries, drafted messages, webhook deliveries, certificates) is removed from
-the new database before it is reported done.
+the new database before it is reported done. Like the live consumer, the replay honours
+PersonalDataErased and starts from the live tombstones, so no one erased comes back.
 
 Records are handed over in the order of their Kafka timestamps across all the partitions read,
 not partition after partition: the service's handlers are written for events arriving roughly
@@ -30,6 +31,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from academy_contracts.envelope import InvalidEvent, from_kafka
+from academy_kit import erasure
 from academy_kit.consumer import transient
 from academy_kit.mongo import Document
 from academy_kit.outbox import OUTBOX, PENDING
@@ -128,7 +130,8 @@ async def rebuild(
         db = client[database]
         if fresh and await db.list_collection_names():
             raise ReplayRefused(f"{database} is not empty: replay into a new database")
-        table = await part.subscriptions(db)
+        await _carry_tombstones(client[settings.database_name], db)
+        table = erasure.honoured(await part.subscriptions(db), erasure.Eraser(db))
         dispatch = dispatcher(table)
         await consumer.start()
         partitions = [
@@ -197,11 +200,19 @@ async def in_time_order(
             yield heads[oldest].popleft()
 
 
+async def _carry_tombstones(live: AsyncDatabase[Document], new: AsyncDatabase[Document]) -> None:
+    """Start from the live service's tombstones, so the people erased stay erased even in a
+    replay that begins after their PersonalDataErased (:mod:`academy_kit.erasure`)."""
+    async for doc in live[erasure.TOMBSTONES].find({}):
+        await new[erasure.TOMBSTONES].insert_one(doc)
+
+
 async def _keep_only_projections(db: AsyncDatabase[Document], part: Replayable) -> None:
     """Remove what the replayed handlers wrote that is not a projection: other collections, and
-    the outbox entries of the events the live service already published once."""
+    the outbox entries of the events the live service already published once. The tombstones of
+    erased people stay."""
     for name in await db.list_collection_names():
-        if name not in part.rebuilt and name != REPLAY_LOG:
+        if name not in part.rebuilt and name not in (REPLAY_LOG, erasure.TOMBSTONES):
             await db.drop_collection(name)
     for name in part.rebuilt:
         await db[name].update_many(PENDING, {"$set": {OUTBOX: []}})

@@ -16,7 +16,7 @@ async def api(service_settings: Any, run_app: Any, start_at_the_end: Any) -> Asy
     """A client of a running registration service (``api.app`` is the app), reading only the
     selection events sent from now on."""
     settings = service_settings(RegistrationSettings)
-    await start_at_the_end(settings, [Topic.SELECTION])
+    await start_at_the_end(settings, [Topic.SELECTION, Topic.APPLICATIONS])
     from academy_registration.entrypoints.main import create_app  # the fast tier never starts it
 
     app = create_app(settings)

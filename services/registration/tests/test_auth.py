@@ -41,6 +41,7 @@ STAFF = {
     ("GET", "/v1/applications"): {Role.ADMIN, Role.COMMITTEE},
     ("GET", "/v1/applications.csv"): {Role.ADMIN, Role.COMMITTEE},
     ("GET", "/v1/companies"): {Role.ADMIN},
+    ("POST", "/v1/applications/{application_id}/erasures"): {Role.ADMIN},
     ("GET", "/v1/editions/{edition_id}/participants"): CHECK_IN_DESK,
     ("POST", "/v1/editions/{edition_id}/sessions/{session_id}/check-ins"): CHECK_IN_DESK,
     ("GET", "/v1/editions/{edition_id}/sessions/{session_id}/check-ins"): CHECK_IN_DESK,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -23,7 +23,6 @@ from academy_contracts.events import (
     CompanyRegistered,
     EditionPublished,
     IntegrationEvent,
-    LinkRequested,
     SessionAttended,
 )
 from academy_kit.idempotency import KeyReused, fingerprint
@@ -41,6 +40,7 @@ from academy_registration.handlers.applications import Applications
 from academy_registration.handlers.check_in import CheckIns
 from academy_registration.handlers.companies import Companies
 from academy_registration.handlers.editions import Editions
+from academy_registration.handlers.erasure import Erasures
 from academy_registration.settings import RegistrationSettings
 
 
@@ -192,7 +192,7 @@ class ApplicationMemory:
             if any(str(p.email).lower() == wanted for p in a.participants)
         ]
 
-    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+    async def record(self, application_id: str, envelope: Envelope[Any]) -> None:
         self.outbox.events.append(envelope.data)
 
     def _matching(self, filters: ApplicationFilter) -> list[Application]:
@@ -341,6 +341,7 @@ class Registration:
             self.settings.check_in_opens_before,
         )
         self.admissions = Admissions(self.admission_store)
+        self.erasures = Erasures(self.application_store, self.outbox, source)
 
     def app(self) -> FastAPI:
         """The registration app with its routes on these handlers; serve it without running
@@ -352,6 +353,7 @@ class Registration:
         app.state.applications = self.applications
         app.state.companies = self.companies
         app.state.check_ins = self.check_ins
+        app.state.erasures = self.erasures
         return app
 
     def client(self) -> httpx.AsyncClient:

@@ -19,6 +19,7 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
+from academy_kit import erasure
 from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, TransientFailure
 from academy_notification.settings import NotificationSettings
@@ -53,6 +54,8 @@ class SmtpMailer:
 
     async def __call__(self, doc: Document) -> None:
         settings = self._settings
+        if erasure.is_erased_address(doc["recipient"]):
+            raise PermanentFailure("the recipient's personal data was erased")
         try:
             message = email_message(settings, doc)
         except (ValueError, TypeError) as exc:

@@ -19,6 +19,7 @@ from prometheus_client import Counter
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import AcademyEvent, EditionPublished
+from academy_kit import erasure
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay, envelope
@@ -82,8 +83,13 @@ class Recording:
     ) -> int:
         """Render and record the drafts not recorded yet; how many were new. Drafts already
         recorded are not even rendered: the scheduler drafts the same messages at every sweep.
+        Nothing is recorded for a person whose data was erased (their address is a
+        placeholder).
         ``known`` is which of their keys are recorded, when the caller has just read it (a key
         recorded since is still recorded once: the insert skips it)."""
+        drafts = [d for d in drafts if not erasure.is_erased_address(d.recipient.email)]
+        if not drafts:
+            return 0
         keys = [message_id(source_id, d.recipient.email, d.template) for d in drafts]
         if known is None:
             known = await self.messages.known(keys)

@@ -23,7 +23,6 @@ from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
-    LinkRequested,
 )
 from academy_kit import idempotency, outbox
 from academy_kit.mongo import Document, document_lock
@@ -157,7 +156,7 @@ class ApplicationStore:
         cursor = self._applications.find({"participants.email": exactly}, {outbox.OUTBOX: 0})
         return [_application(doc) async for doc in cursor]
 
-    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+    async def record(self, application_id: str, envelope: Envelope[Any]) -> None:
         async with document_lock(self._applications, application_id):
             await self._applications.update_one(
                 {"_id": application_id},

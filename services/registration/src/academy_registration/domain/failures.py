@@ -71,3 +71,11 @@ class ConcurrentChange(Failure):
 
 class EditionExists(Failure):
     pass
+
+
+class UnknownParticipant(Failure):
+    """The application names no participant with this id."""
+
+    def __init__(self, participant_id: str, known: list[str]) -> None:
+        super().__init__(participant_id)
+        self.participant_id, self.known = participant_id, known

@@ -16,13 +16,21 @@ from academy_registration.adapters.applications import APPLICATIONS, Application
 from academy_registration.adapters.check_ins import CHECK_INS, CheckInStore
 from academy_registration.adapters.companies import COMPANIES, CompanyStore
 from academy_registration.adapters.editions import EDITIONS, EditionStore
-from academy_registration.entrypoints.api import applications, check_in, companies, editions, links
+from academy_registration.entrypoints.api import (
+    applications,
+    check_in,
+    companies,
+    editions,
+    erasure,
+    links,
+)
 from academy_registration.entrypoints.api import errors as api_errors
 from academy_registration.handlers.admissions import Admissions
 from academy_registration.handlers.applications import Applications
 from academy_registration.handlers.check_in import CheckIns
 from academy_registration.handlers.companies import Companies
 from academy_registration.handlers.editions import Editions
+from academy_registration.handlers.erasure import Erasures
 from academy_registration.handlers.subscriptions import subscriptions
 from academy_registration.settings import RegistrationSettings
 
@@ -49,6 +57,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             settings.link_secret,
             settings.link_lifetime,
         )
+        app.state.erasures = Erasures(application_store, relay, source)
         app.state.companies = Companies(company_store, edition_store, relay, source)
         app.state.check_ins = CheckIns(
             check_in_store,
@@ -81,6 +90,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
         companies.router,
         check_in.router,
         links.router,
+        erasure.router,
     ):
         app.include_router(router)
     return app

@@ -5,7 +5,7 @@ and :func:`find_edition`, the one way every handler reads an edition through its
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -16,7 +16,6 @@ from academy_contracts.events import (
     ApplicationWithdrawn,
     CompanyRegistered,
     EditionPublished,
-    LinkRequested,
     SessionAttended,
 )
 from academy_registration.domain.applications import Application, ApplicationFilter
@@ -73,7 +72,7 @@ class ApplicationStore(Protocol):
         """The applications naming ``email`` (any case) among their participants."""
         ...
 
-    async def record(self, application_id: str, envelope: Envelope[LinkRequested]) -> None:
+    async def record(self, application_id: str, envelope: Envelope[Any]) -> None:
         """Add an event about the application to its outbox, changing nothing else."""
         ...
 

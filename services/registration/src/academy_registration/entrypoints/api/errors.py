@@ -18,6 +18,7 @@ from academy_registration.domain.failures import (
     NotSelected,
     RegistrationClosed,
     UnknownEdition,
+    UnknownParticipant,
     UnknownSession,
 )
 
@@ -25,7 +26,12 @@ UNKNOWN_EDITION = ProblemType(404, "unknown-edition", "Unknown edition")
 REGISTRATION_CLOSED = ProblemType(422, "registration-closed", "Registration is closed")
 DUPLICATE_APPLICATION = ProblemType(409, "duplicate-application", "Cluster already applied")
 KEY_REUSED = ProblemType(422, "idempotency-key-reused", "Idempotency-Key reused")
-APPLICATION_NOT_FOUND = ProblemType(404, "application-not-found", "Application not found")
+APPLICATION_NOT_FOUND = ProblemType(
+    404, "application-not-found", "Application not found", "Candidature introuvable"
+)
+UNKNOWN_PARTICIPANT = ProblemType(
+    404, "unknown-participant", "Unknown participant", "Participant inconnu"
+)
 APPLICATION_WITHDRAWN = ProblemType(409, "application-withdrawn", "Application withdrawn")
 CONCURRENT_CHANGE = ProblemType(409, "concurrent-change", "Changed meanwhile")
 EDITION_EXISTS = ProblemType(409, "edition-exists", "Edition exists")
@@ -62,7 +68,17 @@ def problem(exc: Exception) -> Problem:
                 field="Idempotency-Key",
             )
         case ApplicationNotFound():
-            return APPLICATION_NOT_FOUND("No application matches this id and link token.")
+            return APPLICATION_NOT_FOUND(
+                "No application matches this id and link token.",
+                french="Aucune candidature ne correspond à cet identifiant et à ce lien.",
+            )
+        case UnknownParticipant():
+            return UNKNOWN_PARTICIPANT(
+                f"The application names no participant {exc.participant_id!r}.",
+                french=f"La candidature ne nomme aucun participant {exc.participant_id!r}.",
+                field="participant_ids",
+                allowed=exc.known,
+            )
         case ApplicationWithdrawnAlready():
             return APPLICATION_WITHDRAWN(
                 "The application was withdrawn; it can no longer be amended."
