@@ -30,13 +30,15 @@ status: bootstrap  ## are the dev servers running and answering?
 test: lint pytest  ## everything CI runs: lint, types, then all tests on the real servers
 
 test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
-	HYPOTHESIS_PROFILE=fast $(UV) run pytest -p no:schemathesis -m "not integration"
+	HYPOTHESIS_PROFILE=fast $(UV) run pytest -p no:schemathesis -m "not integration and not processes"
 
 soak: bootstrap  ## kill -9 each service, the broker and the store during a stream (tens of minutes)
 	$(UV) run pytest -m soak -s tests/test_kill9.py
 
-pytest: bootstrap browser  ## all tests (starts the test servers itself)
-	$(UV) run pytest
+PYTEST_WORKERS ?= 3
+
+pytest: bootstrap browser  ## all tests, in $(PYTEST_WORKERS) parallel workers, each starting its own Kafka + FerretDB
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: bootstrap  ## ruff (lint + format check) and mypy --strict; stale schemas fail the tests
 	$(UV) run ruff check .

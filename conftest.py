@@ -54,7 +54,7 @@ hypothesis_settings.register_profile("fast", max_examples=10)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
 
 
-FAST_TIER = "not integration"
+FAST_TIER = "not integration and not processes"
 """The marker expression of the fast tier (`make test-fast`)."""
 
 _INTEGRATION_MODULE = re.compile(r"^pytestmark = \[?pytest\.mark\.integration\b", re.MULTILINE)
@@ -106,7 +106,7 @@ def servers() -> Iterator[Servers]:
         elif _docker_answers():
             found = _from_testcontainers(stack)
         else:
-            stack_def = local.STACKS["test"]
+            stack_def = local.suite_stack(os.environ.get("PYTEST_XDIST_WORKER"))
             already = all(local.is_running(stack_def).values())
             asyncio.run(local.up(stack_def))
             if not already:

@@ -384,6 +384,7 @@ def _healthcheck(port: int, *path: str) -> int:
     return subprocess.run([sys.executable, str(script), *path], env=env, timeout=30).returncode
 
 
+@pytest.mark.processes
 def test_the_healthcheck_script_passes_on_200_only(health_server: int) -> None:
     assert _healthcheck(health_server) == 0
     assert _healthcheck(health_server, "/health/live") == 0
@@ -391,6 +392,7 @@ def test_the_healthcheck_script_passes_on_200_only(health_server: int) -> None:
     assert _healthcheck(health_server, "/nowhere") == 1
 
 
+@pytest.mark.processes
 def test_the_healthcheck_script_fails_when_nothing_listens(health_server: int) -> None:
     import socket
 

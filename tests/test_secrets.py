@@ -44,6 +44,7 @@ def test_secrets_of_32_bytes_are_accepted_in_production() -> None:
     strong.refuse_weak_secrets()
 
 
+@pytest.mark.processes
 def test_a_service_process_with_no_secrets_set_refuses_to_start(free_port: Any) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMY_")}
     env.update({"ACADEMY_HTTP_PORT": str(free_port()), "ACADEMY_CACHE_DIR": "/nonexistent"})

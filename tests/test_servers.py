@@ -4,6 +4,7 @@ and a MongoDB-wire server; when the project starts them, each is its own process
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ async def test_the_store_speaks_the_mongodb_wire_protocol(servers: Any) -> None:
 
 
 def test_local_servers_are_their_own_processes_and_up_is_idempotent(servers: Any) -> None:
-    stack = local.STACKS["test"]
+    stack = local.suite_stack(os.environ.get("PYTEST_XDIST_WORKER"))
     if servers.origin != "local processes":
         assert servers.origin in {"environment", "testcontainers"}
         return

@@ -60,6 +60,22 @@ STACKS = {
 }
 
 
+def suite_stack(worker: str | None) -> Stack:
+    """The test suite's stack. Each pytest-xdist worker (``gw0``, ``gw1``...) gets a stack of its
+    own, ten ports above the previous one, so tests running in parallel never consume each
+    other's events nor share a store; a run without workers uses the ``test`` stack."""
+    base = STACKS["test"]
+    if not worker or not worker.startswith("gw"):
+        return base
+    step = 10 * (int(worker.removeprefix("gw")) + 1)
+    return Stack(
+        f"test-{worker}",
+        kafka_port=base.kafka_port + step,
+        controller_port=base.controller_port + step,
+        mongo_port=base.mongo_port + step,
+    )
+
+
 class ServerStartError(RuntimeError):
     """A server did not answer in time; the message points at its log."""
 

@@ -7,6 +7,7 @@ The page's language comes from ``?lang=``, else the remembered cookie, else the 
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import math
@@ -40,16 +41,25 @@ def compile_catalogs(
 ) -> dict[str, gettext.GNUTranslations]:
     """Each language's ``<domain>.po`` compiled in memory: what ``pybabel compile`` writes,
     without a file to forget to rebuild. The applicants' pages are ``messages``, the staff
-    console ``staff``: two catalogs, so neither's extraction touches the other's."""
+    console ``staff``: two catalogs, so neither's extraction touches the other's. Each call
+    gives new translation objects (the console chains its own to the applicants'), read from
+    the compiled bytes of each file, compiled once per process and again if the file changes."""
     catalogs = {}
     for language in LANGUAGES:
-        with (folder / language / "LC_MESSAGES" / f"{domain}.po").open("rb") as po:
-            catalog = read_po(po, locale=language)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        catalogs[language] = gettext.GNUTranslations(buffer)
+        po = folder / language / "LC_MESSAGES" / f"{domain}.po"
+        compiled = _compiled(po, po.stat().st_mtime_ns)
+        catalogs[language] = gettext.GNUTranslations(io.BytesIO(compiled))
     return catalogs
+
+
+@functools.cache
+def _compiled(po: Path, modified_ns: int) -> bytes:
+    """``po`` as a ``.mo`` file's bytes; ``modified_ns`` is part of the key only."""
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=po.parent.parent.name)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
 
 
 class Translator:
