@@ -266,9 +266,8 @@ def test_finance_approves_a_complete_claim_sees_the_block_on_a_missed_session_an
     browsing.accessible(page)
     karim_url = f"{web}/staff/finance/claims/{karims}"
     browsing.photograph(chromium, karim_url, "staff-finance-claim", state=state, widths=DESKTOP)
-    document = page.request.get(
-        page.get_by_role("link", name="recu-diner.pdf").first.get_attribute("href") or ""
-    )
+    href = page.get_by_role("link", name="recu-diner.pdf").first.get_attribute("href")
+    document = page.request.get(f"{web}{href}")
     assert (document.status, document.headers["content-type"]) == (200, "application/pdf")
     assert document.body().startswith(b"%PDF-")
 
