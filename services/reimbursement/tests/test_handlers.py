@@ -163,6 +163,8 @@ async def test_approval_waits_for_documents_and_then_names_each_rate_it_lacks() 
     with pytest.raises(MissingRate) as no_rate:
         await memory.approvals.approve(claim.claim_id, "finance@test")
     assert no_rate.value.currency is Currency.TND
+    with pytest.raises(MissingRate):  # the amount is not guessed before approval either
+        await memory.approvals.assessment(claim.claim_id)
 
     later = RateEntry(currency=Currency.TND, valid_from=cohort.now.date(), units_per_eur=Decimal(3))
     await memory.rates.publish([later], "finance@test")
@@ -172,8 +174,10 @@ async def test_approval_waits_for_documents_and_then_names_each_rate_it_lacks() 
     await memory.rates.publish([earlier.model_copy(update={"units_per_eur": Decimal("3.40")})], "f")
     await memory.rates.set_caps(cohort.edition_id, {ExpenseCategory.TRAVEL: Decimal("450.00")})
 
+    before = await memory.approvals.assessment(claim.claim_id)  # what approval will count
     approved = await memory.approvals.approve(claim.claim_id, "finance@test")
     assert approved.assessment is not None
+    assert approved.assessment == before == await memory.approvals.assessment(claim.claim_id)
     # 1700 TND / 3.40 = 500.00 EUR, capped at 450; 90% of 450 = 405.
     assert (approved.assessment.eligible_eur, approved.assessment.reimbursed_eur) == (
         Decimal("450.00"),
@@ -338,6 +342,7 @@ async def test_a_batch_gathers_approved_claims_once_and_pays_each_once() -> None
     await memory.approvals.approve(claim_id, "finance@test")
     batch, members, made = await memory.payments.gather(cohort.edition_id, "finance@test")
     assert ([c.claim_id for c in members], made, batch.gathered) == ([claim_id], True, True)
+    assert await memory.payments.page(0, 10) == ([batch], 1)
     with pytest.raises(NothingToPay):
         await memory.payments.gather(cohort.edition_id, "finance@test")
     for _ in range(2):

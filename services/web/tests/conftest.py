@@ -31,6 +31,7 @@ def web_system(
     accounts = state / "staff-accounts.json"
     browsing.staff_add(accounts, browsing.CLERK, "Nadia Accueil", "checkin")
     browsing.staff_add(accounts, browsing.REVIEWER, "Omar Comité", "committee")
+    browsing.staff_add(accounts, browsing.TREASURER, "Yasmine Finances", "finance")
     web_env = {
         "ACADEMY_STAFF_ACCOUNTS_FILE": str(accounts),
         "ACADEMY_OIDC_ISSUER": identity_provider.issuer,

@@ -248,6 +248,10 @@ class MemoryBatches:
         ]
         return max(numbered, key=lambda b: b.number, default=None)
 
+    async def page(self, skip: int, limit: int) -> tuple[list[Batch], int]:
+        newest = sorted(self.batches.values(), key=lambda b: b.created_at, reverse=True)
+        return newest[skip : skip + limit], len(newest)
+
     async def save(self, batch: Batch) -> None:
         self.batches[batch.batch_id] = batch
 

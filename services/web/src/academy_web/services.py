@@ -66,7 +66,14 @@ class Services:
             await client.aclose()
 
     async def _call(
-        self, service: str, method: str, path: str, *, token: str | None = None, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        raw: bool = False,
+        **kwargs: Any,
     ) -> Any:
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
@@ -88,7 +95,7 @@ class Services:
             except ValueError:
                 problem = {"status": response.status_code, "title": response.text[:200]}
             raise Refused(response.status_code, problem if isinstance(problem, dict) else {})
-        return response.json()
+        return response if raw else response.json()
 
     async def as_staff(
         self, service: str, method: str, path: str, bearer: str, **kwargs: Any
@@ -97,6 +104,13 @@ class Services:
         in (:mod:`academy_web.staff.access`)."""
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {bearer}"}
         return await self._call(service, method, path, headers=headers, **kwargs)
+
+    async def staff_file(self, service: str, path: str, bearer: str) -> httpx.Response:
+        """A file a staff route serves (a supporting document, a transfer file), as the
+        service answered it: the console passes its bytes and type on to the browser."""
+        headers = {"Authorization": f"Bearer {bearer}"}
+        found: httpx.Response = await self._call(service, "GET", path, headers=headers, raw=True)
+        return found
 
     async def live(self) -> dict[str, bool]:
         """Which services answer their liveness probe (this front's readiness)."""

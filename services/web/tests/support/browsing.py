@@ -43,6 +43,8 @@ PASSWORD = "correct horse battery staple"
 CLERK = "desk@academy.test"
 """The console's local accounts (``staff_add``): a check-in clerk and a committee member."""
 REVIEWER = "committee@academy.test"
+TREASURER = "finance@academy.test"
+"""A third local account: a finance officer (claims and payment batches)."""
 
 
 def launch(playwright: Any) -> Browser:

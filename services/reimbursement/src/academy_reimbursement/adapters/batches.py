@@ -43,6 +43,11 @@ class BatchStore:
         doc = await self._batches.find_one(query, sort=[("number", DESCENDING)])
         return None if doc is None else _batch(doc)
 
+    async def page(self, skip: int, limit: int) -> tuple[list[Batch], int]:
+        """The batches, newest first, from ``skip`` on and ``limit`` at most."""
+        found = self._batches.find({}, sort=[("created_at", DESCENDING)], skip=skip, limit=limit)
+        return [_batch(doc) async for doc in found], await self._batches.count_documents({})
+
     async def save(self, batch: Batch) -> None:
         async with document_lock(self._batches, batch.batch_id):
             fields = batch.model_dump(mode="json", exclude={"batch_id"})

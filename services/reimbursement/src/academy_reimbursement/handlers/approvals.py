@@ -10,6 +10,7 @@ from academy_kit.clock import now
 from academy_reimbursement.domain.approval import approve_claim, reject_claim
 from academy_reimbursement.domain.claims import Claim
 from academy_reimbursement.domain.failures import UnknownClaim
+from academy_reimbursement.domain.reimbursement import Assessment, assess
 from academy_reimbursement.handlers.attendance import Attendance
 from academy_reimbursement.handlers.ports import ClaimStore, CohortStore, Relay
 from academy_reimbursement.handlers.rates import Rates
@@ -41,6 +42,21 @@ class Approvals:
             await self.claims.save(approved, [outbox.envelope(event, self.source)])
         self.relay.kick(self.claims.collection, claim_id)
         return approved
+
+    async def assessment(self, claim_id: str) -> Assessment:
+        """How much the claim reimburses: as counted at its approval, or, before, as it would
+        be counted now (rates and caps in force), so finance sees the amount before deciding.
+        Raises :class:`~.failures.MissingRate` as approval would."""
+        claim = await self.claims.get(claim_id)
+        if claim is None:
+            raise UnknownClaim(claim_id)
+        if claim.assessment is not None:
+            return claim.assessment
+        return assess(
+            [line.to_convert() for line in claim.lines],
+            await self.rates.in_force(),
+            await self.rates.caps(claim.edition_id),
+        )
 
     async def reject(self, claim_id: str, reason: str, by: str) -> Claim:
         """Refuse a claim that is not decided yet."""

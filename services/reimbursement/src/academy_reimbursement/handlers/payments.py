@@ -71,6 +71,9 @@ class Payments:
             raise UnknownBatch(batch_id)
         return batch, await self.claims.in_batch(batch_id)
 
+    async def page(self, skip: int, limit: int) -> tuple[list[Batch], int]:
+        return await self.batches.page(skip, limit)
+
     async def mark_paid(self, batch_id: str, reference: str, by: str) -> tuple[Batch, list[Claim]]:
         """Record the batch's transfers as made under ``reference``: the first reference is
         kept, the same one again answers that payment, another one is refused. The run that

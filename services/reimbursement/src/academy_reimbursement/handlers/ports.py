@@ -107,6 +107,10 @@ class BatchStore(Protocol):
 
     async def newest(self, edition_id: str | None) -> Batch | None: ...
 
+    async def page(self, skip: int, limit: int) -> tuple[list[Batch], int]:
+        """The batches, newest first, from ``skip`` on and ``limit`` at most, and how many
+        there are."""
+
     async def save(self, batch: Batch) -> None: ...
 
     async def record_payment(self, payment: Payment) -> tuple[Payment, bool]:

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from academy_reimbursement.domain.attendance import AttendanceCheck
 from academy_reimbursement.domain.claims import Claim
 from academy_reimbursement.domain.cohort import Excuse
+from academy_reimbursement.domain.reimbursement import Assessment
 from academy_reimbursement.entrypoints.api.access import FinanceStaff, Reason, finance_only
 from academy_reimbursement.entrypoints.api.deps import ApprovalsDep, AttendanceDep
 
@@ -19,6 +20,17 @@ async def approve_claim(claim_id: str, approvals: ApprovalsDep, member: FinanceS
     """Approve a complete claim (→ ReimbursementApproved): 90% of its eligible euro total.
     Refused while attendance is incomplete or a rate is missing, saying which."""
     return await approvals.approve(claim_id, member.subject)
+
+
+@router.get(
+    "/claims/{claim_id}/assessment",
+    dependencies=[Depends(finance_only)],
+    responses={404: {}, 422: {"description": "A line's exchange rate is missing"}},
+)
+async def read_assessment(claim_id: str, approvals: ApprovalsDep) -> Assessment:
+    """The claim counted: each line in euros, each category capped, and the 90% reimbursed;
+    as approved, or, before the decision, as approval would count it now."""
+    return await approvals.assessment(claim_id)
 
 
 class Rejection(BaseModel):

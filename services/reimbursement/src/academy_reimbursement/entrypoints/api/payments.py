@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from academy_contracts.values import Identifier, ShortText
 from academy_kit import web
+from academy_kit.web import Limit, Offset
 from academy_reimbursement.domain.claims import Claim
 from academy_reimbursement.domain.payments import Batch
 from academy_reimbursement.entrypoints.api.access import FinanceStaff, finance_only
@@ -52,6 +53,21 @@ async def create_batch(
     if not made:
         response.status_code = status.HTTP_200_OK
     return _view(batch, claims)
+
+
+class BatchPage(BaseModel):
+    items: list[Batch]
+    total: int
+    offset: int
+    limit: int
+
+
+@router.get("", dependencies=[Depends(finance_only)])
+async def list_batches(payments: PaymentsDep, offset: Offset = 0, limit: Limit = 100) -> BatchPage:
+    """The payment batches, newest first: open ones wait for their transfers, paid ones name
+    their reference."""
+    items, total = await payments.page(offset, limit)
+    return BatchPage(items=items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{batch_id}", dependencies=[Depends(finance_only)])
