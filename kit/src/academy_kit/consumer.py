@@ -67,7 +67,7 @@ from pymongo.errors import ConnectionFailure
 from academy_contracts.envelope import Envelope, from_kafka
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic, dead_letter_topic
-from academy_kit import health, logs
+from academy_kit import health, logs, telemetry
 from academy_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,14 @@ dead_lettered_total = Counter(
 
 
 def broker_for(settings: ServiceSettings) -> KafkaBroker:
-    """The service's Kafka broker; FastStream logs through the service's JSON log handler."""
+    """The service's Kafka broker; FastStream logs through the service's JSON log handler, and
+    traces each record it handles when tracing is on."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
         logger=logging.getLogger("faststream"),
         max_request_size=MAX_REQUEST_BYTES,
+        middlewares=telemetry.broker_middlewares(),
     )
 
 

@@ -19,6 +19,7 @@ from prometheus_client import Counter
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import AcademyEvent, EditionPublished
+from academy_kit import telemetry
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay, envelope
@@ -122,6 +123,7 @@ class Recording:
             "created_at": created,
             "last_error": None,
             "log": [],
+            "trace": telemetry.carrier(),
         }
 
 
