@@ -60,8 +60,9 @@ from faststream import AckPolicy
 from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
-from prometheus_client import Counter
+from prometheus_client import REGISTRY, Counter, Gauge
 from pymongo.errors import ConnectionFailure
 
 from academy_contracts.envelope import Envelope, from_kafka
@@ -95,17 +96,28 @@ dead_lettered_total = Counter(
     "Messages sent to a dead-letter topic",
     ["service", "topic", "reason"],
 )
+lag_gauge = Gauge(
+    "academy_consumer_lag",
+    "Records on a partition the service's consumer has not handled yet (the partition's high "
+    "watermark less the consumer's position), for the partitions assigned to this replica",
+    ["service", "group", "topic", "partition"],
+)
 
 
 def broker_for(settings: ServiceSettings) -> KafkaBroker:
-    """The service's Kafka broker; FastStream logs through the service's JSON log handler, and
-    traces each record it handles when tracing is on."""
+    """The service's Kafka broker; FastStream logs through the service's JSON log handler,
+    measures each handler's duration on ``/metrics`` (``faststream_received_processed_*``,
+    labelled by the service as ``app_name`` and the topics as ``handler``) and traces each
+    record it handles when tracing is on."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
         logger=logging.getLogger("faststream"),
         max_request_size=MAX_REQUEST_BYTES,
-        middlewares=telemetry.broker_middlewares(),
+        middlewares=(
+            *telemetry.broker_middlewares(),
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=settings.service_name),
+        ),
     )
 
 
@@ -342,6 +354,37 @@ async def _dead_letter(
         reason,
         error,
     )
+
+
+async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
+    """Publish ``academy_consumer_lag`` every ``consumer_lag_seconds`` until cancelled, from what
+    each consumer already knows (the high watermark its last fetch brought, its position): no
+    request to the broker. A partition this replica no longer holds leaves the gauge, so the
+    sum over replicas is the group's lag. Nothing is known before the first fetch of a
+    partition, or while the broker is unreachable (the last figures stay)."""
+    service, group = settings.service_name, settings.group_id
+    shown: set[tuple[str, str]] = set()
+    while True:
+        now_shown: set[tuple[str, str]] = set()
+        for subscriber in broker.subscribers:
+            kafka = getattr(subscriber, "consumer", None)
+            if kafka is None:
+                continue
+            for partition in kafka.assignment():
+                highwater = kafka.highwater(partition)
+                if highwater is None:
+                    continue
+                try:  # unknown while the consumer looks for its committed offset
+                    position = await asyncio.wait_for(kafka.position(partition), 1.0)
+                except (TimeoutError, KafkaError):
+                    continue
+                labels = (partition.topic, str(partition.partition))
+                lag_gauge.labels(service, group, *labels).set(max(0, highwater - position))
+                now_shown.add(labels)
+        for labels in shown - now_shown:
+            lag_gauge.remove(service, group, *labels)
+        shown = now_shown
+        await asyncio.sleep(settings.consumer_lag_seconds)
 
 
 async def _start(broker: KafkaBroker, retry_seconds: float) -> None:

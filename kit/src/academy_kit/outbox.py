@@ -27,6 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -41,6 +42,7 @@ from pymongo.errors import PyMongoError
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
 from academy_kit import logs, telemetry
+from academy_kit.clock import now
 from academy_kit.mongo import Document, document_lock
 from academy_kit.settings import ServiceSettings
 
@@ -61,6 +63,12 @@ publish_errors_total = Counter(
 pending_gauge = Gauge(
     "academy_outbox_pending",
     "Events the relay found waiting and has not published yet (at its last attempt)",
+    ["service"],
+)
+oldest_gauge = Gauge(
+    "academy_outbox_oldest_seconds",
+    "Age (from its CloudEvents time) of the oldest event the relay found waiting and has not "
+    "published yet, at its last attempt; 0 when it published everything it found",
     ["service"],
 )
 sweeps_total = Counter(
@@ -119,6 +127,12 @@ def _failed_span(span: Span, exc: BaseException) -> None:
     span.record_exception(exc)
     span.set_status(StatusCode.ERROR, repr(exc))
     span.end()
+
+
+def _oldest_age(waiting: Sequence[Document]) -> float:
+    """Seconds since the oldest of ``waiting`` happened (its ``ce_time``); 0 for none."""
+    times = [datetime.fromisoformat(entry["headers"]["ce_time"]) for entry in waiting]
+    return max(0.0, (now() - min(times)).total_seconds()) if times else 0.0
 
 
 Location = tuple[str, Any]
@@ -231,7 +245,9 @@ class OutboxRelay:
             self._sweep_due |= sweep
             raise
         finally:
-            pending_gauge.labels(self._service).set(sum(map(len, pending.values())))
+            waiting = [entry for found in pending.values() for entry in found]
+            pending_gauge.labels(self._service).set(len(waiting))
+            oldest_gauge.labels(self._service).set(_oldest_age(waiting))
 
     async def _kicked(
         self, touched: dict[Location, None]

@@ -9,6 +9,7 @@ returns a :class:`Wiring`. Nothing connects before the lifespan starts.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -25,7 +26,8 @@ from academy_kit.settings import ServiceSettings
 @dataclass(frozen=True)
 class Wiring:
     """What a service runs besides its routes: the handlers of the events it consumes and its
-    long-running tasks by name (the outbox relay is added for every service)."""
+    long-running tasks by name (the outbox relay and the consumer-lag gauge are added for every
+    service)."""
 
     subscriptions: subscriptions.Subscriptions
     tasks: Mapping[str, supervision.Work] = field(default_factory=dict)
@@ -50,7 +52,11 @@ def lifespan(
             relay = OutboxRelay(db, outbox_collections, settings)
             wiring = await wire(app, db, relay)
             subscriptions.subscribe(broker, settings, wiring.subscriptions)
-            work = {"outbox_relay": relay.run, **wiring.tasks}
+            work: dict[str, supervision.Work] = {
+                "outbox_relay": relay.run,
+                "consumer_lag": functools.partial(consumer.measure_lag, broker, settings),
+                **wiring.tasks,
+            }
             async with web.background(**work), consumer.running(broker):
                 yield
 
