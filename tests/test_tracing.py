@@ -5,18 +5,21 @@ each exporting its spans to a file of its own (``OTEL_TRACES_EXPORTER=console`` 
 ``ACADEMY_TRACES_FILE``). An application that cannot advance its costs goes: registration's HTTP
 server span, its outbox relay's publish of ApplicationSubmitted, selection's consumer span (whose
 screening finds it ineligible), selection's publish of ApplicationScreened, notification's
-consumer span, and the send of the "not eligible" email. The test follows that chain parent by
-parent under one trace id: a hop that lost the trace context (a relay that did not write
-``traceparent``, a dispatcher that did not resume the message's context) breaks it.
+consumer span, and the send of the "not eligible" email; the webhook call that forwards the
+screening to an integrator carries the same trace in its ``traceparent`` header. The test follows
+that chain parent by parent under one trace id: a hop that lost the trace context (a relay that
+did not write ``traceparent``, a dispatcher that did not resume the item's context) breaks it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,35 @@ SERVICES = ("registration", "selection", "notification")
 PUBLISH = f"{Topic.APPLICATIONS} publish"
 PROCESS = f"{Topic.APPLICATIONS} process"
 TEMPLATE = "academy.notification.template"
+
+
+class Integrator:
+    """A webhook endpoint that keeps the ``traceparent`` header of every call."""
+
+    def __init__(self) -> None:
+        self.traceparents: list[str] = []
+        integrator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                integrator.traceparents.append(self.headers.get("traceparent", ""))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,8 @@ def _environment(
         "ACADEMY_DIGEST_DAILY": "false",
         "OTEL_TRACES_EXPORTER": "console",
         TRACES_FILE: str(out / f"{name}.jsonl"),
+        "ACADEMY_WEBHOOK_ALLOW_HTTP": "true",
+        "ACADEMY_WEBHOOK_ALLOWED_TARGETS": '["127.0.0.1"]',
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
 
@@ -133,6 +167,8 @@ async def test_one_trace_follows_a_submission_to_the_email_its_screening_causes(
     mail_port = free_port()
     sink = MailSink(mail_port)
     sink.start()
+    integrator = Integrator()
+    integrator.start()
     processes: dict[str, ServiceProcess] = {}
     for name in SERVICES:
         env = _environment(name, uid, out, mail_port, servers.kafka_bootstrap, servers.mongodb_uri)
@@ -155,7 +191,12 @@ async def test_one_trace_follows_a_submission_to_the_email_its_screening_causes(
         async with (
             httpx.AsyncClient(base_url=processes["registration"].url, timeout=10) as registration,
             httpx.AsyncClient(base_url=processes["selection"].url, timeout=10) as selection,
+            httpx.AsyncClient(base_url=processes["notification"].url, timeout=10) as notification,
         ):
+            screened_type = spec_for(ApplicationScreened).event_type
+            hook = {"url": integrator.url, "event_types": [screened_type], "secret": "s" * 32}
+            subscribed = await notification.post("/v1/webhooks", json=hook, headers=admin)
+            assert subscribed.status_code == 201, subscribed.text
             created = await registration.post(
                 "/v1/editions", json=edition_form(edition_id), headers=admin
             )
@@ -183,10 +224,16 @@ async def test_one_trace_follows_a_submission_to_the_email_its_screening_causes(
             )
 
         await _until(sent_span, "notification exports the send span", timeout=30)
+
+        async def called() -> bool:
+            return bool(integrator.traceparents)
+
+        await _until(called, "the integrator's webhook is called")
     finally:
         for process in processes.values():
             process.stop()
         sink.stop()
+        integrator.stop()
 
     found = spans()
     server = _one(found, "registration's server span", name="POST /v1/applications", kind="SERVER")
@@ -233,3 +280,8 @@ async def test_one_trace_follows_a_submission_to_the_email_its_screening_causes(
     ]
     assert sends, "notification's send of the email is in the submission's trace"
     assert {span.parent_id for span in sends} == {notified.span_id}
+    [traceparent] = integrator.traceparents
+    _, trace_id, call_id, _ = traceparent.split("-")
+    assert trace_id == server.trace_id, "the webhook call carries the submission's trace"
+    call = _one(trace, "notification's webhook call", process="notification", span_id=call_id)
+    assert (call.name, call.kind, call.parent_id) == ("webhook POST", "CLIENT", notified.span_id)

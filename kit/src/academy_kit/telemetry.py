@@ -8,7 +8,7 @@ itself (``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_EXPORTER_OTL
 PyMongo instrumentation registers a listener that only clients created afterwards get.
 
 The maintained instrumentations make the spans where they exist: FastAPI (server spans), PyMongo
-(one span per command), HTTPX (webhook calls, the web front's calls to the services) and
+(one span per command), HTTPX (the web front's calls to the services) and
 FastStream's Kafka middleware (a consumer span per record, whose parent is the record's
 ``traceparent`` header). Two hops have no instrumentation and are carried here:
 
@@ -18,7 +18,8 @@ FastStream's Kafka middleware (a consumer span per record, whose parent is the r
   protocol's own header is what the CloudEvents distributed-tracing extension asks carriers to
   keep, and what Kafka instrumentations read;
 - work recorded now and done later (an email, a webhook call): the document keeps
-  :func:`carrier`, and the worker runs inside :func:`resumed`.
+  :func:`carrier`, and the worker runs inside :func:`resumed`; the SMTP send and the webhook
+  POST (made with the standard library, to pin the checked address) are :func:`client_span`.
 
 Query strings are left out of the URLs spans record: a personal link carries its token there.
 """
@@ -145,8 +146,8 @@ def tracer() -> trace.Tracer:
 
 
 def client_span(name: str, attributes: Mapping[str, str | int]) -> AbstractContextManager[Span]:
-    """A span around a call to a server no instrumentation covers (an SMTP send); an exception
-    leaving it is recorded on it."""
+    """A span around a call to a server no instrumentation covers (an SMTP send, a webhook
+    POST); an exception leaving it is recorded on it."""
     return tracer().start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes)
 
 
