@@ -99,9 +99,14 @@ dead_lettered_total = Counter(
 lag_gauge = Gauge(
     "academy_consumer_lag",
     "Records on a partition the service's consumer has not handled yet (the partition's high "
-    "watermark less the consumer's position), for the partitions assigned to this replica",
+    "watermark less the offset of the record being or next to be handled), for the partitions "
+    "assigned to this replica",
     ["service", "group", "topic", "partition"],
 )
+_next_to_handle: dict[tuple[str, str, int], int] = {}
+"""(group, topic, partition) -> offset of the record being handled, or of the next one once it
+is done: FastStream takes a whole fetch from the consumer at once, so the consumer's position
+runs ahead of what was handled."""
 
 
 def broker_for(settings: ServiceSettings) -> KafkaBroker:
@@ -243,6 +248,8 @@ def subscribe(
     )
     async def on_message(message: KafkaMessage) -> None:
         record = _record(message)
+        progress = (group_id, record.topic, record.partition)
+        _next_to_handle[progress] = record.offset
         loop = asyncio.get_running_loop()
         held_since = loop.time()
         while True:
@@ -271,6 +278,7 @@ def subscribe(
                     raise NackMessage from exc
             else:
                 outage.ended()
+                _next_to_handle[progress] = record.offset + 1
                 return
 
 
@@ -358,10 +366,11 @@ async def _dead_letter(
 
 async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
     """Publish ``academy_consumer_lag`` every ``consumer_lag_seconds`` until cancelled, from what
-    each consumer already knows (the high watermark its last fetch brought, its position): no
-    request to the broker. A partition this replica no longer holds leaves the gauge, so the
-    sum over replicas is the group's lag. Nothing is known before the first fetch of a
-    partition, or while the broker is unreachable (the last figures stay)."""
+    the process already knows (the high watermark the consumer's last fetch brought, the record
+    being handled, else the consumer's position): no request to the broker. A partition this
+    replica no longer holds leaves the gauge, so the sum over replicas is the group's lag.
+    Nothing is known before the first fetch of a partition, or while the broker is unreachable
+    (the last figures stay)."""
     service, group = settings.service_name, settings.group_id
     shown: set[tuple[str, str]] = set()
     while True:
@@ -374,10 +383,12 @@ async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
                 highwater = kafka.highwater(partition)
                 if highwater is None:
                     continue
-                try:  # unknown while the consumer looks for its committed offset
-                    position = await asyncio.wait_for(kafka.position(partition), 1.0)
-                except (TimeoutError, KafkaError):
-                    continue
+                position = _next_to_handle.get((group, partition.topic, partition.partition))
+                if position is None:
+                    try:  # unknown while the consumer looks for its committed offset
+                        position = await asyncio.wait_for(kafka.position(partition), 1.0)
+                    except (TimeoutError, KafkaError):
+                        continue
                 labels = (partition.topic, str(partition.partition))
                 lag_gauge.labels(service, group, *labels).set(max(0, highwater - position))
                 now_shown.add(labels)
