@@ -29,13 +29,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from academy_contracts.registry import Topic
 from academy_local import servers
 from tests.support import processes
 from tests.support.ledger import Effect, Ledger, Operation
-from tests.support.observe import GroupLag, MailSink, TopicRecorder, topic_partitions
+from tests.support.observe import (
+    GroupLag,
+    MailSink,
+    TopicRecorder,
+    start_at_the_end,
+)
 from tests.support.story import Clients, Cohort, Stream, set_up_cohort
 
 # Minutes per scenario: run on its own with `make soak`, not in `make test` (README, Tests).
@@ -91,19 +95,6 @@ class System:
     uid: str
 
 
-async def _start_at_the_end(bootstrap: str, group: str) -> None:
-    """A new consumer group reads from the earliest offset; commit the topics' ends for it so
-    the services read this scenario's events, not every earlier scenario's."""
-    partitions = await topic_partitions(bootstrap, [str(t) for t in Topic])
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 def _environment(stack: servers.Stack, service: str, uid: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
@@ -143,7 +134,7 @@ async def _system(
     services = {}
     for name, port in PORTS.items():
         env = _environment(stack, name, uid)
-        await _start_at_the_end(stack.kafka_bootstrap, env["ACADEMY_CONSUMER_GROUP"])
+        await start_at_the_end(stack.kafka_bootstrap, env["ACADEMY_CONSUMER_GROUP"])
         service = processes.ServiceProcess(name, port, env, logs / f"{name}.log")
         service.start()
         exits.callback(service.stop)

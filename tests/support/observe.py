@@ -21,7 +21,7 @@ from aiokafka.structs import TopicPartition
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from academy_contracts.registry import UnknownEventType, spec_for_type
+from academy_contracts.registry import Topic, UnknownEventType, spec_for_type
 
 _SUBJECT_OF: dict[str, tuple[str, ...]] = {
     "EditionPublished": ("edition_id", "revision"),
@@ -50,6 +50,19 @@ async def topic_partitions(bootstrap: str, topics: list[str]) -> list[TopicParti
         ]
     finally:
         await admin.close()
+
+
+async def start_at_the_end(bootstrap: str, group: str) -> None:
+    """A new consumer group reads from the earliest offset; commit the topics' ends for it so
+    the services read this scenario's (or test's) events, not every earlier scenario's."""
+    partitions = await topic_partitions(bootstrap, [str(t) for t in Topic])
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
 
 
 def subject(name: str, body: dict[str, Any]) -> str | None:

@@ -60,14 +60,15 @@ from faststream import AckPolicy
 from faststream.exceptions import NackMessage
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
-from prometheus_client import Counter
+from prometheus_client import REGISTRY, Counter, Gauge
 from pymongo.errors import ConnectionFailure
 
 from academy_contracts.envelope import Envelope, from_kafka
 from academy_contracts.events import IntegrationEvent
 from academy_contracts.registry import Topic, dead_letter_topic
-from academy_kit import health, logs
+from academy_kit import health, logs, telemetry
 from academy_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -95,15 +96,33 @@ dead_lettered_total = Counter(
     "Messages sent to a dead-letter topic",
     ["service", "topic", "reason"],
 )
+lag_gauge = Gauge(
+    "academy_consumer_lag",
+    "Records on a partition the service's consumer has not handled yet (the partition's high "
+    "watermark less the offset of the record being or next to be handled), for the partitions "
+    "assigned to this replica",
+    ["service", "group", "topic", "partition"],
+)
+_next_to_handle: dict[tuple[str, str, int], int] = {}
+"""(group, topic, partition) -> offset of the record being handled, or of the next one once it
+is done: FastStream takes a whole fetch from the consumer at once, so the consumer's position
+runs ahead of what was handled."""
 
 
 def broker_for(settings: ServiceSettings) -> KafkaBroker:
-    """The service's Kafka broker; FastStream logs through the service's JSON log handler."""
+    """The service's Kafka broker; FastStream logs through the service's JSON log handler,
+    measures each handler's duration on ``/metrics`` (``faststream_received_processed_*``,
+    labelled by the service as ``app_name`` and the topics as ``handler``) and traces each
+    record it handles when tracing is on."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.service_name,
         logger=logging.getLogger("faststream"),
         max_request_size=MAX_REQUEST_BYTES,
+        middlewares=(
+            *telemetry.broker_middlewares(),
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=settings.service_name),
+        ),
     )
 
 
@@ -229,6 +248,8 @@ def subscribe(
     )
     async def on_message(message: KafkaMessage) -> None:
         record = _record(message)
+        progress = (group_id, record.topic, record.partition)
+        _next_to_handle[progress] = record.offset
         loop = asyncio.get_running_loop()
         held_since = loop.time()
         while True:
@@ -257,6 +278,7 @@ def subscribe(
                     raise NackMessage from exc
             else:
                 outage.ended()
+                _next_to_handle[progress] = record.offset + 1
                 return
 
 
@@ -340,6 +362,40 @@ async def _dead_letter(
         reason,
         error,
     )
+
+
+async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
+    """Publish ``academy_consumer_lag`` every ``consumer_lag_seconds`` until cancelled, from what
+    the process already knows (the high watermark the consumer's last fetch brought, the record
+    being handled, else the consumer's position): no request to the broker. A partition this
+    replica no longer holds leaves the gauge, so the sum over replicas is the group's lag.
+    Nothing is known before the first fetch of a partition, or while the broker is unreachable
+    (the last figures stay)."""
+    service, group = settings.service_name, settings.group_id
+    shown: set[tuple[str, str]] = set()
+    while True:
+        now_shown: set[tuple[str, str]] = set()
+        for subscriber in broker.subscribers:
+            kafka = getattr(subscriber, "consumer", None)
+            if kafka is None:
+                continue
+            for partition in kafka.assignment():
+                highwater = kafka.highwater(partition)
+                if highwater is None:
+                    continue
+                position = _next_to_handle.get((group, partition.topic, partition.partition))
+                if position is None:
+                    try:  # unknown while the consumer looks for its committed offset
+                        position = await asyncio.wait_for(kafka.position(partition), 1.0)
+                    except (TimeoutError, KafkaError):
+                        continue
+                labels = (partition.topic, str(partition.partition))
+                lag_gauge.labels(service, group, *labels).set(max(0, highwater - position))
+                now_shown.add(labels)
+        for labels in shown - now_shown:
+            lag_gauge.remove(service, group, *labels)
+        shown = now_shown
+        await asyncio.sleep(settings.consumer_lag_seconds)
 
 
 async def _start(broker: KafkaBroker, retry_seconds: float) -> None:

@@ -27,10 +27,13 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind, StatusCode
 from prometheus_client import Counter, Gauge
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -38,7 +41,8 @@ from pymongo.errors import PyMongoError
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
-from academy_kit import logs
+from academy_kit import logs, telemetry
+from academy_kit.clock import now
 from academy_kit.mongo import Document, document_lock
 from academy_kit.settings import ServiceSettings
 
@@ -61,6 +65,12 @@ pending_gauge = Gauge(
     "Events the relay found waiting and has not published yet (at its last attempt)",
     ["service"],
 )
+oldest_gauge = Gauge(
+    "academy_outbox_oldest_seconds",
+    "Age (from its CloudEvents time) of the oldest event the relay found waiting and has not "
+    "published yet, at its last attempt; 0 when it published everything it found",
+    ["service"],
+)
 sweeps_total = Counter(
     "academy_outbox_sweeps_total", "Reads of whole collections by the relay", ["service"]
 )
@@ -73,7 +83,10 @@ def envelope(event: E, source: str) -> Envelope[E]:
 
 
 def entries(envelopes: Iterable[Envelope]) -> list[Document]:  # type: ignore[type-arg]
-    """The outbox entries to embed, in order, in the document a state change writes."""
+    """The outbox entries to embed, in order, in the document a state change writes. Each keeps
+    the trace context of the request or message that caused it (empty when nothing is traced),
+    which its publication continues."""
+    trace_context = telemetry.carrier()
     result = []
     for envelope in envelopes:
         record = envelope.to_kafka()
@@ -85,9 +98,41 @@ def entries(envelopes: Iterable[Envelope]) -> list[Document]:  # type: ignore[ty
                 "key": record.key,
                 "value": record.value,
                 "headers": record.headers,
+                "trace": trace_context,
             }
         )
     return result
+
+
+def _publish_span(entry: Document) -> Span:
+    """The span of one entry's publication, from the send to the broker's acknowledgement: a
+    child of the request or message that wrote the entry (its stored trace context), and the
+    parent of every consumer's span, through the ``traceparent`` header it is written into."""
+    return telemetry.tracer().start_span(
+        f"{entry['topic']} publish",
+        context=propagate.extract(entry.get("trace") or {}),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": entry["topic"],
+            "messaging.message.id": entry["event_id"],
+            "messaging.kafka.message.key": bytes(entry["key"]).decode(errors="replace"),
+            "cloudevents.event_type": entry["type"],
+        },
+    )
+
+
+def _failed_span(span: Span, exc: BaseException) -> None:
+    span.record_exception(exc)
+    span.set_status(StatusCode.ERROR, repr(exc))
+    span.end()
+
+
+def _oldest_age(waiting: Sequence[Document]) -> float:
+    """Seconds since the oldest of ``waiting`` happened (its ``ce_time``); 0 for none."""
+    times = [datetime.fromisoformat(entry["headers"]["ce_time"]) for entry in waiting]
+    return max(0.0, (now() - min(times)).total_seconds()) if times else 0.0
 
 
 Location = tuple[str, Any]
@@ -200,7 +245,9 @@ class OutboxRelay:
             self._sweep_due |= sweep
             raise
         finally:
-            pending_gauge.labels(self._service).set(sum(map(len, pending.values())))
+            waiting = [entry for found in pending.values() for entry in found]
+            pending_gauge.labels(self._service).set(len(waiting))
+            oldest_gauge.labels(self._service).set(_oldest_age(waiting))
 
     async def _kicked(
         self, touched: dict[Location, None]
@@ -245,26 +292,32 @@ class OutboxRelay:
         self, wave: list[tuple[Location, Document]], published: dict[Location, list[Document]]
     ) -> None:
         producer = await self._ensure_producer()
-        sent: list[tuple[Location, Document, asyncio.Future[Any]]] = []
+        sent: list[tuple[Location, Document, asyncio.Future[Any], Span]] = []
         failure: KafkaError | None = None
         for location, entry in wave:
+            span = _publish_span(entry)
+            headers = {**entry["headers"]}
+            propagate.inject(headers, context=trace.set_span_in_context(span))
             try:
                 acknowledgement = await producer.send(
                     entry["topic"],
                     value=bytes(entry["value"]),
                     key=bytes(entry["key"]),
-                    headers=[(k, v.encode()) for k, v in entry["headers"].items()],
+                    headers=[(k, v.encode()) for k, v in headers.items()],
                 )
             except KafkaError as exc:
+                _failed_span(span, exc)
                 failure = exc
                 break
-            sent.append((location, entry, acknowledgement))
-        for location, entry, acknowledgement in sent:
+            sent.append((location, entry, acknowledgement, span))
+        for location, entry, acknowledgement, span in sent:
             try:
                 await acknowledgement
             except KafkaError as exc:
+                _failed_span(span, exc)
                 failure = failure or exc
                 continue
+            span.end()
             published.setdefault(location, []).append(entry)
             published_total.labels(self._service, entry["topic"]).inc()
         if failure is not None:

@@ -10,6 +10,7 @@ returns a :class:`Wiring`. Nothing connects before the lifespan starts.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,7 +27,8 @@ from academy_kit.settings import ServiceSettings
 @dataclass(frozen=True)
 class Wiring:
     """What a service runs besides its routes: the handlers of the events it consumes and its
-    long-running tasks by name (the outbox relay is added for every service)."""
+    long-running tasks by name (the outbox relay and the consumer-lag gauge are added for every
+    service)."""
 
     subscriptions: subscriptions.Subscriptions
     tasks: Mapping[str, supervision.Work] = field(default_factory=dict)
@@ -52,7 +54,11 @@ def lifespan(
             wiring = await wire(app, db, relay)
             table = erasure.honoured(wiring.subscriptions, erasure.Eraser(db))
             subscriptions.subscribe(broker, settings, table)
-            work = {"outbox_relay": relay.run, **wiring.tasks}
+            work: dict[str, supervision.Work] = {
+                "outbox_relay": relay.run,
+                "consumer_lag": functools.partial(consumer.measure_lag, broker, settings),
+                **wiring.tasks,
+            }
             async with web.background(**work), consumer.running(broker):
                 yield
 

@@ -80,6 +80,9 @@ class ServiceSettings(BaseSettings):
     """First delay before a consumer tries again; it doubles up to the longest delay."""
     consumer_retry_max_seconds: float = Field(default=30.0, gt=0)
     """Longest delay between a consumer's tries while the store or the broker is unreachable."""
+    consumer_lag_seconds: float = Field(default=10.0, gt=0)
+    """How often ``academy_consumer_lag`` is brought up to date (from the consumer's own
+    figures: no request to the broker)."""
     log_level: str = "INFO"
     writer_lease_seconds: float = Field(default=30.0, gt=0)
     """Life of the writer lease a replica holds on FerretDB (:mod:`academy_kit.lease`)."""

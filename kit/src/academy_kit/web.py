@@ -26,7 +26,7 @@ from pymongo.errors import PyMongoError
 from academy_contracts import links
 from academy_contracts.export import asyncapi_document
 from academy_contracts.links import TOKEN_HEADER
-from academy_kit import health, lease, logs, problems, protection, supervision
+from academy_kit import health, lease, logs, problems, protection, supervision, telemetry
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
@@ -204,6 +204,7 @@ def create_app(
         return problems.answer(request, link_problem(request, exc))
 
     protection.install(app, settings, larger_bodies or {})
+    telemetry.instrument_app(app)
     asyncapi = asyncapi_document()
 
     @app.middleware("http")
@@ -317,9 +318,11 @@ async def background(**work: supervision.Work) -> AsyncIterator[None]:
 
 
 def serve(settings: ServiceSettings, create_app: Callable[[], FastAPI]) -> None:
-    """Run a service: JSON logs, then uvicorn on the configured address, taking the client's
-    address from ``X-Forwarded-For`` only when a configured proxy sent it."""
+    """Run a service: JSON logs and tracing (:mod:`academy_kit.telemetry`, before the app and
+    its clients exist), then uvicorn on the configured address, taking the client's address from
+    ``X-Forwarded-For`` only when a configured proxy sent it."""
     logs.configure(settings.service_name, settings.log_level)
+    telemetry.configure(settings.service_name)
     uvicorn.run(
         create_app(),
         host=settings.http_host,

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
-from academy_kit import logs
+from academy_kit import logs, telemetry
 from academy_kit.web import CORRELATION_HEADER, request_seconds, requests_total
 from academy_web import i18n, security, staff
 from academy_web.pages import applications, call, common, companies, participants
@@ -52,6 +52,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
         openapi_url=None,
     )
     app.state.settings = settings
+    telemetry.instrument_app(app)
     app.state.translator = i18n.Translator(i18n.compile_catalogs())
     app.state.templates = environment(app.state.translator)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -147,6 +148,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
 def main() -> None:
     settings = WebSettings()
     logs.configure(settings.service_name, settings.log_level)
+    telemetry.configure(settings.service_name)
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

@@ -7,6 +7,10 @@ that cannot be written), so a bad address fails at once instead of after every r
 Names and subjects hold what people typed (a participant's name, a cluster's name); a line
 break in them would end the header and start another, so they are folded to one line here, at
 the edge where they become headers, and the mail library (``policy.SMTP``) encodes them.
+
+No instrumentation covers SMTP, so the send is a span of its own (:mod:`academy_kit.telemetry`),
+named by its template and the event that caused it: not by its key, which holds the recipient's
+address (personal data).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from email.utils import format_datetime
 
 import aiosmtplib
 
-from academy_kit import erasure
+from academy_kit import erasure, telemetry
 from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, TransientFailure
 from academy_notification.settings import NotificationSettings
@@ -56,6 +60,18 @@ class SmtpMailer:
         settings = self._settings
         if erasure.is_erased_address(doc["recipient"]):
             raise PermanentFailure("the recipient's personal data was erased")
+        with telemetry.client_span(
+            "smtp send",
+            {
+                "server.address": settings.smtp_host,
+                "server.port": settings.smtp_port,
+                "academy.notification.template": doc["template"],
+                "academy.notification.source_event_id": doc["source_event_id"],
+            },
+        ):
+            await self._send(settings, doc)
+
+    async def _send(self, settings: NotificationSettings, doc: Document) -> None:
         try:
             message = email_message(settings, doc)
         except (ValueError, TypeError) as exc:

@@ -13,6 +13,11 @@ that checked address (TLS still verifies the certificate against the host name),
 that resolves to a public address when checked and to 127.0.0.1 when connecting (DNS
 rebinding) cannot reach inside. Each delivery is bounded in all by the timeout, as a receiver
 that trickles its answer would otherwise hold the queue.
+
+That pinned connection is the standard library's, which no OpenTelemetry instrumentation
+covers, so the call is a span of its own (:func:`academy_kit.telemetry.client_span`), and its
+``traceparent`` header tells the integrator the trace of the event it forwards. The span names
+the subscription, not the URL, which may carry the integrator's credentials.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
+from academy_kit import telemetry
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
@@ -111,12 +117,19 @@ class WebhookSender:
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: signature(subscription["secret"], timestamp, body),
         }
-        try:
-            async with asyncio.timeout(self._timeout * 2):
-                # the thread is left to end at its own socket timeout
-                await asyncio.to_thread(self.post, subscription["url"], body, headers)
-        except TimeoutError as exc:
-            raise TransientFailure(f"no answer within {self._timeout * 2:.0f} s") from exc
+        attributes = {
+            "http.request.method": "POST",
+            "academy.webhook.subscription_id": str(doc["subscription_id"]),
+            "cloudevents.event_type": str(doc["event_type"]),
+        }
+        with telemetry.client_span("webhook POST", attributes):
+            headers.update(telemetry.carrier())
+            try:
+                async with asyncio.timeout(self._timeout * 2):
+                    # the thread is left to end at its own socket timeout
+                    await asyncio.to_thread(self.post, subscription["url"], body, headers)
+            except TimeoutError as exc:
+                raise TransientFailure(f"no answer within {self._timeout * 2:.0f} s") from exc
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> None:
         """POST ``body`` to ``url`` at its checked address; follows no redirection."""

@@ -6,7 +6,9 @@ attempt's outcome: delivered, retried later, or failed for good after the last a
 permanent error. Any other error of one item's sending (a bug, a value the sender cannot
 write) fails that item for good with its reason, so the items behind it are still sent; only
 a store error stops the pass, to be read again later. Everything it needs survives a restart
-in the documents themselves, so a service killed mid-batch resumes where it stopped.
+in the documents themselves, so a service killed mid-batch resumes where it stopped. Each item
+keeps the trace context of the event that caused it, and its attempts join that trace
+(:func:`academy_kit.telemetry.resumed`).
 
 The store is read only when something may be due: the dispatcher keeps in memory the earliest
 instant an item of its store is due (the first pass after a start reads the store to learn it,
@@ -33,7 +35,7 @@ from typing import Protocol
 from prometheus_client import Counter
 from pymongo.errors import PyMongoError
 
-from academy_kit import health
+from academy_kit import health, telemetry
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.domain.delivery import PermanentFailure, RetryPolicy, TransientFailure
@@ -185,7 +187,8 @@ class Dispatcher:
     async def _attempt(self, doc: Document) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
         try:
-            await self._send(doc)
+            with telemetry.resumed(doc.get("trace")):
+                await self._send(doc)
         except TransientFailure as exc:
             at = now()
             if attempts >= self._policy.max_attempts:

@@ -19,7 +19,7 @@ from prometheus_client import Counter
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import AcademyEvent, EditionPublished
-from academy_kit import erasure
+from academy_kit import erasure, telemetry
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_kit.outbox import OutboxRelay, envelope
@@ -128,6 +128,7 @@ class Recording:
             "created_at": created,
             "last_error": None,
             "log": [],
+            "trace": telemetry.carrier(),
         }
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
+from academy_kit import telemetry
 from academy_kit.clock import now
 from academy_kit.mongo import Document
 from academy_notification.adapters.webhooks import WebhookStore
@@ -43,6 +44,7 @@ class Webhooks:
                     "next_attempt_at": created,
                     "created_at": created,
                     "log": [],
+                    "trace": telemetry.carrier(),
                 }
             )
         if new:
