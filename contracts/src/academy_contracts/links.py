@@ -11,6 +11,11 @@ signature checks are a maintained library's, not ours, and every service holding
 checks a token without a store. Nothing is stored, so a lost link is renewed by minting a new
 one; rotating the secret revokes every link.
 
+A participant's check-in pass (the QR code on their page, scope ``check-in``) is the same kind
+of token signed for another audience: it names the person to the check-in desk and opens
+nothing else, since every service checks links for the links' audience only. A photographed
+pass lets nobody read a claim.
+
 The application-wide tokens of before (an HMAC of the application id) are retired: they are
 recognised only to say so (:attr:`Refusal.RETIRED`), so their holder is told to ask for a new
 link rather than that the link was forged.
@@ -30,6 +35,7 @@ from pydantic import SecretStr
 
 TOKEN_HEADER = "X-Application-Token"  # noqa: S105 - a header name
 AUDIENCE = "cluster-academy-link"
+PASS_AUDIENCE = "cluster-academy-check-in"  # noqa: S105 - an audience name
 ALGORITHM = "HS256"
 DEFAULT_LIFETIME = timedelta(days=120)
 """Long enough to carry a cluster from its application to its reimbursement; every mail the
@@ -42,6 +48,8 @@ class Scope(StrEnum):
     claim."""
     PARTICIPANT = "participant"
     """The participant's own claim, documents and sessions only."""
+    CHECK_IN = "check-in"
+    """A check-in pass: names the participant to the desk (:func:`check_pass`), opens nothing."""
 
 
 class Refusal(StrEnum):
@@ -97,9 +105,10 @@ def issue(
     now: datetime,
     lifetime: timedelta = DEFAULT_LIFETIME,
 ) -> str:
-    """A token for one person of one application, valid from ``now`` for ``lifetime``."""
+    """A token for one person of one application, valid from ``now`` for ``lifetime``; a
+    check-in pass when ``scope`` is :attr:`Scope.CHECK_IN`."""
     claims = {
-        "aud": AUDIENCE,
+        "aud": PASS_AUDIENCE if scope is Scope.CHECK_IN else AUDIENCE,
         "app": application_id,
         "sub": participant_id,
         "scope": scope.value,
@@ -111,24 +120,44 @@ def issue(
 
 def check(secret: SecretStr, token: str | None, application_id: str) -> Grant:
     """What ``token`` opens, or :class:`LinkRefused`. ``application_id`` (the one the request
-    names) only tells a retired application-wide link of that application from a forged one."""
+    names) only tells a retired application-wide link of that application from a forged one.
+    A check-in pass is no link: it is refused as invalid."""
     if not token:
         raise LinkRefused(Refusal.INVALID)
     key = secret.get_secret_value()
+    try:
+        grant = _decoded(key, token, AUDIENCE)
+    except LinkRefused as refused:
+        if refused.refusal is Refusal.INVALID and _application_wide(key, application_id, token):
+            raise LinkRefused(Refusal.RETIRED) from refused
+        raise
+    if grant.scope is Scope.CHECK_IN:
+        raise LinkRefused(Refusal.INVALID)
+    return grant
+
+
+def check_pass(secret: SecretStr, token: str) -> Grant:
+    """The participant a check-in pass names, or :class:`LinkRefused` (expired, or not a pass
+    signed with ``secret``: a personal link is not a pass either)."""
+    grant = _decoded(secret.get_secret_value(), token, PASS_AUDIENCE)
+    if grant.scope is not Scope.CHECK_IN:
+        raise LinkRefused(Refusal.INVALID)
+    return grant
+
+
+def _decoded(key: str, token: str, audience: str) -> Grant:
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
-            audience=AUDIENCE,
+            audience=audience,
             options={"require": ["exp", "iat", "aud", "sub", "app", "scope"]},
         )
         scope = Scope(claims["scope"])
     except jwt.ExpiredSignatureError as error:
         raise LinkRefused(Refusal.EXPIRED) from error
     except (jwt.InvalidTokenError, ValueError, KeyError) as error:
-        if _application_wide(key, application_id, token):
-            raise LinkRefused(Refusal.RETIRED) from error
         raise LinkRefused(Refusal.INVALID) from error
     return Grant(
         application_id=str(claims["app"]),

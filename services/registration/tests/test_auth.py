@@ -45,6 +45,10 @@ STAFF = {
     ("GET", "/v1/editions/{edition_id}/participants"): CHECK_IN_DESK,
     ("POST", "/v1/editions/{edition_id}/sessions/{session_id}/check-ins"): CHECK_IN_DESK,
     ("GET", "/v1/editions/{edition_id}/sessions/{session_id}/check-ins"): CHECK_IN_DESK,
+    (
+        "DELETE",
+        "/v1/editions/{edition_id}/sessions/{session_id}/check-ins/{participant_id}",
+    ): CHECK_IN_DESK,
 }
 
 

@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 from faststream.kafka import TestKafkaBroker
+from pydantic import SecretStr
 
+from academy_contracts import links
 from academy_contracts.envelope import Envelope
-from academy_contracts.events import ClusterWaitlisted, IntegrationEvent, SessionAttended
+from academy_contracts.events import (
+    AttendanceUndone,
+    ClusterWaitlisted,
+    IntegrationEvent,
+    SessionAttended,
+)
 from academy_kit import clock, consumer, subscriptions
 from academy_registration.domain.attendance import admission, check_in
 from academy_registration.domain.failures import CheckInClosed, NotSelected, UnknownSession
@@ -177,3 +184,83 @@ async def test_the_desk_checks_a_participant_in_once_per_session(
         problem(await api.get("/v1/editions/nope/participants", headers=desk), 404)
     [attended] = registration.outbox.of_type(SessionAttended)
     assert (attended.application_id, attended.session_id) == ("a1", "s1")
+
+
+async def test_an_undone_check_in_is_struck_out_once_and_the_participant_checks_in_anew(
+    staff_headers: Any, problem: Any
+) -> None:
+    registration = Registration()
+    started = clock.now() - timedelta(minutes=30)
+    registration.edition_store.editions["ed"] = edition("ed", started)
+    await registration.admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/t"))
+    desk = staff_headers("checkin")
+    url = "/v1/editions/ed/sessions/s1/check-ins"
+    async with registration.client() as api:
+        problem(await api.delete(f"{url}/a1-p1", headers=desk), 404)
+        await api.post(url, json={"participant_id": "a1-p1"}, headers=desk)
+        first, again = [await api.delete(f"{url}/a1-p1", headers=desk) for _ in range(2)]
+        assert (first.status_code, again.status_code) == (200, 200)
+        assert first.json() == again.json()
+        assert first.json()["undone_at"] is not None
+        assert (await api.get(url, headers=desk)).json() == []
+        anew = await api.post(url, json={"participant_id": "a1-p1"}, headers=desk)
+        assert anew.status_code == 201
+        assert anew.json()["undone_at"] is None
+        assert [c["participant_id"] for c in (await api.get(url, headers=desk)).json()] == ["a1-p1"]
+        problem(await api.delete("/v1/editions/ed/sessions/s9/check-ins/a1-p1", headers=desk), 404)
+    kinds = [type(e) for e in registration.outbox.events]
+    assert kinds == [SessionAttended, AttendanceUndone, SessionAttended]
+    [undone] = registration.outbox.of_type(AttendanceUndone)
+    assert (undone.application_id, undone.edition_id, undone.session_id) == ("a1", "ed", "s1")
+
+
+async def test_the_desk_checks_in_by_pass_and_refuses_another_editions_an_expired_or_a_forged_one(
+    staff_headers: Any, problem: Any
+) -> None:
+    registration = Registration()
+    started = clock.now() - timedelta(minutes=30)
+    for edition_id in ("ed", "other"):
+        registration.edition_store.editions[edition_id] = edition(edition_id, started)
+    await registration.admissions.admit(Envelope(data=selected("a1", "ed", NOW), source="/t"))
+    await registration.admissions.admit(Envelope(data=selected("b1", "other", NOW), source="/t"))
+    secret = registration.settings.link_secret
+
+    def issued(application_id: str, person: str, scope: links.Scope, **when: Any) -> str:
+        return links.issue(secret, application_id, person, scope, now=clock.now(), **when)
+
+    desk = staff_headers("checkin")
+    url = "/v1/editions/ed/sessions/s1/check-ins"
+    async with registration.client() as api:
+
+        async def refusal(token: str, status: int) -> str:
+            answer = await api.post(url, json={"check_in_pass": token}, headers=desk)
+            return str(problem(answer, status)["type"]).rsplit(":", 1)[-1]
+
+        ok = await api.post(
+            url, json={"check_in_pass": issued("a1", "a1-p2", links.Scope.CHECK_IN)}, headers=desk
+        )
+        assert (ok.status_code, ok.json()["participant_id"]) == (201, "a1-p2")
+        assert await refusal(issued("b1", "b1-p0", links.Scope.CHECK_IN), 422) == (
+            "pass-other-edition"
+        )
+        expired = issued("a1", "a1-p0", links.Scope.CHECK_IN, lifetime=timedelta(seconds=-1))
+        assert await refusal(expired, 401) == "link-expired"
+        forged = links.issue(
+            SecretStr("not-the-secret-of-the-service-at-all"),
+            "a1",
+            "a1-p0",
+            links.Scope.CHECK_IN,
+            now=clock.now(),
+        )
+        assert await refusal(forged, 401) == "link-invalid"
+        # A personal link is no pass, and a pass is no link.
+        assert await refusal(issued("a1", "a1-p0", links.Scope.PARTICIPANT), 401) == "link-invalid"
+        a_pass = issued("a1", "a1-p0", links.Scope.CHECK_IN)
+        own = await api.get(
+            "/v1/applications/a1/participants/a1-p0", headers={links.TOKEN_HEADER: a_pass}
+        )
+        assert problem(own, 401)["type"].endswith("link-invalid")
+        both = {"participant_id": "a1-p0", "check_in_pass": a_pass}
+        problem(await api.post(url, json=both, headers=desk), 422)
+        problem(await api.post(url, json={}, headers=desk), 422)
+    assert [e.participant_id for e in registration.outbox.of_type(SessionAttended)] == ["a1-p2"]

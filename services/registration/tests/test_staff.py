@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
+from academy_contracts import links
 from academy_contracts.envelope import from_kafka
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterProfile,
     ClusterRejected,
     ClusterSelected,
     RejectionReason,
+    SessionAttended,
 )
 from academy_contracts.registry import Topic
 from academy_contracts.values import Participant
@@ -195,11 +198,36 @@ async def test_check_in_admits_only_selected_participants_once_per_session(
     listed = await api.get(url, headers=desk)
     assert [c["participant_id"] for c in listed.json()] == [member]
 
-    [record] = await topic_records(
-        bootstrap, Topic.ATTENDANCE.value, lambda r: r.key == app_id.encode()
+    # Undone by mistake (twice: one undo), then checked in again by the participant's pass.
+    undone = [(await api.delete(f"{url}/{member}", headers=desk)) for _ in range(2)]
+    assert [u.status_code for u in undone] == [200, 200]
+    assert undone[0].json() == undone[1].json()
+    assert undone[0].json()["undone_at"] is not None
+    assert (await api.get(url, headers=desk)).json() == []
+    problem(await api.delete(f"{url}/{participants[2].participant_id}", headers=desk), 404)
+    record = await api.get(
+        f"/v1/applications/{app_id}/participants/{member}",
+        headers={
+            "X-Application-Token": links.issue(
+                api.app.state.settings.link_secret,
+                app_id,
+                member,
+                links.Scope.PARTICIPANT,
+                now=datetime.now(UTC),
+            )
+        },
     )
-    attended = _data(record)
-    assert (attended.session_id, attended.participant_id) == ("s1", member)
+    anew = await api.post(url, json={"check_in_pass": record.json()["check_in_pass"]}, headers=desk)
+    assert anew.status_code == 201, anew.text
+    assert anew.json()["undone_at"] is None
+    assert [c["participant_id"] for c in (await api.get(url, headers=desk)).json()] == [member]
+
+    records = await topic_records(
+        bootstrap, Topic.ATTENDANCE.value, lambda r: r.key == app_id.encode(), expect=3
+    )
+    events = [_data(r) for r in records]
+    assert [type(e) for e in events] == [SessionAttended, AttendanceUndone, SessionAttended]
+    assert {(e.session_id, e.participant_id) for e in events} == {("s1", member)}
 
     # A rejection older than the selection (a late redelivery) changes nothing; a later one
     # (the offer lapsed) revokes the admission.

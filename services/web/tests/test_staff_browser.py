@@ -1,13 +1,16 @@
 """The staff console in Chromium, on the real services: a check-in clerk signs in with a local
 account (made with ``academy-staff add``), finds a participant as they type and checks them in
-with one click; a committee member is refused the desk, page and form alike; sign-out ends the
-session; a person signs in through an OpenID Connect provider (PKCE) and gets the roles its
-claim names. axe-core checks every page; each is photographed in French and English at desktop
-and phone widths, the desk also at tablet width, into ``.cache/screenshots/``."""
+with one click, checks another in by the QR code on her page (read from the picture as a scanner
+reads it) at a tablet's width, and undoes that check-in; a committee member is refused the desk,
+page and form alike; sign-out ends the session; a person signs in through an OpenID Connect
+provider (PKCE) and gets the roles its claim names. axe-core checks every page; each is
+photographed in French and English at desktop and phone widths, the desk also at tablet width,
+into ``.cache/screenshots/``."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 import uuid
 from collections.abc import Callable
@@ -18,8 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from academy_contracts import links
 from academy_contracts.events import ClusterProfile, ClusterSelected
 from academy_contracts.roles import Role
 from academy_contracts.values import Participant
@@ -253,6 +259,95 @@ def test_a_clerk_signs_in_finds_a_participant_as_they_type_and_checks_them_in(
     photograph(chromium, state, f"{web}/staff/desk?session={console.edition}/s1", "desk", True)
 
 
+def _participant_link(console: Console, name: str) -> tuple[str, str]:
+    """The participant's id and the address of their own page (their personal link)."""
+    person = next(p for p in console.participants if p["full_name"] == name)
+    token = links.issue(
+        ServiceSettings().link_secret,
+        console.application["application_id"],
+        person["participant_id"],
+        links.Scope.PARTICIPANT,
+        now=datetime.now(UTC),
+    )
+    application = console.application["application_id"]
+    page = f"/applications/{application}/participants/{person['participant_id']}?token={token}"
+    return person["participant_id"], f"{console.system.web}{page}"
+
+
+def _scanned(page: Page) -> str:
+    """What a scanner reads from the QR code on the page: the picture, decoded."""
+    picture = Image.open(io.BytesIO(page.locator(".qr-frame").screenshot()))
+    [code] = zxingcpp.read_barcodes(picture)
+    return str(code.text)
+
+
+def test_the_desk_checks_in_by_the_pass_on_a_participants_page_and_undoes_a_check_in(
+    console: Console, chromium: Browser
+) -> None:
+    web = console.system.web
+    helene, own_page = _participant_link(console, "Hélène Gharbi")
+    # Her page shows the pass once reimbursement knows the cluster is selected.
+    browsing.until(
+        "the pass on the participant's page",
+        lambda: True if "qr-frame" in httpx.get(own_page, timeout=30).text else None,
+    )
+    tablet = chromium.new_context(
+        viewport={"width": 820, "height": 1180}, locale="fr-FR", timezone_id="Africa/Tunis"
+    )
+    page = tablet.new_page()
+    page.goto(own_page)
+    expect(page.get_by_role("heading", name="Votre passe d’accueil")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="Code QR du passe d’accueil de Hélène Gharbi")
+    ).to_be_visible()
+    scanned = _scanned(page)
+    assert links.check_pass(ServiceSettings().link_secret, scanned).participant_id == helene
+    photograph(chromium, None, own_page, "participant-pass")
+
+    sign_in(page, web, CLERK, "/staff/desk")
+    page.goto(f"{web}/staff/desk?session={console.edition}/s1")
+    expect(page.get_by_role("heading", name="Atelier 1")).to_be_visible()
+    expired = links.issue(
+        ServiceSettings().link_secret,
+        console.application["application_id"],
+        helene,
+        links.Scope.CHECK_IN,
+        now=datetime.now(UTC) - timedelta(days=200),
+    )
+    for bad, said in (
+        (expired, "Ce passe a expiré."),
+        (scanned[:-6] + "AAAAAA", "Ce n’est pas un passe d’accueil de l’Académie"),
+    ):
+        page.get_by_label("Passe d’accueil").fill(bad)
+        page.get_by_label("Passe d’accueil").press("Enter")
+        expect(page.get_by_role("alert")).to_contain_text(said)
+    browsing.accessible(page)
+    page.screenshot(path=str(browsing.SHOTS / "staff-desk-pass-refused-fr-tablet.png"))
+
+    page.get_by_label("Passe d’accueil").fill(scanned)  # a scanner types, then Enter
+    page.get_by_label("Passe d’accueil").press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Hélène Gharbi est enregistré·e.")
+    expect(page.get_by_role("row", name="Hélène Gharbi")).to_contain_text("Présent depuis")
+    latest = page.get_by_role("region", name="Derniers enregistrements")
+    expect(latest).to_contain_text("Hélène Gharbi")
+    browsing.accessible(page)
+    page.screenshot(
+        path=str(browsing.SHOTS / "staff-desk-checked-in-fr-tablet.png"), full_page=True
+    )
+
+    latest.get_by_role("button", name="Annuler l’enregistrement de Hélène Gharbi").click()
+    expect(page.get_by_role("status")).to_have_text("L’enregistrement de Hélène Gharbi est annulé.")
+    expect(page.get_by_role("row", name="Hélène Gharbi")).to_contain_text("Enregistrer")
+    listed = httpx.get(
+        f"{console.system.urls['registration']}/v1/editions/{console.edition}"
+        "/sessions/s1/check-ins",
+        headers=_admin(),
+        timeout=10,
+    ).json()
+    assert helene not in [c["participant_id"] for c in listed]
+    tablet.close()
+
+
 def test_a_role_without_the_desk_gets_a_clear_refusal_and_the_server_refuses_its_post(
     console: Console, page: Page, chromium: Browser
 ) -> None:
@@ -343,5 +438,6 @@ def test_a_committee_member_reviews_an_application_with_the_rubric(
     assert page.get_by_role("group", name="Attentes").get_by_label("5").is_checked()
 
     state = page.context.storage_state()
+    photograph(chromium, state, f"{web}/staff/reviews", "reviews-pick")
     photograph(chromium, state, f"{web}/staff/reviews?edition={console.edition}", "reviews")
     photograph(chromium, state, f"{web}{review_url}", "review")

@@ -20,6 +20,7 @@ from academy_contracts.events import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
+    AttendanceUndone,
     CompanyRegistered,
     EditionPublished,
     IntegrationEvent,
@@ -273,6 +274,9 @@ class AdmissionMemory:
         selected = await self.selected(edition_id)
         return next((a for a in selected if a.admits(participant_id)), None)
 
+    async def of_application(self, application_id: str) -> Admission | None:
+        return self.admissions.get(application_id)
+
     async def selected(self, edition_id: str) -> list[Admission]:
         return [
             self.admissions[key]
@@ -293,17 +297,26 @@ class CheckInMemory:
     async def add(self, envelope: Envelope[SessionAttended]) -> tuple[CheckIn, bool]:
         event = envelope.data
         key = check_in_id(event.edition_id, event.session_id, event.participant_id)
-        if key in self.check_ins:
+        if key in self.check_ins and self.check_ins[key].undone_at is None:
             return self.check_ins[key], False
         self.check_ins[key] = CheckIn.model_validate(event.model_dump())
         self.outbox.events.append(event)
         return self.check_ins[key], True
 
+    async def undo(self, envelope: Envelope[AttendanceUndone]) -> bool:
+        event = envelope.data
+        key = check_in_id(event.edition_id, event.session_id, event.participant_id)
+        if self.check_ins[key].undone_at is not None:
+            return False
+        self.check_ins[key] = self.check_ins[key].model_copy(update={"undone_at": event.undone_at})
+        self.outbox.events.append(event)
+        return True
+
     async def of_session(self, edition_id: str, session_id: str) -> list[CheckIn]:
         found = [
             c
             for c in self.check_ins.values()
-            if (c.edition_id, c.session_id) == (edition_id, session_id)
+            if (c.edition_id, c.session_id) == (edition_id, session_id) and c.undone_at is None
         ]
         return sorted(found, key=lambda c: c.attended_at)
 
@@ -339,6 +352,7 @@ class Registration:
             self.outbox,
             source,
             self.settings.check_in_opens_before,
+            self.settings.link_secret,
         )
         self.admissions = Admissions(self.admission_store)
         self.erasures = Erasures(self.application_store, self.outbox, source)

@@ -48,6 +48,11 @@ class AdmissionStore:
         )
         return None if doc is None else _admission(doc)
 
+    async def of_application(self, application_id: str) -> Admission | None:
+        """The decision in force about the application, selected or not."""
+        doc = await self._admissions.find_one({"_id": application_id})
+        return None if doc is None else _admission(doc)
+
     async def selected(self, edition_id: str) -> list[Admission]:
         cursor = self._admissions.find({"edition_id": edition_id, "status": SELECTED})
         return [_admission(doc) async for doc in cursor.sort("_id")]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -21,9 +22,15 @@ from academy_contracts.events import (
     SessionAttended,
     decision_time,
 )
+from academy_contracts.links import Grant
 from academy_contracts.values import Country, Participant, UtcDateTime
 from academy_registration.domain.editions import session_of
-from academy_registration.domain.failures import CheckInClosed, NotSelected
+from academy_registration.domain.failures import (
+    CheckInClosed,
+    NotCheckedIn,
+    NotSelected,
+    PassForAnotherEdition,
+)
 
 
 class Admission(BaseModel):
@@ -65,6 +72,8 @@ class CheckIn(BaseModel):
     application_id: str
     participant_id: str
     attended_at: UtcDateTime
+    undone_at: UtcDateTime | None = None
+    """When the desk struck it out as a mistake; the participant is then not present."""
 
 
 def check_in_id(edition_id: str, session_id: str, participant_id: str) -> str:
@@ -101,3 +110,31 @@ def check_in(
         participant_id=participant_id,
         attended_at=now,
     )
+
+
+def undo(
+    check_in: CheckIn | None, session_id: str, participant_id: str, *, now: datetime
+) -> AttendanceUndone | None:
+    """The event that strikes out ``check_in`` (the participant's at the session, if any);
+    None if it already is (undoing twice is undoing once). At any time: a mistake found the
+    next day is still a mistake."""
+    if check_in is None:
+        raise NotCheckedIn(session_id, participant_id)
+    if check_in.undone_at is not None:
+        return None
+    return AttendanceUndone(
+        application_id=check_in.application_id,
+        edition_id=check_in.edition_id,
+        session_id=check_in.session_id,
+        participant_id=check_in.participant_id,
+        undone_at=now,
+    )
+
+
+def pass_holder(edition_id: str, grant: Grant, admission: Admission | None) -> str:
+    """The participant a check-in pass names, at the desk of ``edition_id``. A pass of a
+    cluster admitted to another edition is refused as such, so the desk can say so rather
+    than "not selected"; any other pass goes on to :func:`check_in`'s own rules."""
+    if admission is not None and admission.edition_id != edition_id:
+        raise PassForAnotherEdition(edition_id, admission.edition_id)
+    return grant.participant_id

@@ -57,6 +57,22 @@ class CheckInClosed(Failure):
         self.edition, self.session, self.opens_at = edition, session, opens_at
 
 
+class NotCheckedIn(Failure):
+    """Undoing a check-in that was never recorded."""
+
+    def __init__(self, session_id: str, participant_id: str) -> None:
+        super().__init__(participant_id)
+        self.session_id, self.participant_id = session_id, participant_id
+
+
+class PassForAnotherEdition(Failure):
+    """A check-in pass of a participant of another edition, shown at this edition's desk."""
+
+    def __init__(self, edition_id: str, pass_edition_id: str) -> None:
+        super().__init__(pass_edition_id)
+        self.edition_id, self.pass_edition_id = edition_id, pass_edition_id
+
+
 class DuplicateApplication(Failure):
     """The cluster (its ECCP id) already applied to the edition."""
 

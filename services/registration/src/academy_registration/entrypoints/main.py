@@ -66,6 +66,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
             relay,
             source,
             settings.check_in_opens_before,
+            settings.link_secret,
         )
         if settings.seed_first_edition:
             await app.state.editions.seed_first_edition()

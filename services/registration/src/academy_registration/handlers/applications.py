@@ -79,6 +79,18 @@ class Applications:
             lifetime=self.link_lifetime,
         )
 
+    def check_in_pass(self, application_id: str, participant_id: str) -> str:
+        """The participant's check-in pass (their page shows it as a QR code for the desk),
+        valid as long as a personal link issued now."""
+        return links.issue(
+            self.link_secret,
+            application_id,
+            participant_id,
+            links.Scope.CHECK_IN,
+            now=now(),
+            lifetime=self.link_lifetime,
+        )
+
     async def _get(self, application_id: str) -> Application:
         application = await self.store.get(application_id)
         if application is None:

@@ -1,5 +1,7 @@
 """The check-in desk: pick a session, find a participant by name, cluster or country, check
-them in with one click, see who is in and who is still missing.
+them in with one click or by scanning the check-in pass on their page (a handheld scanner types
+it into the pass field and presses Enter: no script, no camera permission), undo a check-in made
+by mistake, see who is in and who is still missing.
 
 The search runs here, on the server, over the edition's selected clusters (a few dozen people:
 registration sends them in one answer), so the page works without JavaScript; ``staff.js``
@@ -10,9 +12,10 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from academy_contracts.roles import Role
@@ -28,6 +31,10 @@ ADMITTED = Allowed(Role.CHECKIN, Role.ADMIN)
 DeskStaff = Annotated[Person, Depends(ADMITTED)]
 
 SHOWN = 50
+RECENT = 5
+"""The latest check-ins the desk lists with an Undo button: a mistake is seen at once."""
+PASS_REFUSALS = frozenset({"link-expired", "link-invalid", "pass-other-edition"})
+"""Registration's refusals of a scanned pass: the clerk is told which, on the desk (422)."""
 OPENS_BEFORE = timedelta(hours=1)
 """Registration's default check-in window opens an hour before a session: the session
 preselected is the first whose window has not closed."""
@@ -112,6 +119,7 @@ async def _page(
     missing_only: bool,
     *,
     done: str = "",
+    undone: str = "",
     refusal: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -138,6 +146,9 @@ async def _page(
     everyone = rows(expected, check_ins)
     found = matching(everyone, query, missing_only)
     done_row = next((r for r in everyone if r["participant_id"] == done), None)
+    undone_row = next((r for r in everyone if r["participant_id"] == undone), None)
+    present = [r for r in everyone if r["check_in"]]
+    recent = sorted(present, key=lambda r: r["check_in"]["attended_at"], reverse=True)[:RECENT]
     return render(
         request,
         "staff/desk.html",
@@ -148,9 +159,11 @@ async def _page(
         missing_only=missing_only,
         shown=found[:SHOWN],
         hidden=max(0, len(found) - SHOWN),
-        present=sum(1 for r in everyone if r["check_in"]),
+        present=len(present),
         total=len(everyone),
+        recent=recent,
         done=done_row,
+        undone=undone_row,
         refusal=refusal,
         desk_url=desk_url,
     )
@@ -164,28 +177,59 @@ async def desk(
     q: str = "",
     show: str = "",
     done: str = "",
+    undone: str = "",
 ) -> Response:
-    return await _page(request, person, session, q.strip(), show == "missing", done=done)
+    missing = show == "missing"
+    return await _page(request, person, session, q.strip(), missing, done=done, undone=undone)
 
 
 @router.post("/check-ins")
 async def check_in(request: Request, person: DeskStaff) -> Response:
-    """One click: the participant is recorded present, and the desk shows the same search."""
+    """One click (the participant's id), or a scanned check-in pass: the participant is
+    recorded present, and the desk shows the same search. Registration checks the pass."""
     form = await posted(request)
-    session_key = str(form.get("session") or "")
-    query = str(form.get("q") or "").strip()
-    missing_only = form.get("show") == "missing"
-    participant_id = str(form.get("participant_id") or "")
+    session_key, query, missing_only = _search_of(form)
     edition_id, _, session_id = session_key.partition("/")
+    scanned = str(form.get("check_in_pass") or "").strip()
+    body = (
+        {"check_in_pass": scanned}
+        if scanned
+        else {"participant_id": str(form.get("participant_id") or "")}
+    )
     try:
-        await as_staff(
+        recorded = await as_staff(
             request,
             person,
             "registration",
             "POST",
             f"/v1/editions/{edition_id}/sessions/{session_id}/check-ins",
-            json={"participant_id": participant_id},
+            json=body,
         )
+    except Refused as refusal:
+        kind = refusal.kind or "refused"
+        return await _page(
+            request,
+            person,
+            session_key,
+            query,
+            missing_only,
+            refusal=kind,
+            status_code=422 if kind in PASS_REFUSALS else refusal.status,
+        )
+    url = desk_url(session_key, query, missing_only, done=recorded["participant_id"])
+    return redirect(request, url, person)
+
+
+@router.post("/check-ins/undo")
+async def undo_check_in(request: Request, person: DeskStaff) -> Response:
+    """Strike out a check-in made by mistake; undoing it twice is undoing it once."""
+    form = await posted(request)
+    session_key, query, missing_only = _search_of(form)
+    edition_id, _, session_id = session_key.partition("/")
+    participant_id = str(form.get("participant_id") or "")
+    path = f"/v1/editions/{edition_id}/sessions/{session_id}/check-ins/{quote(participant_id)}"
+    try:
+        await as_staff(request, person, "registration", "DELETE", path)
     except Refused as refusal:
         return await _page(
             request,
@@ -194,7 +238,16 @@ async def check_in(request: Request, person: DeskStaff) -> Response:
             query,
             missing_only,
             refusal=refusal.kind or "refused",
-            status_code=422 if refusal.status == 422 else refusal.status,
+            status_code=refusal.status,
         )
-    url = desk_url(session_key, query, missing_only, done=participant_id)
+    url = desk_url(session_key, query, missing_only, undone=participant_id)
     return redirect(request, url, person)
+
+
+def _search_of(form: FormData) -> tuple[str, str, bool]:
+    """The session and search a desk form carries, so the desk comes back to the same list."""
+    return (
+        str(form.get("session") or ""),
+        str(form.get("q") or "").strip(),
+        form.get("show") == "missing",
+    )

@@ -143,9 +143,12 @@ async def review_page(
 async def submit_review(request: Request, person: Member, application_id: str) -> Response:
     form = await posted(request)
     edition_id = str(form.get("edition") or "")
-    policy = await as_staff(
-        request, person, "selection", "GET", f"/v1/editions/{edition_id}/review-policy"
-    )
+    try:
+        policy = await as_staff(
+            request, person, "selection", "GET", f"/v1/editions/{edition_id}/review-policy"
+        )
+    except Refused as refusal:  # an edition selection does not know: no such page
+        raise HTTPException(404) from refusal
     values = {c["name"]: str(form.get(f"score.{c['name']}") or "") for c in policy["criteria"]}
     values["comment"] = str(form.get("comment") or "").strip()
     gettext = request.app.state.staff.gettext

@@ -41,6 +41,9 @@ class ParticipantRecord(BaseModel):
     cluster_name: str
     status: str
     participant: Participant
+    check_in_pass: str
+    """What the desk scans to check this participant in (a QR code on their page); it opens
+    nothing else."""
 
 
 class ApplicationPage(BaseModel):
@@ -110,6 +113,7 @@ async def read_participant(
         cluster_name=application.cluster.name,
         status=application.status,
         participant=person,
+        check_in_pass=applications.check_in_pass(application.application_id, person.participant_id),
     )
 
 

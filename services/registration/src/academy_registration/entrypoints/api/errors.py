@@ -15,7 +15,9 @@ from academy_registration.domain.failures import (
     DuplicateApplication,
     EditionExists,
     Failure,
+    NotCheckedIn,
     NotSelected,
+    PassForAnotherEdition,
     RegistrationClosed,
     UnknownEdition,
     UnknownParticipant,
@@ -38,6 +40,8 @@ EDITION_EXISTS = ProblemType(409, "edition-exists", "Edition exists")
 UNKNOWN_SESSION = ProblemType(404, "unknown-session", "Unknown session")
 NOT_SELECTED = ProblemType(422, "not-selected", "Not a selected participant")
 CHECK_IN_CLOSED = ProblemType(422, "check-in-closed", "Check-in is not open")
+NOT_CHECKED_IN = ProblemType(404, "not-checked-in", "Not checked in")
+PASS_OTHER_EDITION = ProblemType(422, "pass-other-edition", "A pass for another edition")
 
 
 def problem(exc: Exception) -> Problem:
@@ -102,6 +106,19 @@ def problem(exc: Exception) -> Problem:
                 f"Participant {exc.participant_id!r} is not in a cluster selected for edition "
                 f"{exc.edition_id!r}.",
                 field="participant_id",
+            )
+        case NotCheckedIn():
+            return NOT_CHECKED_IN(
+                f"Participant {exc.participant_id!r} was never checked in at session "
+                f"{exc.session_id!r}: there is nothing to undo.",
+                field="participant_id",
+            )
+        case PassForAnotherEdition():
+            return PASS_OTHER_EDITION(
+                f"This check-in pass is for edition {exc.pass_edition_id!r}, not "
+                f"{exc.edition_id!r}.",
+                field="check_in_pass",
+                pass_edition_id=exc.pass_edition_id,
             )
         case CheckInClosed():
             zone, session = exc.edition.time_zone, exc.session
