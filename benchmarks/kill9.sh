@@ -15,7 +15,7 @@ CLUSTERS=${CLUSTERS:-6}
 PARALLEL=${PARALLEL:-3}
 PORT_BASE=${PORT_BASE:-33000}
 TIMEOUT=${TIMEOUT:-3600}
-TARGETS=(store broker registration selection notification reimbursement)
+TARGETS=(store broker registration selection notification reimbursement documents)
 mkdir -p .cache/kill9
 rm -f .cache/kill9/table.md
 pids=()

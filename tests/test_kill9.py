@@ -1,6 +1,7 @@
 """kill -9 during a stream of work (issue 12): each service in turn, then the broker, then the
 store, is SIGKILLed while a few hundred submissions, check-ins, claims, approvals and a payment
-go through the public HTTP APIs, and started again on the same port, database and consumer
+go through the public HTTP APIs (the sessions' end makes documents issue the certificates),
+and started again on the same port, database and consumer
 group. Afterwards every request answered 2xx must have its effect downstream (its events on the
 topics, its emails at the mail sink, its stored document) and none may be duplicated (two events
 of one type about one thing under different ids, two emails of one template to one person).
@@ -12,10 +13,12 @@ including an approval asked again while reimbursement has not yet learned the ch
 lost (operations answered 2xx with an effect still missing once the system has settled),
 duplicated (operations with an effect seen twice), emails sent twice (one notification key
 delivered twice to the sink), and the time from the restart until every operation answered 2xx
-before it had all its effects. The four services run as their
-own processes on a broker and store of this module's own (on ports ``ACADEMY_KILL9_PORT_BASE``
-+ 2 to + 14, a base of 29390 unless set), so killing those disturbs no other test.
-``ACADEMY_KILL9_SUBMISSIONS`` and ``ACADEMY_KILL9_CLUSTERS`` size the stream."""
+before it had all its effects, and the machine's load average meanwhile. The five services run
+as their own processes on a broker and store of this module's own (on ports
+``ACADEMY_KILL9_PORT_BASE`` + 2 to + 15, a base of 29390 unless set), so killing those disturbs
+no other test. ``ACADEMY_KILL9_SUBMISSIONS`` and ``ACADEMY_KILL9_CLUSTERS`` size the stream,
+``ACADEMY_KILL9_TIMEOUT`` bounds each scenario; ``benchmarks/kill9.sh`` runs every scenario,
+several at once on other ports."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import httpx
@@ -52,6 +55,7 @@ PORTS = {
     "selection": BASE + 12,
     "notification": BASE + 13,
     "reimbursement": BASE + 14,
+    "documents": BASE + 15,
 }
 SUBMISSIONS = int(os.environ.get("ACADEMY_KILL9_SUBMISSIONS", "150"))
 CLUSTERS = int(os.environ.get("ACADEMY_KILL9_CLUSTERS", "6"))
@@ -72,6 +76,7 @@ TOPICS = [
     Topic.SELECTION,
     Topic.ATTENDANCE,
     Topic.REIMBURSEMENT,
+    Topic.DOCUMENTS,
 ]
 TABLE: dict[str, str] = {}
 
@@ -156,8 +161,10 @@ async def _system(
     for service in services.values():
         await service.wait_live()
     made = {
-        name: await exits.enter_async_context(httpx.AsyncClient(base_url=s.url, timeout=15))
-        for name, s in services.items()
+        f.name: await exits.enter_async_context(
+            httpx.AsyncClient(base_url=services[f.name].url, timeout=15)
+        )
+        for f in fields(Clients)
     }
     clients = Clients(**made)
     editions = {f"k{uid}a", f"k{uid}b"}

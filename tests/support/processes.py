@@ -1,4 +1,4 @@
-"""The four services as operating-system processes (their console scripts, as operators run
+"""The services as operating-system processes (their console scripts, as operators run
 them), and the private broker and store, each of which the kill -9 test can SIGKILL and start
 again on the same port, database and consumer group."""
 
