@@ -206,8 +206,7 @@ def _kill_service(name: str) -> tuple[Kill, Restart]:
         system.services[name].kill()
 
     async def restart(system: System, stack: servers.Stack) -> None:
-        system.services[name].start()
-        await system.services[name].wait_live()
+        await processes.restart_service(system.services[name])
 
     return kill, restart
 
