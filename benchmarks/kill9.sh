@@ -4,15 +4,15 @@
 # store and ports (ACADEMY_KILL9_PORT_BASE + 100 per group), so that one scenario's waits
 # (the quiet period that proves "settled", restarts) overlap another's work.
 #
-#   SUBMISSIONS=300 CLUSTERS=6 PARALLEL=3 PORT_BASE=33000 benchmarks/kill9.sh
+#   SUBMISSIONS=300 CLUSTERS=4 PARALLEL=4 PORT_BASE=33000 benchmarks/kill9.sh   # or: make soak
 #
 # Rows land in .cache/kill9/table.md; each group's output in .cache/kill9/group-<base>.log.
 # Exit status: non-zero when any scenario failed (a lost or duplicated effect fails it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SUBMISSIONS=${SUBMISSIONS:-300}
-CLUSTERS=${CLUSTERS:-6}
-PARALLEL=${PARALLEL:-3}
+CLUSTERS=${CLUSTERS:-4}
+PARALLEL=${PARALLEL:-4}
 PORT_BASE=${PORT_BASE:-33000}
 TIMEOUT=${TIMEOUT:-3600}
 TARGETS=(store broker registration selection notification reimbursement documents)
@@ -25,9 +25,9 @@ for ((g = 0; g < PARALLEL; g++)); do
   [ ${#picked[@]} -eq 0 ] && continue
   base=$((PORT_BASE + 100 * g))
   selection=$(printf ' or %s' "${picked[@]}"); selection=${selection# or }
-  ACADEMY_KILL9_PORT_BASE=$base ACADEMY_KILL9_SUBMISSIONS=$SUBMISSIONS \
+  PYTHONUNBUFFERED=1 ACADEMY_KILL9_PORT_BASE=$base ACADEMY_KILL9_SUBMISSIONS=$SUBMISSIONS \
     ACADEMY_KILL9_CLUSTERS=$CLUSTERS ACADEMY_KILL9_TIMEOUT=$TIMEOUT \
-    uv run pytest -m soak -s tests/test_kill9.py -k "$selection" \
+    ${UV:-uv} run pytest -m soak -s tests/test_kill9.py -k "$selection" \
     >".cache/kill9/group-$base.log" 2>&1 &
   pids+=($!)
   echo "group $g (ports $base+): ${picked[*]} -> .cache/kill9/group-$base.log"
