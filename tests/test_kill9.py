@@ -155,11 +155,9 @@ async def _system(
         env = _environment(stack, name, uid)
         await _start_at_the_end(stack.kafka_bootstrap, env["ACADEMY_CONSUMER_GROUP"])
         service = processes.ServiceProcess(name, port, env, logs / f"{name}.log")
-        service.start()
         exits.callback(service.stop)
         services[name] = service
-    for service in services.values():
-        await service.wait_live()
+    await asyncio.gather(*(processes.start_service(s) for s in services.values()))
     made = {
         f.name: await exits.enter_async_context(
             httpx.AsyncClient(base_url=services[f.name].url, timeout=15)
@@ -211,7 +209,7 @@ def _kill_service(name: str) -> tuple[Kill, Restart]:
         system.services[name].kill()
 
     async def restart(system: System, stack: servers.Stack) -> None:
-        await processes.restart_service(system.services[name])
+        await processes.start_service(system.services[name])
 
     return kill, restart
 

@@ -117,7 +117,8 @@ async def restart_store(stack: servers.Stack, timeout: float = 120.0) -> None:
     )
 
 
-async def restart_service(service: ServiceProcess, timeout: float = 120.0) -> None:
+async def start_service(service: ServiceProcess, timeout: float = 120.0) -> None:
+    """Start (or start again) until it is live; see :func:`_restart` for why more than once."""
     await _restart(
         service.start,
         lambda: service.process is not None and service.process.poll() is None,
@@ -135,10 +136,11 @@ async def _restart(
     what: str,
 ) -> None:
     """Start, and start again while the server exits before it answers. The test's ports lie in
-    the ephemeral range (32768-60999 here), so while the killed server is away its port can be
-    taken as the local end of an outgoing connection, most often by a client of its own
-    reconnecting to it (a TCP self-connect); the new server then fails to bind ("Address already
-    in use"; a kafka restart failed so at 300 submissions) until that connection closes."""
+    the ephemeral range (32768-60999 here), so a port can be taken as the local end of an
+    outgoing connection: any process's, or a client of the killed server reconnecting to it (a
+    TCP self-connect). The server then fails to bind ("Address already in use": a kafka restart
+    and a first start of selection failed so on the shared machine) until that connection
+    closes."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
