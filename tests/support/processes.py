@@ -97,7 +97,8 @@ def kill_store(stack: servers.Stack) -> None:
     _sigkill(stack.state_dir / "ferretdb.pid")
 
 
-async def restart_broker(stack: servers.Stack, timeout: float = 180.0) -> None:
+async def restart_broker(stack: servers.Stack, timeout: float = 600.0) -> None:
+    """Kafka recovers its logs after a SIGKILL: over 180 s at a load average of 80."""
     await _restart(
         lambda: servers.start_kafka(stack),
         lambda: processes.running_pid(stack.state_dir / "kafka.pid") is not None,
@@ -107,7 +108,7 @@ async def restart_broker(stack: servers.Stack, timeout: float = 180.0) -> None:
     )
 
 
-async def restart_store(stack: servers.Stack, timeout: float = 120.0) -> None:
+async def restart_store(stack: servers.Stack, timeout: float = 300.0) -> None:
     await _restart(
         lambda: servers.start_ferretdb(stack),
         lambda: processes.running_pid(stack.state_dir / "ferretdb.pid") is not None,
