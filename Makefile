@@ -32,8 +32,8 @@ test: lint pytest  ## everything CI runs: lint, types, then all tests on the rea
 test-fast: bootstrap  ## the fast tier only: domain and handlers in memory, no servers (seconds)
 	HYPOTHESIS_PROFILE=fast $(UV) run pytest -p no:schemathesis -m "not integration and not processes"
 
-soak: bootstrap  ## kill -9 each service, the broker and the store during a stream (tens of minutes)
-	$(UV) run pytest -m soak -s tests/test_kill9.py
+soak: bootstrap  ## kill -9 each service, the broker and the store during a stream: the table in .cache/kill9/table.md (SUBMISSIONS=300 PARALLEL=4 by default; an hour)
+	UV="$(UV)" benchmarks/kill9.sh
 
 PYTEST_WORKERS ?= 3
 

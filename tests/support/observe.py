@@ -33,6 +33,7 @@ _SUBJECT_OF: dict[str, tuple[str, ...]] = {
     "DocumentsMissing": ("claim_id",),
     "ReimbursementApproved": ("claim_id",),
     "ReimbursementPaid": ("claim_id",),
+    "CertificateIssued": ("edition_id", "participant_id"),
 }
 """Which body fields name the thing an event is about: one request causes one event of a type
 about one thing (a check-in is about a participant at a session, an edition's change is about

@@ -1,4 +1,4 @@
-"""The four services as operating-system processes (their console scripts, as operators run
+"""The services as operating-system processes (their console scripts, as operators run
 them), and the private broker and store, each of which the kill -9 test can SIGKILL and start
 again on the same port, database and consumer group."""
 
@@ -63,19 +63,22 @@ class ServiceProcess:
             self.process.kill()
             self.process.wait()
 
+    async def live(self) -> bool:
+        """Whether it answers its liveness probe now."""
+        async with httpx.AsyncClient(timeout=2) as client:
+            try:
+                return (await client.get(f"{self.url}/health/live")).status_code == 200
+            except httpx.TransportError:
+                return False
+
     async def wait_live(self, timeout: float = 90.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        async with httpx.AsyncClient(timeout=2) as client:
-            while True:
-                assert self.process is not None
-                assert self.process.poll() is None, f"{self.name} exited; see {self.log}"
-
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get(f"{self.url}/health/live")).status_code == 200:
-                        return
-                assert loop.time() < deadline, f"{self.name} not live in {timeout} s"
-                await asyncio.sleep(0.2)
+        while not await self.live():
+            assert self.process is not None
+            assert self.process.poll() is None, f"{self.name} exited; see {self.log}"
+            assert loop.time() < deadline, f"{self.name} not live in {timeout} s"
+            await asyncio.sleep(0.2)
 
 
 def _sigkill(pid_file: Path) -> None:
@@ -94,19 +97,59 @@ def kill_store(stack: servers.Stack) -> None:
     _sigkill(stack.state_dir / "ferretdb.pid")
 
 
-async def restart_broker(stack: servers.Stack, timeout: float = 120.0) -> None:
-    servers.start_kafka(stack)
-    await _until(lambda: kafka_answers(stack.kafka_bootstrap), timeout, "kafka")
+async def restart_broker(stack: servers.Stack, timeout: float = 600.0) -> None:
+    """Kafka recovers its logs after a SIGKILL: over 180 s at a load average of 80."""
+    await _restart(
+        lambda: servers.start_kafka(stack),
+        lambda: processes.running_pid(stack.state_dir / "kafka.pid") is not None,
+        lambda: kafka_answers(stack.kafka_bootstrap),
+        timeout,
+        "kafka",
+    )
 
 
-async def restart_store(stack: servers.Stack, timeout: float = 60.0) -> None:
-    servers.start_ferretdb(stack)
-    await _until(lambda: mongo_answers(stack.mongodb_uri), timeout, "ferretdb")
+async def restart_store(stack: servers.Stack, timeout: float = 300.0) -> None:
+    await _restart(
+        lambda: servers.start_ferretdb(stack),
+        lambda: processes.running_pid(stack.state_dir / "ferretdb.pid") is not None,
+        lambda: mongo_answers(stack.mongodb_uri),
+        timeout,
+        "ferretdb",
+    )
 
 
-async def _until(probe: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+async def start_service(service: ServiceProcess, timeout: float = 120.0) -> None:
+    """Start (or start again) until it is live; see :func:`_restart` for why more than once."""
+    await _restart(
+        service.start,
+        lambda: service.process is not None and service.process.poll() is None,
+        service.live,
+        timeout,
+        service.name,
+    )
+
+
+async def _restart(
+    start: Callable[[], None],
+    alive: Callable[[], bool],
+    answers: Callable[[], Awaitable[bool]],
+    timeout: float,
+    what: str,
+) -> None:
+    """Start, and start again while the server exits before it answers. The test's ports lie in
+    the ephemeral range (32768-60999 here), so a port can be taken as the local end of an
+    outgoing connection: any process's, or a client of the killed server reconnecting to it (a
+    TCP self-connect). The server then fails to bind ("Address already in use": a kafka restart
+    and a first start of selection failed so on the shared machine) until that connection
+    closes."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not await probe():
-        assert loop.time() < deadline, f"{what} did not answer in {timeout} s"
-        await asyncio.sleep(0.3)
+    while True:
+        start()
+        while alive():
+            if await answers():
+                return
+            assert loop.time() < deadline, f"{what} did not answer in {timeout} s"
+            await asyncio.sleep(0.3)
+        assert loop.time() < deadline, f"{what} kept exiting at start for {timeout} s"
+        await asyncio.sleep(1.0)

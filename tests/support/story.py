@@ -1,4 +1,4 @@
-"""The Academy's story driven through the four services' public HTTP APIs only, as staff and
+"""The Academy's story driven through the services' public HTTP APIs only, as staff and
 applicants would: a cohort edition whose sessions are under way (applications, reviews, the
 deadline passed, the selection published), then the stream the kill -9 test interrupts:
 submissions to an open edition while the desk checks the cohort in and participants upload a
@@ -298,6 +298,9 @@ class Stream:
     uid: str
     submissions: int
     payments: list[Operation] = field(default_factory=list)
+    attended: list[Member] = field(default_factory=list)
+    """Participants checked in at both sessions (2xx): each is owed a certificate once the
+    sessions end."""
     approval_wait: float = 300.0
     """How long finance asks again while reimbursement has not learned what approval needs."""
 
@@ -366,6 +369,7 @@ class Stream:
             if answer is None or not answer.is_success:
                 return None
             op.effects.append(("event", "SessionAttended", f"{m.participant_id}/{sid}"))
+        self.attended.append(m)
         token = {"X-Application-Token": m.token}
         receipt = receipt_pdf(f"Receipt of {m.participant_id}")
         op, answer = await self.ledger.call(
@@ -419,7 +423,8 @@ class Stream:
         return claim_id
 
     async def _end_sessions(self) -> bool:
-        """Staff move the sessions' end to now: the workshops are over (a new revision)."""
+        """Staff move the sessions' end to now: the workshops are over (a new revision), and
+        documents issues a certificate to everyone checked in at both sessions."""
         now = datetime.now(UTC)
         form = self.cohort.form
         form["sessions"] = [s | {"ends_at": now.isoformat()} for s in form["sessions"]]
@@ -436,6 +441,10 @@ class Stream:
             return False
         revision = answer.json()["revision"]
         op.effects.append(("event", "EditionPublished", f"{self.cohort.edition_id}/{revision}"))
+        op.effects += [
+            ("event", "CertificateIssued", f"{self.cohort.edition_id}/{m.participant_id}")
+            for m in self.attended
+        ]
         return True
 
     async def _approve(self, m: Member, claim_id: str) -> None:

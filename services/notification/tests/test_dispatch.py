@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pymongo.errors import AutoReconnect
 
 from academy_kit import health
 from academy_kit.clock import now
@@ -108,6 +109,33 @@ async def test_an_unexpected_error_fails_that_item_and_the_next_ones_are_sent() 
     assert await _dispatcher(deliveries, sender).drain() == 2
     assert deliveries.outcomes == [("bad", "failed", 1), ("good", "delivered", 1)]
     assert "ValueError: Header values" in deliveries.items["bad"]["last_error"]
+
+
+class StoreAwayOnce(MemoryDeliveries):
+    """The store goes away once, as it was killed: the first outcome written after a send
+    meets it gone."""
+
+    async def delivered(self, doc: Document, attempts: int, at: Any) -> None:
+        if not getattr(self, "went_away", False):
+            self.went_away = True
+            raise AutoReconnect("127.0.0.1:27017: [Errno 111] Connection refused")
+        await super().delivered(doc, attempts, at)
+
+
+async def test_an_outcome_the_store_cannot_take_yet_waits_and_the_item_is_not_sent_again() -> None:
+    """A send that succeeded while the store was away used to stop the pass with the item still
+    pending, and the next pass sent it again (an email twice, after a store restart)."""
+    deliveries = StoreAwayOnce()
+    deliveries.add("m", now() - timedelta(seconds=1))
+    sender = Sender({})
+    policy = RetryPolicy(3, base_seconds=60, max_seconds=300)
+    dispatcher = Dispatcher(
+        "test", deliveries, sender, policy, poll_seconds=1, batch=2, outage_seconds=(0.01, 0.01)
+    )
+    assert await dispatcher.drain() == 1
+    assert await dispatcher.drain() == 0
+    assert sender.calls == ["m"]
+    assert deliveries.outcomes == [("m", "delivered", 1)]
 
 
 class Hanging:

@@ -30,10 +30,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from prometheus_client import Counter
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from academy_kit import health, telemetry
 from academy_kit.clock import now
@@ -74,6 +75,7 @@ class Dispatcher:
         poll_seconds: float,
         batch: int,
         stuck_seconds: float = 300.0,
+        outage_seconds: tuple[float, float] = (0.5, 10.0),
     ) -> None:
         self._channel = channel
         self._deliveries = deliveries
@@ -89,6 +91,8 @@ class Dispatcher:
         """The item at the head of the queue and since when it has waited for this dispatcher
         (its due instant, or the last attempt that ended if later); None when nothing is due."""
         self._moving_since = now()
+        self._outage_first, self._outage_longest = outage_seconds
+        """The first and the longest wait before writing an attempt's outcome again."""
 
     @property
     def part(self) -> str:
@@ -186,34 +190,67 @@ class Dispatcher:
 
     async def _attempt(self, doc: Document) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
+        record: Callable[[], Awaitable[None]]
         try:
             with telemetry.resumed(doc.get("trace")):
                 await self._send(doc)
         except TransientFailure as exc:
             at = now()
             if attempts >= self._policy.max_attempts:
-                await self._deliveries.failed(doc, attempts, at, f"{exc} (after {attempts})")
-                self._count("failed")
+                reason = f"{exc} (after {attempts})"
+                outcome, record = (
+                    "failed",
+                    partial(self._deliveries.failed, doc, attempts, at, reason),
+                )
             else:
                 next_at = at + self._policy.delay(attempts)
-                await self._deliveries.retry(doc, attempts, at, next_at, str(exc))
+                outcome = "retried"
+                record = partial(self._deliveries.retry, doc, attempts, at, next_at, str(exc))
                 self._lower(next_at)
-                self._count("retried")
             log.warning("%s %s attempt %d failed: %s", self._channel, doc["_id"], attempts, exc)
         except PermanentFailure as exc:
-            await self._deliveries.failed(doc, attempts, now(), str(exc))
-            self._count("failed")
+            outcome, record = (
+                "failed",
+                partial(self._deliveries.failed, doc, attempts, now(), str(exc)),
+            )
             log.error("%s %s failed for good: %s", self._channel, doc["_id"], exc)
         except PyMongoError:
             raise  # the store, not the item: the pass stops and is tried again
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"[:500]
-            await self._deliveries.failed(doc, attempts, now(), reason)
-            self._count("failed")
+            outcome, record = (
+                "failed",
+                partial(self._deliveries.failed, doc, attempts, now(), reason),
+            )
             log.exception("%s %s failed for good on an unexpected error", self._channel, doc["_id"])
         else:
-            await self._deliveries.delivered(doc, attempts, now())
-            self._count("delivered")
+            outcome, record = "delivered", partial(self._deliveries.delivered, doc, attempts, now())
+        await self._record(doc, record)
+        self._count(outcome)
+
+    async def _record(self, doc: Document, record: Callable[[], Awaitable[None]]) -> None:
+        """Write an attempt's outcome, waiting out a store outage (``ConnectionFailure``: the
+        store is unreachable or restarting) instead of stopping the pass. The attempt has been
+        made (an email has left): a pass stopped here would find the item still pending and
+        send it again. The
+        writes are conditional on the item still being pending, so one that reached the store
+        before its answer was lost is not applied twice. Meanwhile the item stays the head, so
+        a long outage shows as a stuck queue."""
+        delay = self._outage_first
+        while True:
+            try:
+                await record()
+                return
+            except ConnectionFailure as exc:
+                log.warning(
+                    "%s %s: the store does not answer, its attempt's outcome waits %.1f s: %r",
+                    self._channel,
+                    doc["_id"],
+                    delay,
+                    exc,
+                )
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, self._outage_longest)
 
     def _count(self, outcome: str) -> None:
         attempts_total.labels(self._channel, outcome).inc()
