@@ -205,7 +205,7 @@ async def test_a_long_backlog_that_moves_is_not_stuck() -> None:
 
     policy = RetryPolicy(3, base_seconds=60, max_seconds=300)
     dispatcher = Dispatcher(
-        "test", deliveries, slowish, policy, poll_seconds=1, batch=5, stuck_seconds=0.1
+        "test", deliveries, slowish, policy, poll_seconds=1, batch=5, stuck_seconds=5
     )
     with health.scope(status):
         assert await dispatcher.drain() == 20
