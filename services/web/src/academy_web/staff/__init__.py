@@ -14,7 +14,7 @@ from starlette.responses import Response
 from academy_web import i18n
 from academy_web.rendering import environment
 from academy_web.settings import WebSettings
-from academy_web.staff import desk, reviews, sign_in
+from academy_web.staff import desk, report, reviews, sign_in
 from academy_web.staff.accounts import LocalAccounts
 from academy_web.staff.console import Console, NotAllowed, SignInRequired, redirect, render
 from academy_web.staff.oidc import Provider
@@ -53,3 +53,4 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(sign_in.router)
     app.include_router(desk.router)
     app.include_router(reviews.router)
+    app.include_router(report.router)

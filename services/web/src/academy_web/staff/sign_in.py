@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from academy_web.pages.common import posted
-from academy_web.staff import desk, reviews
+from academy_web.staff import desk, report, reviews
 from academy_web.staff.console import (
     console,
     redirect,
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/staff")
 TASKS = (
     (reviews.router.prefix, reviews.ADMITTED.roles),
     (desk.router.prefix, desk.ADMITTED.roles),
+    (report.router.prefix, report.ADMITTED.roles),
 )
 """The console's pages and the roles each admits, taken from the pages' own checks: the home
 page once listed the desk alone, and a committee member found no way to the reviews."""
