@@ -453,7 +453,8 @@ def test_a_participant_asks_for_a_visa_letter_and_downloads_it(
         expect(page.locator("#f-passport_number-error")).to_contain_text(refused[language])
         expect(page.get_by_role("link", name="PDF")).to_have_count(0)
 
-    browsing.photograph_each(chromium, "participant-letter-refused", mistyped)
+    desktop = {"desktop": browsing.WIDTHS["desktop"]}
+    browsing.photograph_each(chromium, "participant-letter-refused", mistyped, widths=desktop)
 
     page.goto(f"{link}&lang=fr")
     page.get_by_label("Numéro de passeport").fill(passport["passport_number"])
@@ -479,4 +480,4 @@ def test_a_participant_asks_for_a_visa_letter_and_downloads_it(
     ]
     for expected in ("Karim Trabelsi", "TN1234567", "Lettre d’invitation", "Marseille", *days):
         assert expected in text
-    browsing.photograph(chromium, link, "participant-letter")
+    browsing.photograph(chromium, link, "participant-letter", widths=desktop)

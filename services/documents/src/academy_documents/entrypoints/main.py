@@ -92,8 +92,9 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
     app = web.create_app(
         settings,
         title="Cluster Academy — documents",
-        description="Certificates of attendance issued from the events, verified by reference, "
-        "and the funder's report, built from the events alone.",
+        description="Certificates of attendance issued from the events, verified by reference; "
+        "visa support letters a participant asks for; and the funder's report, built from the "
+        "events alone.",
         lifespan=service.lifespan(settings, broker, (CERTIFICATES,), wire),
         broker=broker,
     )

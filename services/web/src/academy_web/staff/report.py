@@ -71,6 +71,7 @@ def report_view(report: Json, sessions: dict[str, str]) -> dict[str, Any]:
         "sessions": [
             {
                 **session,
+                "starts_at": datetime.fromisoformat(session["starts_at"]),
                 "title": sessions.get(session["session_id"], session["session_id"]),
                 "percent": percent(session["rate"]),
                 "bar": _share(session["present"], participants),
