@@ -56,6 +56,8 @@ async def _page(
         claim = await services(request).claim(application_id, participant_id, token)
         documents = await services(request).documents(application_id, participant_id, token)
         letter = await services(request).letter(application_id, participant_id, token)
+        if letter is not None:  # an instant, which the page shows as its day
+            letter["issued_at"] = datetime.fromisoformat(letter["issued_at"])
     except Refused as refusal:
         if refusal.kind == "not-selected" or refusal.kind == "participant-not-found":
             selected = False
