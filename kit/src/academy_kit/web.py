@@ -132,7 +132,7 @@ def link_problem(request: Request, refused: links.LinkRefused) -> problems.Probl
     prefers it, English otherwise): 401 for a token that is no longer or never was good, 403
     for a good token used beyond its scope."""
     status, texts = _LINK_PROBLEMS[refused.refusal]
-    language = "fr" if problems.prefers_french(request) else "en"
+    language = caller_language(request)
     title, detail = texts[language]
     return problems.Problem(
         status,
@@ -141,6 +141,12 @@ def link_problem(request: Request, refused: links.LinkRefused) -> problems.Probl
         detail,
         headers={"Content-Language": language, "Vary": "Accept-Language"},
     )
+
+
+def caller_language(request: Request) -> str:
+    """``fr`` when the caller's ``Accept-Language`` prefers French to English, else ``en``:
+    the language of the problems a person may read."""
+    return "fr" if problems.prefers_french(request) else "en"
 
 
 def wired(name: str, kind: type[T]) -> Callable[[Request], T]:

@@ -45,6 +45,35 @@ async def test_only_those_present_at_every_session_get_a_certificate() -> None:
     assert all(c.state == CertificateState.ISSUED for c in certificates)
 
 
+async def test_a_story_of_two_clusters_issues_to_exactly_those_present_at_every_session() -> None:
+    """Selected cluster: one present at both sessions, one who missed the second, one whose
+    check-in at the first was undone; a rejected cluster whose three were checked in at both
+    all the same. One certificate, and nobody else's."""
+    memory, edition_id = in_memory(), "ed-story"
+    selected, rejected = Cohort(edition_id, "app-in"), Cohort(edition_id, "app-out")
+    present, missed, undone = selected.participant_ids
+    await memory.deliver(
+        selected.selected(),
+        rejected.rejected(),
+        selected.attended(present, "s1"),
+        selected.attended(present, "s2"),
+        selected.attended(missed, "s1"),
+        selected.attended(undone, "s1"),
+        selected.attended(undone, "s2"),
+        selected.undone(undone, "s1"),
+        *(rejected.attended(pid, s) for pid in rejected.participant_ids for s in ("s1", "s2")),
+        selected.edition(),
+    )
+    assert _issued_to(memory) == [present]
+    certificates = await memory.certificates.of_edition(edition_id)
+    assert [(c.participant_id, c.state) for c in certificates] == [
+        (present, CertificateState.ISSUED)
+    ]
+    for pid in (missed, undone, *rejected.participant_ids):
+        with pytest.raises(UnknownCertificate):
+            await memory.certificates.verify(memory.certificates.reference(edition_id, pid))
+
+
 async def test_nothing_is_issued_before_the_last_session_ends() -> None:
     memory, cohort = in_memory(), Cohort("ed-future", ended=False)
     await _story(memory, cohort, {0: ("s1", "s2")})

@@ -1,6 +1,7 @@
 """The documents service on the real Kafka and FerretDB: certificates go to exactly those who
-attended every session, their references verify (a made-up one does not), the holder
-downloads a PDF naming them, and an undone check-in revokes the certificate."""
+attended every session (not to one who missed a session, nor to one whose check-in was undone
+before the end), their references verify (a made-up one does not), the holder downloads a PDF
+naming them, and an undone check-in revokes the certificate."""
 
 from __future__ import annotations
 
@@ -35,13 +36,16 @@ async def test_certificates_from_the_events_to_the_pdf(
     uid: str,
 ) -> None:
     cohort = Cohort(f"ed-{uid}")
-    complete, partial, absent = cohort.participant_ids
+    complete, partial, undone = cohort.participant_ids
     admin = staff_headers("admin")
     await send(
         cohort.selected(),
         cohort.attended(complete, "s1"),
         cohort.attended(complete, "s2"),
         cohort.attended(partial, "s2"),
+        cohort.attended(undone, "s1"),
+        cohort.attended(undone, "s2"),
+        cohort.undone(undone, "s1"),
         cohort.edition(),
     )
 
@@ -77,7 +81,7 @@ async def test_certificates_from_the_events_to_the_pdf(
     for expected in (NAMES[0], reference, "Atelier 2"):
         assert expected in text
     # a teammate's own link does not open this participant's certificate; a forged one is refused
-    problem(await service.get(f"{own}/{absent}/certificate.pdf", params={"token": token}), 403)
+    problem(await service.get(f"{own}/{undone}/certificate.pdf", params={"token": token}), 403)
     problem(await service.get(f"{own}/{complete}/certificate.pdf", params={"token": "x"}), 401)
 
     await send(cohort.undone(complete, "s2"))

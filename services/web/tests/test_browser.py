@@ -1,7 +1,8 @@
 """The pages in Chromium, on the real services, as applicants use them: apply in French with a
 mistake corrected on the page, follow the emailed link, amend; register a company in English;
 ask for a lost link and follow the link it mails; a participant uploads a receipt and claims
-from their own link, which opens no teammate's page; open a tampered or expired link.
+from their own link, which opens no teammate's page; a participant asks for a visa letter and
+downloads it; open a tampered or expired link.
 axe-core checks every page; every page is photographed in both languages at desktop and phone
 widths into ``.cache/screenshots/``."""
 
@@ -15,14 +16,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from academy_contracts import links
-from academy_contracts.events import ClusterSelected
+from academy_contracts.events import ClusterSelected, OfferActor, OfferConfirmed
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
 from academy_kit.settings import ServiceSettings
@@ -236,10 +239,10 @@ def _apply(web_system: system.System, form: dict[str, Any], board_email: str) ->
     return found
 
 
-def _select(sending: Any, kafka: str, receipt: dict[str, Any]) -> None:
+def _select(sending: Any, kafka: str, receipt: dict[str, Any], *, confirmed: bool = False) -> None:
     """Put the cluster's selection on its topic, as selection does once the committee has
-    published (that walk is the offer test's): reimbursement then takes its participants'
-    claims."""
+    published (that walk is the offer test's), and its confirmation when ``confirmed``:
+    reimbursement then takes its participants' claims, documents their visa letters."""
     event = ClusterSelected.model_validate(
         {
             **receipt,
@@ -247,10 +250,16 @@ def _select(sending: Any, kafka: str, receipt: dict[str, Any]) -> None:
             "selected_at": datetime.now(UTC),
         }
     )
+    confirmation = OfferConfirmed(
+        application_id=event.application_id,
+        edition_id=event.edition_id,
+        confirmed_at=datetime.now(UTC),
+        confirmed_by=OfferActor.APPLICANT,
+    )
 
     async def publish() -> None:
         async with sending(kafka) as put:
-            await put(event)
+            await put(event, *([confirmation] if confirmed else []))
 
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
         pool.submit(asyncio.run, publish()).result()
@@ -387,3 +396,88 @@ def test_a_participant_uploads_a_receipt_and_claims_from_their_own_link(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your participation")
     expect(page.get_by_role("heading", name="Supporting documents")).to_be_visible()
     expect(page.get_by_text("No document uploaded yet.")).to_be_visible()
+
+
+def test_a_participant_asks_for_a_visa_letter_and_downloads_it(
+    web_system: system.System,
+    edition: str,
+    page: Page,
+    chromium: Browser,
+    servers: Any,
+    application_form: Any,
+    sending: Any,
+) -> None:
+    """Karim, of a confirmed cluster, types a wrong passport number (refused in the page's
+    language, nothing made), then the right one, and downloads a letter naming him, his
+    passport number and the sessions' dates."""
+    receipt = _apply(web_system, application_form(edition), f"k.{uuid.uuid4().hex[:6]}@example.org")
+    application_id = receipt["application_id"]
+    karim = receipt["participants"][1]["participant_id"]
+    token = links.issue(
+        ServiceSettings().link_secret,
+        application_id,
+        karim,
+        links.Scope.PARTICIPANT,
+        now=datetime.now(UTC),
+    )
+    link = f"{web_system.web}/applications/{application_id}/participants/{karim}?token={token}"
+    _select(sending, servers.kafka_bootstrap, receipt, confirmed=True)
+
+    def confirmed() -> bool | None:  # documents has read the confirmation
+        report = httpx.get(
+            f"{web_system.urls['documents']}/v1/editions/{edition}/report",
+            headers=browsing.staff(Role.ADMIN),
+            timeout=30,
+        )
+        return True if report.status_code == 200 and report.json()["confirmed"] else None
+
+    browsing.until("documents knows the confirmed place", confirmed)
+    passport = {
+        "passport_number": "TN1234567",
+        "date_of_birth": "1984-02-29",
+        "passport_expires_on": (datetime.now(UTC) + timedelta(days=800)).date().isoformat(),
+    }
+    refused = {
+        "fr": "Un numéro de passeport compte de 6 à 12 lettres et chiffres.",
+        "en": "A passport number has 6 to 12 letters and digits.",
+    }
+
+    def mistyped(page: Page, language: str) -> None:
+        page.goto(f"{link}&lang={language}")
+        letter = page.locator("section[aria-labelledby=letter-title]")
+        letter.locator("#f-passport_number").fill("12#4")
+        letter.locator("#f-nationality").select_option("TN")
+        letter.locator("#f-date_of_birth").fill(passport["date_of_birth"])
+        letter.locator("#f-passport_expires_on").fill(passport["passport_expires_on"])
+        letter.locator("button[type=submit]").click()
+        expect(page.locator("#f-passport_number-error")).to_contain_text(refused[language])
+        expect(page.get_by_role("link", name="PDF")).to_have_count(0)
+
+    desktop = {"desktop": browsing.WIDTHS["desktop"]}
+    browsing.photograph_each(chromium, "participant-letter-refused", mistyped, widths=desktop)
+
+    page.goto(f"{link}&lang=fr")
+    page.get_by_label("Numéro de passeport").fill(passport["passport_number"])
+    page.get_by_label("Nationalité (le pays qui a délivré le passeport)").select_option("TN")
+    page.get_by_label("Date de naissance").fill(passport["date_of_birth"])
+    page.get_by_label("Passeport valable jusqu’au").fill(passport["passport_expires_on"])
+    page.get_by_role("button", name="Demander la lettre").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Votre lettre d’invitation est prête : téléchargez-la ci-dessous."
+    )
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger votre lettre d’invitation (PDF)").click()
+    pdf = download.value.path().read_bytes()
+    (browsing.SHOTS / "visa-letter-fr.pdf").write_bytes(pdf)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    sessions = browsing.ok(
+        httpx.get(f"{web_system.urls['registration']}/v1/editions/{edition}", timeout=30)
+    )["sessions"]
+    paris = ZoneInfo("Europe/Paris")
+    days = [
+        format_date(datetime.fromisoformat(s["starts_at"]).astimezone(paris), "long", locale="fr")
+        for s in sessions
+    ]
+    for expected in ("Karim Trabelsi", "TN1234567", "Lettre d’invitation", "Marseille", *days):
+        assert expected in text
+    browsing.photograph(chromium, link, "participant-letter", widths=desktop)

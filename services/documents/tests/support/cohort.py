@@ -13,6 +13,8 @@ from academy_contracts.events import (
     ClusterSelected,
     EditionPublished,
     LocalizedText,
+    OfferActor,
+    OfferConfirmed,
     SessionAttended,
 )
 from academy_contracts.values import Language
@@ -62,6 +64,14 @@ class Cohort:
 
     def selected(self) -> ClusterSelected:
         return self.applicant.selected(self.start - timedelta(days=20))
+
+    def confirmed(self) -> OfferConfirmed:
+        return OfferConfirmed(
+            application_id=self.application_id,
+            edition_id=self.edition_id,
+            confirmed_at=self.start - timedelta(days=18),
+            confirmed_by=OfferActor.APPLICANT,
+        )
 
     def rejected(self, after: timedelta = timedelta(days=30)) -> ClusterRejected:
         return self.applicant.rejected(self.start + after)

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import IntegrationEvent
-from academy_documents.entrypoints.main import certificates_on
+from academy_documents.entrypoints.main import certificates_on, letters_on
 from academy_documents.handlers.certificates import Certificates
+from academy_documents.handlers.letters import VisaLetters
 from academy_documents.handlers.projections import CohortProjection
 from academy_documents.handlers.report import FunderReports
 from academy_documents.handlers.subscriptions import subscriptions
 from academy_documents.settings import DocumentsSettings
 from academy_kit.subscriptions import Subscriptions, dispatcher
 
-from .stores import MemoryCertificates, MemoryCohort, MemoryRelay, MemoryReport
+from .stores import MemoryCertificates, MemoryCohort, MemoryLetters, MemoryRelay, MemoryReport
 
 
 @dataclass
@@ -24,8 +25,10 @@ class InMemory:
     store: MemoryCertificates
     relay: MemoryRelay
     facts: MemoryReport
+    letter_store: MemoryLetters
     certificates: Certificates
     reports: FunderReports
+    letters: VisaLetters
 
     def table(self) -> Subscriptions:
         return subscriptions(CohortProjection(self.cohort, self.certificates), self.reports)
@@ -38,17 +41,21 @@ class InMemory:
 
 
 def in_memory() -> InMemory:
-    cohort, store, relay, facts = (
+    cohort, store, relay, facts, letters = (
         MemoryCohort(),
         MemoryCertificates(),
         MemoryRelay(),
         MemoryReport(),
+        MemoryLetters(),
     )
+    settings = DocumentsSettings()
     return InMemory(
         cohort,
         store,
         relay,
         facts,
-        certificates_on(DocumentsSettings(), cohort, store, relay),
+        letters,
+        certificates_on(settings, cohort, store, relay),
         FunderReports(facts, cohort),
+        letters_on(settings, cohort, facts, letters),
     )

@@ -32,6 +32,7 @@ from academy_contracts.events import (
 )
 from academy_documents.domain.certificates import Attendance, Certificate, CountedAbsence
 from academy_documents.domain.cohort import Roster, roster
+from academy_documents.domain.letters import VisaLetter
 from academy_documents.domain.report import (
     ApplicationFacts,
     ClaimFacts,
@@ -260,8 +261,39 @@ class MemoryReport:
             changes = {"paid_eur": event.amount.amount, "paid_at": event.paid_at}
         self.claim_facts[event.claim_id] = facts.model_copy(update=changes)
 
+    async def confirmed(self, application_id: str) -> bool:
+        facts = self.facts.get(application_id)
+        return facts is not None and facts.confirmed
+
     async def applications(self, edition_id: str) -> list[ApplicationFacts]:
         return [f for f in self.facts.values() if f.edition_id == edition_id]
 
     async def claims(self, edition_id: str) -> list[ClaimFacts]:
         return [c for c in self.claim_facts.values() if c.edition_id == edition_id]
+
+
+class MemoryLetters:
+    """The ``passport_data`` collection: the latest letter and its PDF per participant."""
+
+    def __init__(self) -> None:
+        self.letters: dict[tuple[str, str], tuple[VisaLetter, bytes]] = {}
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def changing(
+        self, application_id: str, participant_id: str
+    ) -> AsyncIterator[VisaLetter | None]:
+        async with self._lock:
+            yield await self.get(application_id, participant_id)
+
+    async def save(self, letter: VisaLetter, pdf: bytes) -> None:
+        self.letters[(letter.application_id, letter.participant_id)] = (letter, pdf)
+
+    async def get(self, application_id: str, participant_id: str) -> VisaLetter | None:
+        found = self.letters.get((application_id, participant_id))
+        return found[0] if found else None
+
+    async def with_pdf(
+        self, application_id: str, participant_id: str
+    ) -> tuple[VisaLetter, bytes] | None:
+        return self.letters.get((application_id, participant_id))

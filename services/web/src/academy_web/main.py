@@ -104,7 +104,7 @@ def create_app(settings: WebSettings, services: Services | None = None) -> FastA
 
     @app.get("/health/ready", include_in_schema=False)
     async def ready(request: Request) -> JSONResponse:
-        """The four services this front calls answer; 503 names the ones that do not."""
+        """The services this front calls answer; 503 names the ones that do not."""
         checks = await request.app.state.services.live()
         ok = all(checks.values())
         return JSONResponse(

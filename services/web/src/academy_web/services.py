@@ -1,4 +1,4 @@
-"""The four services' public HTTP APIs, as this front calls them (httpx). Nothing here knows a
+"""The services' public HTTP APIs, as this front calls them (httpx). Nothing here knows a
 page: each call returns the service's JSON or raises :class:`Refused` with its problem+json
 document, which the pages show next to the fields it names."""
 
@@ -58,6 +58,7 @@ class Services:
                 ("selection", settings.selection_url),
                 ("notification", settings.notification_url),
                 ("reimbursement", settings.reimbursement_url),
+                ("documents", settings.documents_url),
             )
         }
 
@@ -75,6 +76,16 @@ class Services:
         raw: bool = False,
         **kwargs: Any,
     ) -> Any:
+        response = await self._send(service, method, path, token=token, **kwargs)
+        if response.status_code == 202:
+            return None
+        return response if raw else response.json()
+
+    async def _send(
+        self, service: str, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """The service's answer, or :class:`Refused` (4xx) or :class:`Unavailable` (no answer,
+        5xx)."""
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers[TOKEN_HEADER] = token
@@ -87,15 +98,13 @@ class Services:
             raise Unavailable(f"{service}: {error}") from error
         if response.status_code >= 500:
             raise Unavailable(f"{service} answered {response.status_code}")
-        if response.status_code == 202:
-            return None
         if response.status_code >= 400:
             try:
                 problem = response.json()
             except ValueError:
                 problem = {"status": response.status_code, "title": response.text[:200]}
             raise Refused(response.status_code, problem if isinstance(problem, dict) else {})
-        return response if raw else response.json()
+        return response
 
     async def as_staff(
         self, service: str, method: str, path: str, bearer: str, **kwargs: Any
@@ -244,3 +253,26 @@ class Services:
     ) -> Json:
         path = self._participant(application_id, participant_id) + "/claim"
         return dict(await self._call("reimbursement", "POST", path, token=token, json=body))
+
+    # documents
+
+    async def letter(self, application_id: str, participant_id: str, token: str) -> Json | None:
+        """The participant's current visa letter (reference, version, date); None before they
+        asked for one, or while the documents service does not answer."""
+        path = self._participant(application_id, participant_id) + "/visa-letter"
+        return await self._part_of_page("documents", path, token)
+
+    async def request_letter(
+        self, application_id: str, participant_id: str, token: str, body: Json, language: str
+    ) -> Json:
+        """Ask for the participant's visa letter in ``language``; refusals come back in it."""
+        path = self._participant(application_id, participant_id) + "/visa-letter"
+        headers = {"Accept-Language": language}
+        body = {**body, "language": language}
+        return dict(
+            await self._call("documents", "POST", path, token=token, json=body, headers=headers)
+        )
+
+    async def letter_pdf(self, application_id: str, participant_id: str, token: str) -> bytes:
+        path = self._participant(application_id, participant_id) + "/visa-letter.pdf"
+        return (await self._send("documents", "GET", path, token=token)).content

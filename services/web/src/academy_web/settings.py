@@ -1,4 +1,4 @@
-"""Configuration from the environment: where the four services answer, and the key that signs
+"""Configuration from the environment: where the services answer, and the key that signs
 this service's own cookies. Defaults are the local stack of ``make up``."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class WebSettings(BaseSettings):
     selection_url: str = "http://127.0.0.1:8002"
     notification_url: str = "http://127.0.0.1:8003"
     reimbursement_url: str = "http://127.0.0.1:8004"
+    documents_url: str = "http://127.0.0.1:8006"
     forwarded_allow_ips: str = "127.0.0.1"
     """The proxies in front of this one whose ``X-Forwarded-For`` names the visitor (the
     services' setting of the same name must trust this front in turn)."""

@@ -24,7 +24,7 @@ import httpx
 from academy_contracts.registry import all_topics
 from academy_local import paths, servers
 
-SERVICES = ("registration", "selection", "notification", "reimbursement")
+SERVICES = ("registration", "selection", "notification", "reimbursement", "documents")
 AXE_VERSION = "4.14.1"
 CHROMIUM = "/usr/bin/chromium"
 

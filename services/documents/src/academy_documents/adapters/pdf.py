@@ -1,4 +1,4 @@
-"""PDF rendering with fpdf2: one A4 page per certificate.
+"""PDF rendering with fpdf2: one A4 page per certificate, and a letter for the consulate.
 
 fpdf2 embeds a subset of a Unicode TrueType font and, with text shaping on (HarfBuzz through
 uharfbuzz), joins Arabic letters and orders right-to-left runs, so "أحمد بن سعيد" prints as
@@ -15,7 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from academy_documents.domain.wording import CertificateText
+from academy_documents.domain.wording import CertificateText, LetterText
 
 FAMILY = "body"
 
@@ -39,9 +39,11 @@ def _document(fonts: Fonts, title: str) -> FPDF:
     return pdf
 
 
-def _line(pdf: FPDF, text: str, size: float, *, bold: bool = False, gap: float = 2) -> None:
+def _line(
+    pdf: FPDF, text: str, size: float, *, bold: bool = False, gap: float = 2, align: str = "C"
+) -> None:
     pdf.set_font(FAMILY, "B" if bold else "", size)
-    pdf.multi_cell(0, size * 0.55, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, size * 0.55, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(gap)
 
 
@@ -61,4 +63,30 @@ def certificate_pdf(text: CertificateText, fonts: Fonts) -> bytes:
     _line(pdf, text.signatory, 11, bold=True, gap=30)
     _line(pdf, text.reference, 10, bold=True, gap=1)
     _line(pdf, text.verify, 9)
+    return bytes(pdf.output())
+
+
+def letter_pdf(text: LetterText, fonts: Fonts) -> bytes:
+    """The letter as a consulate reads one: addressee, the program, the invitation, the
+    holder's passport facts, the sessions, the costs rule, the signature and reference."""
+    pdf = _document(fonts, text.title)
+    _line(pdf, text.to, 10, align="L", gap=8)
+    _line(pdf, text.title, 18, bold=True, gap=8)
+    _line(pdf, text.program, 10, align="J", gap=5)
+    _line(pdf, text.invite, 11, align="J", gap=4)
+    for label, value in text.holder:
+        pdf.set_font(FAMILY, "", 11)
+        pdf.cell(55, 6, label)
+        pdf.set_font(FAMILY, "B", 11)
+        pdf.cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(5)
+    _line(pdf, text.sessions_heading, 11, bold=True, align="L", gap=1)
+    for session in text.sessions:
+        _line(pdf, session, 10, align="L", gap=1)
+    pdf.ln(4)
+    _line(pdf, text.costs, 10, align="J", gap=4)
+    _line(pdf, text.request, 11, align="J", gap=10)
+    _line(pdf, text.issued, 11, align="L", gap=12)
+    _line(pdf, text.signatory, 11, bold=True, align="L", gap=20)
+    _line(pdf, text.reference, 9, align="L")
     return bytes(pdf.output())

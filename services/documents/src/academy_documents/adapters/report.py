@@ -133,6 +133,10 @@ class ReportStore:
                 {"_id": event.claim_id}, {"$set": {**ids, **facts}}, upsert=True
             )
 
+    async def confirmed(self, application_id: str) -> bool:
+        doc = await self._applications.find_one({"_id": application_id}, {"confirmed": 1})
+        return bool(doc and doc.get("confirmed"))
+
     async def applications(self, edition_id: str) -> list[ApplicationFacts]:
         cursor = self._applications.find({"edition_id": edition_id})
         return [

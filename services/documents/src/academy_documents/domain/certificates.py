@@ -90,12 +90,14 @@ class Attendance(BaseModel):
     """Sessions whose excused absence the program manager counts as attended."""
 
 
-def reference_for(secret: bytes, edition_id: str, participant_id: str) -> str:
-    """The certificate's reference: ``CA-XXXX-XXXX-XXXX-XXXX`` (80 bits of an HMAC), short
-    enough to type from paper, long enough not to be guessed."""
+def reference_for(
+    secret: bytes, edition_id: str, participant_id: str, prefix: str = REFERENCE_PREFIX
+) -> str:
+    """A document's reference: ``CA-XXXX-XXXX-XXXX-XXXX`` for a certificate (80 bits of an
+    HMAC), short enough to type from paper, long enough not to be guessed."""
     digest = hmac.new(secret, f"{edition_id}/{participant_id}".encode(), hashlib.sha256).digest()
     code = base64.b32encode(digest[:10]).decode()
-    return "-".join([REFERENCE_PREFIX, *(code[i : i + 4] for i in range(0, 16, 4))])
+    return "-".join([prefix, *(code[i : i + 4] for i in range(0, 16, 4))])
 
 
 def ordered(sessions: Collection[EditionSession]) -> list[EditionSession]:

@@ -35,3 +35,26 @@ class UnknownSession(Failure):
     def __init__(self, edition_id: str, session_id: str, known: list[str]) -> None:
         super().__init__(session_id)
         self.edition_id, self.session_id, self.known = edition_id, session_id, known
+
+
+class LetterUnavailable(Failure):
+    """No visa letter for this person: ``not-participant`` (not a participant of the
+    application) or ``not-confirmed`` (their cluster is not selected, or its place not
+    confirmed)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LetterNotRequested(Failure):
+    """The participant has asked for no visa letter yet."""
+
+
+class PassportDataInvalid(Failure):
+    """The passport data a letter needs is missing or wrong: ``faults`` names each field at
+    fault and why (``missing``, ``invalid``, ``expires-too-soon``)."""
+
+    def __init__(self, faults: dict[str, str]) -> None:
+        super().__init__(", ".join(faults))
+        self.faults = faults

@@ -26,6 +26,7 @@ from academy_contracts.events import (
 )
 from academy_documents.domain.certificates import Attendance, Certificate, CountedAbsence
 from academy_documents.domain.cohort import Roster
+from academy_documents.domain.letters import VisaLetter
 from academy_documents.domain.report import ApplicationFacts, ClaimFacts
 
 
@@ -77,6 +78,10 @@ class ReportStore(Protocol):
         event: ExpenseClaimed | ReimbursementApproved | ReimbursementRejected | ReimbursementPaid,
     ) -> None: ...
 
+    async def confirmed(self, application_id: str) -> bool:
+        """Whether the cluster has confirmed its place (:class:`OfferConfirmed`)."""
+        ...
+
     async def applications(self, edition_id: str) -> list[ApplicationFacts]: ...
 
     async def claims(self, edition_id: str) -> list[ClaimFacts]: ...
@@ -92,3 +97,17 @@ class CertificateStore(Protocol):
     async def get(self, reference: str) -> Certificate | None: ...
 
     async def of_edition(self, edition_id: str) -> list[Certificate]: ...
+
+
+class LetterStore(Protocol):
+    def changing(
+        self, application_id: str, participant_id: str
+    ) -> AbstractAsyncContextManager[VisaLetter | None]: ...
+
+    async def save(self, letter: VisaLetter, pdf: bytes) -> None: ...
+
+    async def get(self, application_id: str, participant_id: str) -> VisaLetter | None: ...
+
+    async def with_pdf(
+        self, application_id: str, participant_id: str
+    ) -> tuple[VisaLetter, bytes] | None: ...

@@ -1,5 +1,5 @@
-"""A participant's own page: their sessions, their supporting documents and expense claim;
-and the page that sends a lost link again."""
+"""A participant's own page: their sessions, their visa letter, their supporting documents and
+expense claim; and the page that sends a lost link again."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from markupsafe import Markup
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
+from academy_web import i18n
 from academy_web.pages.call import open_edition
 from academy_web.pages.common import LinkRejected, errors_for, link_refused, posted, services
 from academy_web.rendering import render
@@ -24,6 +25,8 @@ LINES = 3
 """Expense lines the form offers without JavaScript; a claim takes up to 50 through the API."""
 LINE_FIELDS = ("category", "expense_date", "description", "amount.amount", "amount.currency")
 BANK_FIELDS = ("beneficiary_name", "iban", "account_number", "bic", "bank_name", "bank_country")
+PASSPORT_FIELDS = ("passport_number", "nationality", "date_of_birth", "passport_expires_on")
+"""What a consulate's letter needs from the passport (the documents service checks it)."""
 
 
 def check_in_code(check_in_pass: str) -> Markup:
@@ -56,10 +59,14 @@ async def _page(
     edition = await open_edition(request, record["edition_id"])
     claim: Json | None = None
     documents: list[Json] = []
+    letter: Json | None = None
     selected = True
     try:
         claim = await services(request).claim(application_id, participant_id, token)
         documents = await services(request).documents(application_id, participant_id, token)
+        letter = await services(request).letter(application_id, participant_id, token)
+        if letter is not None:  # an instant, which the page shows as its day
+            letter["issued_at"] = datetime.fromisoformat(letter["issued_at"])
     except Refused as refusal:
         if refusal.kind == "not-selected" or refusal.kind == "participant-not-found":
             selected = False
@@ -76,6 +83,7 @@ async def _page(
         edition=edition,
         claim=claim,
         documents=documents,
+        letter=letter,
         selected=selected,
         check_in_code=check_in_code(record["check_in_pass"]) if selected else None,
         token=token,
@@ -128,6 +136,52 @@ async def upload(request: Request, application_id: str, participant_id: str) -> 
         )
     url = participant_url(application_id, participant_id, token) + "&done=uploaded"
     return RedirectResponse(url, status_code=303)
+
+
+@router.post("/applications/{application_id}/participants/{participant_id}/visa-letter")
+async def request_letter(request: Request, application_id: str, participant_id: str) -> Response:
+    """Ask the documents service for the visa letter in the page's language; its refusals,
+    already in that language, are shown next to the fields they name."""
+    form = await posted(request)
+    token = str(form.get("token") or "")
+    values = {name: str(form.get(name) or "").strip() for name in PASSPORT_FIELDS}
+    try:
+        await services(request).request_letter(
+            application_id, participant_id, token, values, i18n.current.get()
+        )
+    except Refused as refusal:
+        if link_refused(refusal):
+            raise LinkRejected.of(refusal) from refusal
+        errors = {str(e.get("field")): str(e.get("message")) for e in refusal.errors}
+        return await _page(
+            request,
+            application_id,
+            participant_id,
+            token,
+            status_code=422,
+            values=values,
+            errors=errors or {"letter": str(refusal)},
+        )
+    url = participant_url(application_id, participant_id, token) + "&done=letter"
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/applications/{application_id}/participants/{participant_id}/visa-letter.pdf")
+async def download_letter(
+    request: Request, application_id: str, participant_id: str, token: str = ""
+) -> Response:
+    try:
+        pdf = await services(request).letter_pdf(application_id, participant_id, token)
+    except Refused as refusal:
+        raise LinkRejected.of(refusal) from refusal
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="visa-letter.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def claim_body(form: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from academy_web import i18n
 from academy_web.rendering import environment
 from academy_web.settings import WebSettings
-from academy_web.staff import desk, finance, payments, reviews, selection, sign_in
+from academy_web.staff import desk, finance, payments, report, reviews, selection, sign_in
 from academy_web.staff.accounts import LocalAccounts
 from academy_web.staff.console import Console, NotAllowed, SignInRequired, redirect, render
 from academy_web.staff.oidc import Provider
@@ -56,3 +56,4 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(selection.router)
     app.include_router(finance.router)
     app.include_router(payments.router)
+    app.include_router(report.router)

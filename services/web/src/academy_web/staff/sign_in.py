@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from academy_web.pages.common import posted
-from academy_web.staff import desk, finance, payments, reviews, selection
+from academy_web.staff import desk, finance, payments, report, reviews, selection
 from academy_web.staff.console import (
     console,
     redirect,
@@ -30,6 +30,7 @@ TASKS = (
     (selection.router.prefix, selection.ADMITTED.roles),
     (finance.router.prefix, finance.ADMITTED.roles),
     (payments.router.prefix, payments.ADMITTED.roles),
+    (report.router.prefix, report.ADMITTED.roles),
 )
 """The console's pages and the roles each admits, taken from the pages' own checks: the home
 page once listed the desk alone, and a committee member found no way to the reviews."""
