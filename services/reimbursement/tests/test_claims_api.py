@@ -46,7 +46,15 @@ async def uploaded(
 
 
 async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_once(
-    service: Any, enrol: Any, finance: Any, staff_headers: Any, received: Any, problem: Any
+    service: Any,
+    enrol: Any,
+    send: Any,
+    caught_up: Any,
+    eventually: Any,
+    finance: Any,
+    staff_headers: Any,
+    received: Any,
+    problem: Any,
 ) -> None:
     cohort = await enrol()
     pid = cohort.participant_ids[0]
@@ -80,6 +88,22 @@ async def test_a_complete_claim_is_approved_at_ninety_percent_in_euros_and_paid_
     )
     assert set_caps.json()["caps_eur"]["accommodation"] == "800.00"
     assert set_caps.json()["caps_eur"]["travel"] == "800.00"  # the default
+
+    store = cohort_store(service)
+    settings = service.app.state.settings
+
+    async def consumed() -> bool:
+        return bool(await caught_up(settings, [t.value for t in CONSUMED]))
+
+    # The desk undoes the s2 check-in; then the older check-in is redelivered.
+    await send(cohort.undone(pid, "s2"), cohort.attended(pid, "s2"))
+    await eventually(consumed)
+    assert await store.attended(cohort.edition_id, pid) == {"s1"}
+    undone = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
+    assert problem(undone, 422)["missed"] == ["s2"]
+    await send(cohort.attended_again(pid, "s2"))
+    await eventually(consumed)
+    assert await store.attended(cohort.edition_id, pid) == {"s1", "s2"}
 
     approved = await service.post(f"/v1/claims/{claim_id}/approval", headers=finance)
     assert approved.status_code == 200, approved.text

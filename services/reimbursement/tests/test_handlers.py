@@ -374,6 +374,33 @@ async def test_redelivered_and_older_events_change_nothing() -> None:
     assert [s.session_id for s in sessions] == ["s1"]
 
 
+async def test_an_undone_check_in_blocks_approval_until_the_person_is_checked_in_again() -> None:
+    memory, cohort, claimant = await enrolled()
+    pid = claimant.participant_id
+    claim_id = await complete_claim(memory, cohort, claimant)
+    store = memory.cohort_store
+    await memory.deliver(cohort.undone(pid, "s2"))
+    assert not await store.record_attendance(cohort.undone(pid, "s2"))  # redelivered
+    assert not await store.record_attendance(cohort.attended(pid, "s2"))  # older, out of order
+    assert await store.attended(cohort.edition_id, pid) == {"s1"}
+    with pytest.raises(AttendanceIncomplete) as undone:
+        await memory.approvals.approve(claim_id, "finance@test")
+    assert (undone.value.missed, undone.value.not_ended) == (["s2"], [])
+
+    await memory.deliver(cohort.attended_again(pid, "s2"), cohort.undone(pid, "s2"))
+    assert await store.attended(cohort.edition_id, pid) == {"s1", "s2"}
+    approved = await memory.approvals.approve(claim_id, "finance@test")
+    assert approved.state is ClaimState.APPROVED
+
+
+async def test_an_undoing_that_arrives_before_its_check_in_still_wins() -> None:
+    memory, cohort, _ = await enrolled(attended=("s1",))
+    pid = cohort.participant_ids[1]
+    assert await memory.cohort_store.record_attendance(cohort.undone(pid, "s2"))
+    assert not await memory.cohort_store.record_attendance(cohort.attended(pid, "s2"))
+    assert await memory.cohort_store.attended(cohort.edition_id, pid) == {"s1"}
+
+
 async def test_a_request_that_finds_a_batch_being_gathered_joins_it() -> None:
     memory, cohort, claimant = await enrolled()
     claim_id = await complete_claim(memory, cohort, claimant)

@@ -29,7 +29,9 @@ async def test_the_consumer_records_each_event_through_the_table() -> None:
     events: list[IntegrationEvent] = [
         cohort.edition(),
         cohort.selected(),
+        cohort.attended(pid, "s1"),
         cohort.attended(pid, "s2"),
+        cohort.undone(pid, "s2"),
         cohort.rejected(),
     ]
     async with TestKafkaBroker(broker) as test_broker:
@@ -40,7 +42,7 @@ async def test_the_consumer_records_each_event_through_the_table() -> None:
             )
     sessions = await store.sessions(cohort.edition_id) or []
     assert [s.session_id for s in sessions] == ["s1", "s2"]
-    assert await store.attended(cohort.edition_id, pid) == {"s2"}
+    assert await store.attended(cohort.edition_id, pid) == {"s1"}  # s2's check-in was undone
     claimant = await store.claimant(cohort.application_id, pid)
     assert claimant is not None
     assert not claimant.selected  # the rejection came after the selection

@@ -13,6 +13,7 @@ from pypdf import PdfWriter
 
 from academy_contracts import links
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -90,6 +91,24 @@ class Cohort:
 
     def attended(self, participant_id: str, session_id: str) -> SessionAttended:
         return self.applicant.attended(participant_id, session_id, self.now - timedelta(days=19))
+
+    def undone(self, participant_id: str, session_id: str) -> AttendanceUndone:
+        """The check-in desk striking out that check-in an hour after it."""
+        check_in = self.attended(participant_id, session_id)
+        return AttendanceUndone(
+            application_id=self.application_id,
+            edition_id=self.edition_id,
+            session_id=session_id,
+            participant_id=participant_id,
+            undone_at=check_in.attended_at + timedelta(hours=1),
+        )
+
+    def attended_again(self, participant_id: str, session_id: str) -> SessionAttended:
+        """The person checked in once more, after the undoing."""
+        check_in = self.attended(participant_id, session_id)
+        return check_in.model_copy(
+            update={"attended_at": check_in.attended_at + timedelta(hours=2)}
+        )
 
     def token(self, participant_id: str) -> str:
         """The participant's personal link token (the first participant is the manager)."""

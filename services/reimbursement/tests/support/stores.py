@@ -15,6 +15,7 @@ from typing import Any
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -24,6 +25,7 @@ from academy_contracts.events import (
 )
 from academy_contracts.values import ExpenseCategory
 from academy_kit.idempotency import fingerprint
+from academy_reimbursement.domain.attendance import presence_change
 from academy_reimbursement.domain.claims import Claim, ClaimExists, ClaimForm, ClaimState
 from academy_reimbursement.domain.cohort import Claimant, Excuse
 from academy_reimbursement.domain.documents import StoredDocument, Upload, stored_document
@@ -125,7 +127,7 @@ class MemoryCohort:
     def __init__(self) -> None:
         self._decisions: dict[str, _Decision] = {}
         self._editions: dict[str, tuple[int, list[EditionSession]]] = {}
-        self._attended: set[tuple[str, str, str]] = set()
+        self._presence: dict[tuple[str, str, str], tuple[datetime, bool]] = {}
         self._excuses: dict[tuple[str, str, str], Excuse] = {}
 
     async def record_decision(self, event: ClusterSelected | ClusterRejected) -> bool:
@@ -148,11 +150,13 @@ class MemoryCohort:
         self._editions[event.edition_id] = (event.revision, list(event.sessions))
         return True
 
-    async def record_attendance(self, event: SessionAttended) -> bool:
+    async def record_attendance(self, event: SessionAttended | AttendanceUndone) -> bool:
+        changed_at, present = presence_change(event)
         key = (event.edition_id, event.participant_id, event.session_id)
-        if key in self._attended:
+        stored = self._presence.get(key)
+        if stored is not None and stored[0] >= changed_at:
             return False
-        self._attended.add(key)
+        self._presence[key] = (changed_at, present)
         return True
 
     async def claimant(self, application_id: str, participant_id: str) -> Claimant | None:
@@ -172,7 +176,11 @@ class MemoryCohort:
         return None if stored is None else stored[1]
 
     async def attended(self, edition_id: str, participant_id: str) -> set[str]:
-        return {s for e, p, s in self._attended if (e, p) == (edition_id, participant_id)}
+        return {
+            s
+            for (e, p, s), (_, present) in self._presence.items()
+            if (e, p) == (edition_id, participant_id) and present
+        }
 
     async def excuse(self, edition_id: str, participant_id: str, excuse: Excuse) -> None:
         self._excuses[(edition_id, participant_id, excuse.session_id)] = excuse

@@ -3,15 +3,16 @@ editions' sessions, who attended which session, and the absences finance excused
 
 Every write is keyed by a natural key, so a redelivered or replayed event changes nothing: a
 decision is kept only if it is newer than the stored one, an edition only at a higher revision,
-a check-in is an insert of ``edition/participant/session`` that collides the second time.
+a check-in or its undoing (one document per ``edition/participant/session``) only if newer than
+the change stored.
 """
 
 from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -21,6 +22,7 @@ from academy_contracts.events import (
 )
 from academy_kit.clock import bson_instant
 from academy_kit.mongo import Document, document_lock, keep_newer
+from academy_reimbursement.domain.attendance import presence_change
 from academy_reimbursement.domain.cohort import Claimant, Excuse
 
 APPLICATIONS = "applications"
@@ -91,24 +93,29 @@ class CohortStore:
             return None
         return [EditionSession.model_validate(s) for s in doc["sessions"]]
 
-    async def record_attendance(self, event: SessionAttended) -> bool:
-        """True the first time this check-in is seen."""
-        try:
-            await self._attendance.insert_one(
-                {
-                    "_id": _attendance_id(event.edition_id, event.participant_id, event.session_id),
-                    "edition_id": event.edition_id,
-                    "participant_id": event.participant_id,
-                    "session_id": event.session_id,
-                    "attended_at": event.attended_at,
-                }
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+    async def record_attendance(self, event: SessionAttended | AttendanceUndone) -> bool:
+        """Keep the check-in or its undoing unless a change as new is stored for the session."""
+        changed_at, present = presence_change(event)
+        return await keep_newer(
+            self._attendance,
+            _attendance_id(event.edition_id, event.participant_id, event.session_id),
+            ("changed_at", bson_instant(changed_at)),
+            {
+                "edition_id": event.edition_id,
+                "participant_id": event.participant_id,
+                "session_id": event.session_id,
+                "present": present,
+            },
+        )
 
     async def attended(self, edition_id: str, participant_id: str) -> set[str]:
-        query = {"edition_id": edition_id, "participant_id": participant_id}
+        """The sessions the participant is present at; a check-in stored before check-ins
+        could be undone has no ``present`` field, and stands."""
+        query = {
+            "edition_id": edition_id,
+            "participant_id": participant_id,
+            "present": {"$ne": False},
+        }
         return {doc["session_id"] async for doc in self._attendance.find(query)}
 
     async def excuse(self, edition_id: str, participant_id: str, excuse: Excuse) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from academy_contracts.events import EditionSession
+from academy_contracts.events import AttendanceUndone, EditionSession, SessionAttended
 from academy_reimbursement.domain.failures import EditionUnknown, UnknownSession
 
 
@@ -25,6 +25,16 @@ class AttendanceCheck(BaseModel):
     @property
     def satisfied(self) -> bool:
         return not self.not_ended and not self.missed
+
+
+def presence_change(event: SessionAttended | AttendanceUndone) -> tuple[datetime, bool]:
+    """When the check-in desk last changed the participant's presence at the session, and
+    whether they are now present. The newer change stands, whichever order the events arrive
+    in: checked in, undone, then checked in again ends present, and an older event redelivered
+    after a newer one changes nothing."""
+    if isinstance(event, SessionAttended):
+        return event.attended_at, True
+    return event.undone_at, False
 
 
 def check_attendance(

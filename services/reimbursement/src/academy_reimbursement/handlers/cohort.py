@@ -1,6 +1,7 @@
 """What the service learns from other services' events: who was selected (and may claim), the
-editions' sessions, and who attended which session. Every write is keyed by a natural key, so a
-redelivered or replayed event changes nothing (:mod:`academy_reimbursement.adapters.cohort`)."""
+editions' sessions, and who attended which session (a check-in may be undone, and redone).
+Every write is keyed by a natural key, so a redelivered or replayed event changes nothing
+(:mod:`academy_reimbursement.adapters.cohort`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -35,10 +37,20 @@ class CohortProjection:
         kept = await self.cohort.record_edition(event)
         log.info("edition %s revision %s %s", event.edition_id, event.revision, _kept(kept))
 
-    async def record_attendance(self, envelope: Envelope[SessionAttended]) -> None:
+    async def record_attendance(
+        self, envelope: Envelope[SessionAttended | AttendanceUndone]
+    ) -> None:
+        """An undone check-in no longer counts towards a claim's attendance; checking the
+        person in again counts it once more (the newer change wins)."""
         event = envelope.data
         kept = await self.cohort.record_attendance(event)
-        log.info("check-in of %s at %s %s", event.participant_id, event.session_id, _kept(kept))
+        log.info(
+            "%s of %s at %s %s",
+            "check-in" if isinstance(event, SessionAttended) else "undone check-in",
+            event.participant_id,
+            event.session_id,
+            _kept(kept),
+        )
 
 
 def _kept(kept: bool) -> str:

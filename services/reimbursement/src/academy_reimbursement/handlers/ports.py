@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from academy_contracts.envelope import Envelope
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -65,13 +66,16 @@ class CohortStore(Protocol):
 
     async def record_edition(self, event: EditionPublished) -> bool: ...
 
-    async def record_attendance(self, event: SessionAttended) -> bool: ...
+    async def record_attendance(self, event: SessionAttended | AttendanceUndone) -> bool:
+        """Keep the check-in or its undoing unless a change as new is stored for that session
+        (:func:`~academy_reimbursement.domain.attendance.presence_change`); True if kept."""
+
+    async def attended(self, edition_id: str, participant_id: str) -> set[str]:
+        """The sessions the participant's latest kept change says they are present at."""
 
     async def claimant(self, application_id: str, participant_id: str) -> Claimant | None: ...
 
     async def sessions(self, edition_id: str) -> list[EditionSession] | None: ...
-
-    async def attended(self, edition_id: str, participant_id: str) -> set[str]: ...
 
     async def excuse(self, edition_id: str, participant_id: str, excuse: Excuse) -> None: ...
 

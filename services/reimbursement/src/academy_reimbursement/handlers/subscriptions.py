@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from academy_contracts.events import (
+    AttendanceUndone,
     ClusterRejected,
     ClusterSelected,
     EditionPublished,
@@ -18,4 +19,5 @@ def subscriptions(cohort: CohortProjection) -> Subscriptions:
         ClusterRejected: [cohort.record_decision],
         EditionPublished: [cohort.record_edition],
         SessionAttended: [cohort.record_attendance],
+        AttendanceUndone: [cohort.record_attendance],
     }
