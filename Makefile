@@ -36,9 +36,17 @@ soak: bootstrap  ## kill -9 each service, the broker and the store during a stre
 	UV="$(UV)" benchmarks/kill9.sh
 
 PYTEST_WORKERS ?= 3
+PAGE_TESTS = services/web/tests
 
-pytest: bootstrap browser  ## all tests, in $(PYTEST_WORKERS) parallel workers, each starting its own Kafka + FerretDB
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile
+# Two runs: first every test but the pages' in $(PYTEST_WORKERS) parallel workers, each starting
+# its own Kafka + FerretDB; then the pages' tests on their own. The page tests share one running
+# system for their whole session (the five services and the web front), whose consumers would
+# also act on every later test's events; alone, they leave no other test to disturb.
+pytest: bootstrap browser  ## all tests: the services' in parallel workers, then the pages' (each run starts its servers)
+	@rc=0; \
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=$(PAGE_TESTS) || rc=$$?; \
+	$(UV) run pytest $(PAGE_TESTS) || rc=$$?; \
+	exit $$rc
 
 lint: bootstrap  ## ruff (lint + format check) and mypy --strict; stale schemas fail the tests
 	$(UV) run ruff check .
