@@ -53,7 +53,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faststream import AckPolicy
@@ -365,12 +365,11 @@ async def _dead_letter(
 
 
 async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
-    """Publish ``academy_consumer_lag`` every ``consumer_lag_seconds`` until cancelled, from what
-    the process already knows (the high watermark the consumer's last fetch brought, the record
-    being handled, else the consumer's position): no request to the broker. A partition this
-    replica no longer holds leaves the gauge, so the sum over replicas is the group's lag.
-    Nothing is known before the first fetch of a partition, or while the broker is unreachable
-    (the last figures stay)."""
+    """Publish ``academy_consumer_lag`` every ``consumer_lag_seconds`` until cancelled: the
+    broker's end offset of each partition held, less the record being handled (else the
+    consumer's position). A partition this replica no longer holds leaves the gauge, so the sum
+    over replicas is the group's lag. Nothing is known before the consumer's first fetch of a
+    partition; while the broker is unreachable the last fetch's high watermark stands in."""
     service, group = settings.service_name, settings.group_id
     shown: set[tuple[str, str]] = set()
     while True:
@@ -380,15 +379,14 @@ async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
             if kafka is None:
                 continue
             for partition in kafka.assignment():
-                highwater = kafka.highwater(partition)
+                highwater = await _end_offset(kafka, partition)
                 if highwater is None:
                     continue
                 position = _next_to_handle.get((group, partition.topic, partition.partition))
                 if position is None:
-                    try:  # unknown while the consumer looks for its committed offset
-                        position = await asyncio.wait_for(kafka.position(partition), 1.0)
-                    except (TimeoutError, KafkaError):
-                        continue
+                    position = await _position(kafka, partition)
+                if position is None:
+                    continue
                 labels = (partition.topic, str(partition.partition))
                 lag_gauge.labels(service, group, *labels).set(max(0, highwater - position))
                 now_shown.add(labels)
@@ -396,6 +394,28 @@ async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
             lag_gauge.remove(service, group, *labels)
         shown = now_shown
         await asyncio.sleep(settings.consumer_lag_seconds)
+
+
+async def _end_offset(kafka: Any, partition: TopicPartition) -> int | None:
+    """The partition's end offset as the broker has it now (one ListOffsets request per interval);
+    else the high watermark the consumer's last fetch brought, which stays old while a handler
+    holds the partition and nothing more is fetched; else unknown."""
+    try:
+        ends = await asyncio.wait_for(kafka.end_offsets([partition]), 2.0)
+    except (TimeoutError, KafkaError):
+        found: int | None = kafka.highwater(partition)
+        return found
+    end: int = ends[partition]
+    return end
+
+
+async def _position(kafka: Any, partition: TopicPartition) -> int | None:
+    """The consumer's position; unknown while it looks for its committed offset."""
+    try:
+        found: int = await asyncio.wait_for(kafka.position(partition), 1.0)
+    except (TimeoutError, KafkaError):
+        return None
+    return found
 
 
 async def _start(broker: KafkaBroker, retry_seconds: float) -> None:
