@@ -174,7 +174,7 @@ def test_the_programme_manager_reads_the_funder_s_report(
     page.goto(f"{web}/staff")
     page.get_by_role("link", name="Se connecter avec le compte de l’organisation").click()
     page.get_by_role("link", name="Rapport au financeur").click()
-    page.get_by_role("link", name=TITLE["fr"]).click()
+    page.get_by_role("link", name=TITLE["fr"], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapport au financeur")
     funnel = page.get_by_role(
         "table", name="Clusters candidats, éligibles, sélectionnés et confirmés"
