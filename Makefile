@@ -37,15 +37,19 @@ soak: bootstrap  ## kill -9 each service, the broker and the store during a stre
 
 PYTEST_WORKERS ?= 3
 PAGE_TESTS = services/web/tests
+ONE_AT_A_TIME = tests/test_fuzz.py $(PAGE_TESTS)
 
-# Two runs: first every test but the pages' in $(PYTEST_WORKERS) parallel workers, each starting
-# its own Kafka + FerretDB; then the pages' tests on their own. The page tests share one running
-# system for their whole session (the five services and the web front), whose consumers would
-# also act on every later test's events; alone, they leave no other test to disturb.
-pytest: bootstrap browser  ## all tests: the services' in parallel workers, then the pages' (each run starts its servers)
+# Two runs: first every other test in $(PYTEST_WORKERS) parallel workers, each starting its own
+# Kafka + FerretDB; then, one at a time, the fuzzing and the pages' tests.
+# - Schemathesis gives every operation of a schema the same node id, and xdist's schedulers key
+#   their work by node id: in a worker, only the first operation of each schema would run.
+# - The page tests share one running system for their whole session (the five services and the
+#   web front), whose consumers would also act on every later test's events. Listed last, they
+#   start it after the fuzzing is over.
+pytest: bootstrap browser  ## all tests: most in parallel workers, then the fuzzing and the pages' (each run starts its servers)
 	@rc=0; \
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=$(PAGE_TESTS) || rc=$$?; \
-	$(UV) run pytest $(PAGE_TESTS) || rc=$$?; \
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile $(ONE_AT_A_TIME:%=--ignore=%) || rc=$$?; \
+	$(UV) run pytest $(ONE_AT_A_TIME) || rc=$$?; \
 	exit $$rc
 
 lint: bootstrap  ## ruff (lint + format check) and mypy --strict; stale schemas fail the tests

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -69,6 +70,21 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if _INTEGRATION_MODULE.search(collection_path.read_text(encoding="utf-8")):
         return True
     return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run in pytest-xdist workers tests that share a node id (Schemathesis gives one
+    to all the operations of a schema): the workers' schedulers key their work by node id and
+    would run only the first of them, and report the rest as nothing at all."""
+    if not config.getoption("numprocesses", default=None):
+        return
+    counted = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, times in counted.items() if times > 1)
+    if shared:
+        raise pytest.UsageError(
+            "these tests share a node id, and in parallel workers only the first would run; "
+            f"run them without -n: {', '.join(shared)}"
+        )
 
 
 @dataclass(frozen=True)
