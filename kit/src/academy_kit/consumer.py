@@ -378,8 +378,10 @@ async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
             kafka = getattr(subscriber, "consumer", None)
             if kafka is None:
                 continue
-            for partition in kafka.assignment():
-                highwater = await _end_offset(kafka, partition)
+            held = sorted(kafka.assignment())
+            ends = await _end_offsets(kafka, held)
+            for partition in held:
+                highwater = ends.get(partition)
                 if highwater is None:
                     continue
                 position = _next_to_handle.get((group, partition.topic, partition.partition))
@@ -396,17 +398,18 @@ async def measure_lag(broker: KafkaBroker, settings: ServiceSettings) -> None:
         await asyncio.sleep(settings.consumer_lag_seconds)
 
 
-async def _end_offset(kafka: Any, partition: TopicPartition) -> int | None:
-    """The partition's end offset as the broker has it now (one ListOffsets request per interval);
-    else the high watermark the consumer's last fetch brought, which stays old while a handler
-    holds the partition and nothing more is fetched; else unknown."""
+async def _end_offsets(kafka: Any, held: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The end offsets of the partitions ``held`` as the broker has them now, in one ListOffsets
+    request per interval; while the broker does not answer, the high watermarks the consumer's
+    last fetches brought (old while a handler holds a partition and nothing more is fetched)."""
+    if not held:
+        return {}
     try:
-        ends = await asyncio.wait_for(kafka.end_offsets([partition]), 2.0)
+        ends: dict[TopicPartition, int] = await asyncio.wait_for(kafka.end_offsets(held), 2.0)
     except (TimeoutError, KafkaError):
-        found: int | None = kafka.highwater(partition)
-        return found
-    end: int = ends[partition]
-    return end
+        known = {p: kafka.highwater(p) for p in held}
+        return {p: end for p, end in known.items() if end is not None}
+    return ends
 
 
 async def _position(kafka: Any, partition: TopicPartition) -> int | None:
