@@ -8,10 +8,8 @@ widths into ``.cache/screenshots/``."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ import httpx
 import pytest
 from babel.dates import format_date
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from academy_contracts import links
 from academy_contracts.events import ClusterSelected, OfferActor, OfferConfirmed
@@ -41,24 +39,8 @@ def edition(web_system: system.System) -> str:
     """An open edition with two sessions, created through registration's API as staff do."""
     token = mint(ServiceSettings(), "web-test", [Role.ADMIN], timedelta(hours=1))
     edition_id = f"web-{uuid.uuid4().hex[:8]}"
-    start = datetime.now(UTC) + timedelta(days=60)
-    body = {
-        "edition_id": edition_id,
-        "title": {"fr": "Académie des clusters, essai", "en": "Cluster Academy, trial"},
-        "registration_deadline": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
-        "time_zone": "Europe/Paris",
-        "capacity": 21,
-        "sessions": [
-            {
-                "session_id": f"s{n}",
-                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": (start + timedelta(days=n)).isoformat(),
-                "ends_at": (start + timedelta(days=n, hours=7)).isoformat(),
-                "place": "Marseille",
-            }
-            for n in (1, 2)
-        ],
-    }
+    deadline = datetime.now(UTC) + timedelta(days=30)
+    body = {"edition_id": edition_id, **browsing.edition_form("essai", deadline, english="trial")}
     response = httpx.post(
         f"{web_system.urls['registration']}/v1/editions",
         json=body,
@@ -256,21 +238,7 @@ def _select(sending: Any, kafka: str, receipt: dict[str, Any], *, confirmed: boo
         confirmed_at=datetime.now(UTC),
         confirmed_by=OfferActor.APPLICANT,
     )
-
-    async def publish() -> None:
-        async with sending(kafka) as put:
-            await put(event, *([confirmation] if confirmed else []))
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
-        pool.submit(asyncio.run, publish()).result()
-
-
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    browsing.publish(sending, kafka, event, *([confirmation] if confirmed else []))
 
 
 def test_a_lost_link_is_mailed_and_opens_only_the_persons_own_page(
@@ -359,7 +327,7 @@ def test_a_participant_uploads_a_receipt_and_claims_from_their_own_link(
     expect(page.get_by_role("heading", name="Supporting documents")).to_be_visible()
 
     scan = tmp_path / "hotel-receipt.pdf"
-    scan.write_bytes(_pdf())
+    scan.write_bytes(browsing.blank_pdf())
     page.get_by_label("What the document proves").select_option("receipt")
     page.get_by_label("File (PDF, JPEG or PNG, at most 5 MB)").set_input_files(scan)
     page.get_by_role("button", name="Upload").click()

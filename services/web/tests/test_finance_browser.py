@@ -8,17 +8,13 @@ is checked by axe-core and photographed at 1280 px in French and English."""
 
 from __future__ import annotations
 
-import asyncio
-import io
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
 
 from academy_contracts import links
 from academy_contracts.events import ClusterSelected, SessionAttended
@@ -94,27 +90,6 @@ def _applied(registration: str, edition_id: str) -> dict[str, Any]:
     return found
 
 
-def _publish(sending: Any, kafka: str, events: list[Any]) -> None:
-    """Selection's decision and the desk's check-in, as those services publish them (the
-    session is over, so the desk can no longer record it through registration)."""
-
-    async def publish() -> None:
-        async with sending(kafka) as put:
-            for event in events:
-                await put(event)
-
-    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
-        pool.submit(asyncio.run, publish()).result()
-
-
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def _claim(reimbursement: str, application_id: str, person: dict[str, Any], lines: Any) -> str:
     """The participant's claim, sent with their own link once reimbursement knows them."""
     token = links.issue(
@@ -132,7 +107,7 @@ def _claim(reimbursement: str, application_id: str, person: dict[str, Any], line
         answer = httpx.post(
             f"{base}/documents",
             data={"kind": "receipt"},
-            files={"file": ("recu-diner.pdf", _pdf(), "application/pdf")},
+            files={"file": ("recu-diner.pdf", browsing.blank_pdf(), "application/pdf")},
             headers=headers,
             timeout=30,
         )
@@ -174,10 +149,12 @@ def test_finance_approves_a_complete_claim_sees_the_block_on_a_missed_session_an
     application_id = receipt["application_id"]
     _, karim, helene = receipt["participants"]
     now = datetime.now(UTC)
-    _publish(
+    # Selection's decision and the desk's check-in, as those services publish them (the
+    # session is over, so the desk can no longer record it through registration).
+    browsing.publish(
         sending,
         servers.kafka_bootstrap,
-        [
+        *[
             ClusterSelected.model_validate(
                 {**receipt, "cluster": receipt["cluster"], "selected_at": now}
             ),

@@ -31,6 +31,7 @@ from .support import browsing, oidc_provider, system
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 TITLE = {"fr": "Académie des clusters, bilan", "en": "Cluster Academy, review"}
+"""The edition's title, as ``browsing.edition_form("bilan", english="review")`` writes it."""
 ATTENDED = {0: ("s1", "s2"), 1: ("s1",)}
 """Who of the selected cluster's participants was present where (the third at no session)."""
 
@@ -38,23 +39,14 @@ ATTENDED = {0: ("s1", "s2"), 1: ("s1",)}
 def _edition(registration: str) -> str:
     edition_id = f"report-{uuid.uuid4().hex[:8]}"
     start = datetime.now(UTC) + timedelta(days=20)
-    body = {
-        "edition_id": edition_id,
-        "title": TITLE,
-        "registration_deadline": (start - timedelta(days=10)).isoformat(),
-        "time_zone": "Europe/Paris",
-        "capacity": 21,
-        "sessions": [
-            {
-                "session_id": f"s{n}",
-                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": (start + timedelta(days=n)).isoformat(),
-                "ends_at": (start + timedelta(days=n, hours=6)).isoformat(),
-                "place": "Marseille",
-            }
-            for n in (1, 2)
-        ],
-    }
+    form = browsing.edition_form(
+        "bilan",
+        start - timedelta(days=10),
+        english="review",
+        starts=[start + timedelta(days=n) for n in (1, 2)],
+        hours=6,
+    )
+    body = {"edition_id": edition_id, **form}
     headers = browsing.staff(Role.ADMIN)
     browsing.ok(httpx.post(f"{registration}/v1/editions", json=body, headers=headers, timeout=30))
     return edition_id

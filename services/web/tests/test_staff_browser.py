@@ -62,23 +62,14 @@ def _edition_running_now(registration: str) -> str:
     committee member picks it by name)."""
     edition_id = f"desk-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
-    body = {
-        "edition_id": edition_id,
-        "title": {"fr": TITLE, "en": "Cluster Academy, session under way"},
-        "registration_deadline": (now + timedelta(days=7)).isoformat(),
-        "time_zone": "Europe/Paris",
-        "capacity": 21,
-        "sessions": [
-            {
-                "session_id": f"s{n}",
-                "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=6)).isoformat(),
-                "place": "Marseille",
-            }
-            for n, start in ((1, now - timedelta(minutes=30)), (2, now + timedelta(days=30)))
-        ],
-    }
+    form = browsing.edition_form(
+        "session en cours",
+        now + timedelta(days=7),
+        english="session under way",
+        starts=(now - timedelta(minutes=30), now + timedelta(days=30)),
+        hours=6,
+    )
+    body = {"edition_id": edition_id, **form}
     answer = httpx.post(f"{registration}/v1/editions", json=body, headers=_admin(), timeout=30)
     assert answer.status_code == 201, answer.text
     return edition_id

@@ -5,19 +5,23 @@ the console's local accounts as a programme manager makes them."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Page
+from pypdf import PdfWriter
 
 from academy_contracts.roles import Role
 from academy_kit.auth import mint
@@ -60,11 +64,24 @@ def staff(*roles: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def edition_form(title: str, deadline: datetime) -> dict[str, Any]:
-    """An edition with two sessions in Marseille, two months ahead."""
-    start = datetime.now(UTC) + timedelta(days=60)
+def edition_form(
+    title: str,
+    deadline: datetime,
+    *,
+    english: str | None = None,
+    starts: Sequence[datetime] = (),
+    hours: int = 7,
+) -> dict[str, Any]:
+    """An edition "Académie des clusters, <title>" ("Cluster Academy, <english or title>") with a
+    session of ``hours`` in Marseille at each of ``starts``: by default two, two months ahead."""
+    if not starts:
+        start = datetime.now(UTC) + timedelta(days=60)
+        starts = (start + timedelta(days=1), start + timedelta(days=2))
     return {
-        "title": {"fr": f"Académie des clusters, {title}", "en": f"Cluster Academy, {title}"},
+        "title": {
+            "fr": f"Académie des clusters, {title}",
+            "en": f"Cluster Academy, {english or title}",
+        },
         "registration_deadline": deadline.isoformat(),
         "time_zone": "Europe/Paris",
         "capacity": 21,
@@ -72,13 +89,34 @@ def edition_form(title: str, deadline: datetime) -> dict[str, Any]:
             {
                 "session_id": f"s{n}",
                 "title": {"fr": f"Atelier {n}", "en": f"Workshop {n}"},
-                "starts_at": (start + timedelta(days=n)).isoformat(),
-                "ends_at": (start + timedelta(days=n, hours=7)).isoformat(),
+                "starts_at": begins.isoformat(),
+                "ends_at": (begins + timedelta(hours=hours)).isoformat(),
                 "place": "Marseille",
             }
-            for n in (1, 2)
+            for n, begins in enumerate(starts, start=1)
         ],
     }
+
+
+def blank_pdf() -> bytes:
+    """A one-page blank A4 PDF: a receipt as a participant uploads it."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def publish(sending: Any, kafka: str, *events: Any) -> None:
+    """Put ``events`` on their topics as the services that own them would (``sending`` is the
+    suite's fixture), from a thread of its own: Playwright's sync API holds this thread's loop."""
+
+    async def put_all() -> None:
+        async with sending(kafka) as put:
+            await put(*events)
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, put_all()).result()
 
 
 def accessible(page: Page) -> None:
