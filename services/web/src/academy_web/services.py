@@ -73,13 +73,10 @@ class Services:
         path: str,
         *,
         token: str | None = None,
-        raw: bool = False,
         **kwargs: Any,
     ) -> Any:
         response = await self._send(service, method, path, token=token, **kwargs)
-        if response.status_code == 202:
-            return None
-        return response if raw else response.json()
+        return None if response.status_code == 202 else response.json()
 
     async def _send(
         self, service: str, method: str, path: str, *, token: str | None = None, **kwargs: Any
@@ -118,8 +115,7 @@ class Services:
         """A file a staff route serves (a supporting document, a transfer file), as the
         service answered it: the console passes its bytes and type on to the browser."""
         headers = {"Authorization": f"Bearer {bearer}"}
-        found: httpx.Response = await self._call(service, "GET", path, headers=headers, raw=True)
-        return found
+        return await self._send(service, "GET", path, headers=headers)
 
     async def live(self) -> dict[str, bool]:
         """Which services answer their liveness probe (this front's readiness)."""
