@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,12 +183,19 @@ async def submit(
             followed.recipients[participant["email"]] = application_id
 
 
-async def wait_for(probe: Any, within: float, interval: float = 0.2) -> float | None:
-    """The instant ``probe()`` first held, or None after ``within`` seconds."""
-    deadline = time.monotonic() + within
+async def wait_for(
+    probe: Any, within: float, interval: float = 0.2, progress: Any = None
+) -> float | None:
+    """The instant ``probe()`` first held, or None after ``within`` seconds; every 30 s of
+    waiting, ``progress()`` (what is still awaited) is printed, when given."""
+    started = time.monotonic()
+    deadline, told = started + within, started
     while time.monotonic() < deadline:
         if probe():
             return time.time()
+        if progress is not None and time.monotonic() - told >= 30:
+            told = time.monotonic()
+            print(f"  ... {told - started:.0f} s: {progress()}", file=sys.stderr, flush=True)
         await asyncio.sleep(interval)
     return None
 
@@ -266,13 +274,18 @@ async def run_pipeline(
             await asyncio.gather(*tasks)
         posted_at = time.time()
     accepted = set(followed.posted)
-    stored_at = await wait_for(lambda: accepted <= followed.screened, drain_timeout)
+    stored_at = await wait_for(
+        lambda: accepted <= followed.screened,
+        drain_timeout,
+        progress=lambda: f"{len(accepted & followed.screened)} of {len(accepted)} stored",
+    )
     warm_emails = EMAILS_PER_APPLICATION
-
-    def all_emailed() -> bool:
-        return sink.count(RECEIVED) >= warm_emails + EMAILS_PER_APPLICATION * len(accepted)
-
-    emailed_at = await wait_for(all_emailed, drain_timeout)
+    emails = warm_emails + EMAILS_PER_APPLICATION * len(accepted)
+    emailed_at = await wait_for(
+        lambda: sink.count(RECEIVED) >= emails,
+        drain_timeout,
+        progress=lambda: f"{sink.count(RECEIVED)} of {emails} emails at the sink",
+    )
     finished = time.time()
     cpu_after = system.cpu()
     await watch.stop()
