@@ -58,6 +58,7 @@ async def test_concurrent_new_batches_make_one_batch_with_every_claim(
 ) -> None:
     cohort = await enrol()
     claim_ids = await approved_claims(service, cohort, finance)
+    assert await waiting(service, cohort, finance) == sorted(claim_ids)
     body = {"edition_id": cohort.edition_id}
     clients = [service] * 6
     answers = await asyncio.gather(
@@ -75,6 +76,23 @@ async def test_concurrent_new_batches_make_one_batch_with_every_claim(
         assert problem(refused, 409)["type"].endswith("nothing-to-pay")
     again = await service.post("/v1/payment-batches", json=body, headers=finance)
     assert problem(again, 409)["type"].endswith("nothing-to-pay")
+    assert await waiting(service, cohort, finance) == []
+    assert await waiting(service, cohort, finance, batched=True) == sorted(claim_ids)
+
+
+async def waiting(
+    service: httpx.AsyncClient, cohort: Cohort, finance: Any, *, batched: bool = False
+) -> list[str]:
+    """The ids of the cohort's approved claims in a payment batch, or in none yet."""
+    found = await service.get(
+        "/v1/claims",
+        params={"edition_id": cohort.edition_id, "state": "approved", "batched": batched},
+        headers=finance,
+    )
+    assert found.status_code == 200, found.text
+    page = found.json()
+    assert page["total"] == len(page["items"])
+    return sorted(c["claim_id"] for c in page["items"])
 
 
 async def test_concurrent_payments_keep_the_first_reference_and_say_so(

@@ -115,7 +115,36 @@ def _reimbursement(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=body)
     if path.endswith("/approval"):
         return httpx.Response(422, content=json.dumps(REFUSED))
+    if path == "/v1/claims":
+        return _claims_page(request.url.params)
+    if path == "/v1/payment-batches":
+        return httpx.Response(200, json={"items": [], "total": 0, "offset": 0, "limit": 20})
     return httpx.Response(404, json={"status": 404})
+
+
+WAITING = 120
+"""Approved claims in no batch, behind as many already in one (older, listed first)."""
+
+
+def _claims_page(params: httpx.QueryParams) -> httpx.Response:
+    """The reimbursement service's claim list: the approved claims in no batch are listed
+    only when asked with ``batched=false``; unfiltered, the oldest are in a batch."""
+    limit = int(params.get("limit", 100))
+    batched = params.get("batched")
+    claims = [
+        {
+            "claim_id": f"c{n}",
+            "state": "approved",
+            "batch_id": None,
+            "bank": {"beneficiary_name": f"Waiting {n}", "bank_country": "TN"},
+            "assessment": {"reimbursed_eur": "40.30"},
+        }
+        for n in range(WAITING)
+    ]
+    if batched != "false":
+        claims = [{**c, "batch_id": "b1"} for c in claims] + claims
+    page = {"items": claims[:limit], "total": len(claims), "offset": 0, "limit": limit}
+    return httpx.Response(200, json=page)
 
 
 async def _signed_in(client: httpx.AsyncClient, settings: WebSettings, email: str) -> str:
@@ -160,3 +189,24 @@ async def test_a_missed_session_blocks_approval_in_the_persons_language(tmp_path
         for path in (f"/staff/finance/claims/{CLAIM_ID}/approval", "/staff/payments/batches"):
             assert (await other.post(path, data={"csrf_token": csrf})).status_code == 403, path
         assert 'href="/staff/finance"' not in (await other.get("/staff")).text
+
+
+async def test_the_payments_page_lists_the_claims_a_batch_would_gather(tmp_path: Path) -> None:
+    """However many claims wait in unpaid batches, the page lists those in none (the oldest
+    first) and says how many more there are; the batch button is there."""
+    settings = WebSettings(
+        env="development", staff_accounts_file=tmp_path / "staff.json", cookie_secure=False
+    )
+    LocalAccounts(settings.staff_accounts_file).put("f@academy.test", "F", {Role.FINANCE}, PASSWORD)
+    app = create_app(settings, Services(settings, httpx.MockTransport(_reimbursement)))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://web.test") as c,
+    ):
+        await _signed_in(c, settings, "f@academy.test")
+        page = (await c.get("/staff/payments?lang=fr")).text
+    assert "Waiting 0<" in page
+    assert "Waiting 49<" in page
+    assert "Waiting 50<" not in page
+    assert f"Les 50 plus anciennes sont affichées, sur {WAITING} demandes en attente." in page
+    assert "Créer un lot de paiement" in page

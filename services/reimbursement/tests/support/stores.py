@@ -91,13 +91,16 @@ class MemoryClaims:
         *,
         edition_id: str | None = None,
         state: ClaimState | None = None,
+        batched: bool | None = None,
         skip: int = 0,
         limit: int = 0,
     ) -> tuple[list[Claim], int]:
         found = [
             c
             for c in self._oldest_first()
-            if edition_id in (None, c.edition_id) and state in (None, c.state)
+            if edition_id in (None, c.edition_id)
+            and state in (None, c.state)
+            and batched in (None, c.batch_id is not None)
         ]
         return found[skip : skip + limit if limit else None], len(found)
 

@@ -94,16 +94,20 @@ class ClaimStore:
         *,
         edition_id: str | None = None,
         state: ClaimState | None = None,
+        batched: bool | None = None,
         skip: int = 0,
         limit: int = 0,
     ) -> tuple[list[Claim], int]:
-        """The claims of the edition and in the state (when given), oldest first, from ``skip``
-        on and ``limit`` at most (0: all), and how many match in all."""
+        """The claims of the edition, in the state and in a payment batch or not (when given),
+        oldest first, from ``skip`` on and ``limit`` at most (0: all), and how many match in
+        all."""
         query: Document = {}
         if edition_id is not None:
             query["edition_id"] = edition_id
         if state is not None:
             query["state"] = state.value
+        if batched is not None:
+            query["batch_id"] = {"$ne": None} if batched else None
         claims = await self._oldest_first(query, skip=skip, limit=limit)
         return claims, await self._claims.count_documents(query)
 

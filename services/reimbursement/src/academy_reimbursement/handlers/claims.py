@@ -75,10 +75,17 @@ class Claims:
         return claim
 
     async def page(
-        self, edition_id: str | None, state: ClaimState | None, offset: int, limit: int
+        self,
+        edition_id: str | None,
+        state: ClaimState | None,
+        batched: bool | None,
+        offset: int,
+        limit: int,
     ) -> tuple[list[Claim], int]:
         """A page of the claims, oldest first, and how many there are in all."""
-        return await self.claims.find(edition_id=edition_id, state=state, skip=offset, limit=limit)
+        return await self.claims.find(
+            edition_id=edition_id, state=state, batched=batched, skip=offset, limit=limit
+        )
 
     async def _uploads(self, claimant: Claimant) -> list[LineDocument]:
         uploaded = await self.documents.of_participant(claimant.edition_id, claimant.participant_id)

@@ -52,6 +52,7 @@ class ClaimStore(Protocol):
         *,
         edition_id: str | None = None,
         state: ClaimState | None = None,
+        batched: bool | None = None,
         skip: int = 0,
         limit: int = 0,
     ) -> tuple[list[Claim], int]: ...

@@ -58,17 +58,17 @@ def _refusal_text(request: Request, refusal: Refused) -> str:
 async def batches(
     request: Request, person: FinanceStaff, offset: int = 0, refused: str = ""
 ) -> Response:
-    """The approved claims waiting for a batch, and the batches, newest first."""
+    """The approved claims waiting for a batch (the oldest first, and how many in all), and
+    the batches, newest first."""
     offset = max(0, offset)
-    approved = await as_staff(
+    waiting = await as_staff(
         request,
         person,
         "reimbursement",
         "GET",
         "/v1/claims",
-        params={"state": "approved", "limit": WAITING_SHOWN},
+        params={"state": "approved", "batched": "false", "limit": WAITING_SHOWN},
     )
-    waiting = [c for c in approved["items"] if c.get("batch_id") is None]
     page = await as_staff(
         request,
         person,
@@ -82,8 +82,8 @@ async def batches(
         request,
         "staff/payments.html",
         person,
-        waiting=waiting,
-        approved_total=approved["total"],
+        waiting=waiting["items"],
+        waiting_total=waiting["total"],
         batches=[_batch_view(b) for b in page["items"]],
         total=page["total"],
         previous=f"/staff/payments?offset={offset - PAGE}" if offset > 0 else "",

@@ -67,11 +67,13 @@ async def list_claims(
     claims: ClaimsDep,
     edition_id: Identifier | None = None,
     state: ClaimState | None = None,
+    batched: bool | None = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> ClaimPage:
-    """Claims, oldest first, by edition and state."""
-    items, total = await claims.page(edition_id, state, offset, limit)
+    """Claims, oldest first, by edition, state, and whether they are in a payment batch
+    (``batched=false``: the approved claims a new batch would gather)."""
+    items, total = await claims.page(edition_id, state, batched, offset, limit)
     return ClaimPage(items=items, total=total, offset=offset, limit=limit)
 
 
