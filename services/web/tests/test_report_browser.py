@@ -172,7 +172,7 @@ def test_the_programme_manager_reads_the_funder_s_report(
         "table", name="Clusters candidats, éligibles, sélectionnés et confirmés"
     )
     expect(funnel.get_by_role("row", name="Candidatures 2", exact=True)).to_be_visible()
-    expect(funnel.get_by_role("row", name="Confirmé 1", exact=True)).to_be_visible()
+    expect(funnel.get_by_role("row", name="Confirmés 1", exact=True)).to_be_visible()
     expect(page.get_by_text("3 participants", exact=True)).to_be_visible()
     expect(page.get_by_text("1 présent à toutes les sessions", exact=False)).to_be_visible()
     sessions = page.get_by_role("table", name="Participants présents à chaque session")

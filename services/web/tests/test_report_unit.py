@@ -111,6 +111,8 @@ async def test_the_programme_manager_reads_the_figures_and_the_committee_is_refu
         html = page.text
         for expected in (
             "Rapport au financeur",
+            '<th scope="row">Éligibles</th><td class="number">6</td>',
+            '<th scope="row">Confirmés</th><td class="number">2</td>',
             "Académie 2026",
             "6 participants",
             "3 présents à toutes les sessions (50",

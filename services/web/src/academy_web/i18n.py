@@ -75,6 +75,11 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalogs[current.get()].ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` as meant in ``context``: one English word may need two translations
+        (a cluster "Confirmed" on a badge, the "Confirmed" clusters of the report)."""
+        return self.catalogs[current.get()].pgettext(context, message)
+
 
 def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
     """The page's language: an explicit choice, the remembered one, the browser's, French."""

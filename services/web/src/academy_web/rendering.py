@@ -28,7 +28,7 @@ def environment(translator: i18n.Translator) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translator.gettext, translator.ngettext, newstyle=True
+        translator.gettext, translator.ngettext, newstyle=True, pgettext=translator.pgettext
     )
     env.globals.update(
         when=i18n.when,

@@ -32,12 +32,8 @@ SEXES = {
     "prefer_not_to_say": N_("Prefer not to say"),
     "not_stated": N_("Not stated"),
 }
-FUNNEL = (
-    ("applications", N_("Applications")),
-    ("eligible", N_("Eligible")),
-    ("selected", N_("Selected")),
-    ("confirmed", N_("Confirmed")),
-)
+FUNNEL = ("applications", "eligible", "selected", "confirmed")
+"""The report's stages, named in the page (``report.html``, in the "report funnel" context)."""
 
 
 def _share(part: int | str | Decimal, whole: int | str | Decimal) -> int:
@@ -61,9 +57,7 @@ def report_view(report: Json, sessions: dict[str, str]) -> dict[str, Any]:
     participants = report["participants"]
     return {
         **report,
-        "funnel": [
-            (label, report[key], _share(report[key], applications)) for key, label in FUNNEL
-        ],
+        "funnel": [(stage, report[stage], _share(report[stage], applications)) for stage in FUNNEL],
         "groups": [
             {**group, "bar": _share(group["participants"], participants)}
             for group in report["participants_by_country_sector_sex"]
