@@ -60,3 +60,26 @@ def test_local_servers_are_their_own_processes_and_up_is_idempotent(servers: Any
     assert Path(_cmdline(ferretdb_pid)[0]).name == "ferretdb"
     asyncio.run(local.up(stack))
     assert local.is_running(stack) == pids
+
+
+async def test_the_embedded_store_finds_a_document_by_id_through_its_index(
+    servers: Any, uid: str
+) -> None:
+    """FerretDB 1.24 as released reads the whole table for a lookup by ``_id`` (its query and its
+    index name the ``_id`` two ways); the project builds it so the two agree
+    (``academy_local.builds.ID_COLUMN_INDEXED``). MongoDB always finds by its ``_id`` index."""
+    if servers.origin != "local processes":
+        return
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongodb_uri)
+    try:
+        db = client[f"probe_{uid}"]
+        await db["documents"].insert_many([{"_id": f"d{n}", "n": n} for n in range(50)])
+        explained = await db.command("explain", {"find": "documents", "filter": {"_id": "d7"}})
+        found = await db["documents"].find_one({"_id": "d7"})
+        await client.drop_database(db.name)
+    finally:
+        await client.close()
+    assert found == {"_id": "d7", "n": 7}
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert "USING INDEX" in plan, plan
+    assert "__id_" in plan, plan
