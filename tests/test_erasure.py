@@ -260,6 +260,23 @@ async def test_an_erased_participant_is_found_nowhere_and_a_replay_brings_nothin
             claims_after = (await c["reimbursement"].get(claims_path, headers=FINANCE)).json()
             assert _figures(claims_after) == _figures(claims_before)
             assert (await c["documents"].get(report_path, headers=ADMIN)).json() == report
+            # The erased person's link opens nothing any more, in the services that hold their
+            # records, and says why in their language; the other person's link still opens.
+            erased_link = {"X-Application-Token": erased.token, "Accept-Language": "fr"}
+            for service, path in (
+                ("reimbursement", f"{erased.path}/claim"),
+                ("registration", erased.path),
+            ):
+                gone = await c[service].get(path, headers=erased_link)
+                assert gone.status_code == 410, (service, gone.text)
+                assert gone.json()["type"].endswith("link-erased"), gone.text
+                assert gone.json()["title"] == "Données personnelles effacées"
+            kept_link = {"X-Application-Token": kept.token}
+            for service, path in (
+                ("reimbursement", f"{kept.path}/claim"),
+                ("registration", kept.path),
+            ):
+                assert (await c[service].get(path, headers=kept_link)).is_success, service
             # A late amendment naming the erased person as they were writes no name back: the
             # tombstone anonymises it before any handler sees it.
             [submitted] = await topic_records(

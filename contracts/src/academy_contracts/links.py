@@ -61,6 +61,8 @@ class Refusal(StrEnum):
     OTHER_APPLICATION = "link-other-application"
     OTHER_PERSON = "link-other-person"
     MANAGER_ONLY = "link-manager-only"
+    ERASED = "link-erased"
+    """The person the link names was erased (``PersonalDataErased``): it opens nothing any more."""
 
 
 class LinkRefused(Exception):

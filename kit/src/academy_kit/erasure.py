@@ -161,6 +161,13 @@ def anonymised(
     return dict(_Text(found.values, fingerprints).rewritten(owned))
 
 
+async def is_erased(db: AsyncDatabase[Document], application_id: str, person_id: str) -> bool:
+    """Whether ``person_id`` of ``application_id`` is erased in this service's database (one
+    read by ``_id``: its tombstone)."""
+    tombstone = await db[TOMBSTONES].find_one({"_id": application_id}, {"participant_ids": 1})
+    return tombstone is not None and person_id in tombstone.get("participant_ids", [])
+
+
 class Eraser:
     """Erases people from one service's database and keeps them erased (see the module doc)."""
 

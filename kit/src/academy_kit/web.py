@@ -26,7 +26,7 @@ from pymongo.errors import PyMongoError
 from academy_contracts import links
 from academy_contracts.export import asyncapi_document
 from academy_contracts.links import TOKEN_HEADER
-from academy_kit import health, lease, logs, problems, protection, supervision, telemetry
+from academy_kit import erasure, health, lease, logs, problems, protection, supervision, telemetry
 from academy_kit.mongo import Document
 from academy_kit.settings import ServiceSettings
 
@@ -56,15 +56,20 @@ LinkToken = Annotated[str | None, Depends(_link_token)]
 each service checks it against what the route opens (:mod:`academy_contracts.links`)."""
 
 
-def _link_grant(request: Request, application_id: str, token: LinkToken) -> links.Grant:
+async def _link_grant(request: Request, application_id: str, token: LinkToken) -> links.Grant:
     settings: ServiceSettings = request.app.state.settings
-    return links.check(settings.link_secret, token, application_id)
+    grant = links.check(settings.link_secret, token, application_id)
+    db: AsyncDatabase[Document] | None = getattr(request.app.state, "db", None)
+    if db is not None and await erasure.is_erased(db, grant.application_id, grant.participant_id):
+        raise links.LinkRefused(links.Refusal.ERASED)
+    return grant
 
 
 LinkGrant = Annotated[links.Grant, Depends(_link_grant)]
-"""What the request's link token opens, its signature and expiry checked; the handler checks
+"""What the request's link token opens, its signature and expiry checked, and its person not
+erased (the service's tombstones, :func:`academy_kit.erasure.is_erased`); the handler checks
 that it opens the route's application or participant (:class:`academy_contracts.links.Grant`).
-A token that fails either check is answered by :func:`link_problem`."""
+A token that fails a check is answered by :func:`link_problem`."""
 
 _LINK_PROBLEMS: dict[links.Refusal, tuple[int, dict[str, tuple[str, str]]]] = {
     links.Refusal.EXPIRED: (
@@ -111,6 +116,20 @@ _LINK_PROBLEMS: dict[links.Refusal, tuple[int, dict[str, tuple[str, str]]]] = {
             ),
         },
     ),
+    links.Refusal.ERASED: (
+        410,
+        {
+            "en": (
+                "Personal data erased",
+                "The personal data this link led to was erased: it opens nothing any more.",
+            ),
+            "fr": (
+                "Données personnelles effacées",
+                "Les données personnelles auxquelles menait ce lien ont été effacées : il n'ouvre "
+                "plus rien.",
+            ),
+        },
+    ),
     links.Refusal.MANAGER_ONLY: (
         403,
         {
@@ -130,7 +149,7 @@ _LINK_PROBLEMS: dict[links.Refusal, tuple[int, dict[str, tuple[str, str]]]] = {
 def link_problem(request: Request, refused: links.LinkRefused) -> problems.Problem:
     """A refused link as a problem in the caller's language (French when ``Accept-Language``
     prefers it, English otherwise): 401 for a token that is no longer or never was good, 403
-    for a good token used beyond its scope."""
+    for a good token used beyond its scope, 410 for the link of a person erased."""
     status, texts = _LINK_PROBLEMS[refused.refusal]
     language = caller_language(request)
     title, detail = texts[language]

@@ -320,3 +320,33 @@ async def test_the_page_opens_while_selection_does_not_answer() -> None:
     page = await _application_page(httpx.Response(503), "en", offer=httpx.Response(503))
     assert "Cluster Un" in page
     assert "Submitted" in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "new_link"),
+    [
+        ("en", "Your personal data was erased", "Ask for a new link"),
+        ("fr", "Vos données personnelles ont été effacées", "Demander un nouveau lien"),
+    ],
+)
+async def test_an_erased_persons_link_says_so_and_offers_no_new_link(
+    lang: str, heading: str, new_link: str
+) -> None:
+    """The services answer an erased person's link with 410 ``link-erased``: the page says why
+    in the person's language, and does not offer a new link (none could be sent)."""
+    erased = {"type": "urn:cluster-academy:problem:link-erased", "status": 410}
+    settings = WebSettings(env="development", cookie_secure=False)
+    app = create_app(
+        settings,
+        Services(settings, httpx.MockTransport(lambda _: httpx.Response(410, json=erased))),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://web.test") as client,
+    ):
+        page = await client.get("/applications/app-1", params={"token": "t", "lang": lang})
+    assert page.status_code == 410
+    text = unescape(" ".join(page.text.split()))
+    assert heading in text
+    assert new_link not in text

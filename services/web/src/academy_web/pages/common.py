@@ -34,7 +34,7 @@ class LinkRejected(Exception):
     def of(cls, refusal: Refused) -> LinkRejected:
         """The page for a service's refusal of the link (its problem type names why)."""
         reason = refusal.kind if refusal.kind.startswith("link-") else "link-invalid"
-        return cls(reason, refusal.status if refusal.status in (401, 403) else 403)
+        return cls(reason, refusal.status if refusal.status in (401, 403, 410) else 403)
 
 
 def services(request: Request) -> Services:

@@ -89,6 +89,7 @@ LINK_REFUSED: dict[int | str, dict[str, Any]] = {
     401: {"description": "The link expired, was altered, or is a retired application-wide one"},
     403: {"description": "The link is not this application's manager's (or person's)"},
     404: {"description": "Not found"},
+    410: {"description": "The person the link names was erased: it opens nothing any more"},
 }
 
 
