@@ -55,6 +55,7 @@ async def test_an_events_messages_are_recorded_once_each_in_the_recipients_langu
         )
         assert doc["rfc_message_id"].endswith("@anima.coop>")
     assert wakes.count == 1, "the sender is woken when something new is recorded, only then"
+    assert messages.reads == 0, "an event's messages are inserted, not looked up first"
 
 
 async def test_an_event_about_an_unknown_team_records_nothing() -> None:

@@ -18,8 +18,11 @@ class MemoryMessages:
     """The messages recorded, by key (satisfies ``recording.MessageRecords``)."""
 
     docs: dict[str, Document] = field(default_factory=dict)
+    reads: int = 0
+    """How many times ``known`` was asked."""
 
     async def known(self, ids: list[str]) -> set[str]:
+        self.reads += 1
         return {i for i in ids if i in self.docs}
 
     async def record(self, docs: list[Document]) -> int:

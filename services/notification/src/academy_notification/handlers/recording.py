@@ -155,7 +155,10 @@ class EventMessages:
             unaddressed_total.labels(type(event).__name__).inc()
             log.warning("no known recipient for %s %s", type(event).__name__, event.key)
             return
-        await self.recording.record(envelope.id, envelope.type, drafts)
+        # An event is nearly always handled once: its messages are rendered and inserted
+        # without first reading which are recorded (a read per recipient); the insert refuses
+        # the keys of a redelivery, which records nothing twice.
+        await self.recording.record(envelope.id, envelope.type, drafts, known=set())
 
 
 @dataclass(frozen=True)
