@@ -18,6 +18,13 @@ the relay alone removes them (by value, under the lock), and it drains one batch
 what it read is either still there to remove once published or was appended after and is left
 for the next drain. An entry is published twice only when its removal fails after its
 publication (the store gone at that moment, or the process killed): the same event id again.
+
+Every wait on the producer is bounded (:data:`PUBLISH_TIMEOUT_SECONDS`). After a broker
+restart, aiokafka's idempotent producer was seen to leave a send's acknowledgement unresolved
+for good, with no error: the relay waited forever while the service answered 201 and readiness
+200 (the kill -9 of the broker at 300 submissions, 46 acknowledged submissions never
+published). A wave not acknowledged in time is a failure like any Kafka error: the producer is
+dropped, a new one is made, and the wave is published again (the same event ids).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from prometheus_client import Counter, Gauge
@@ -49,6 +56,9 @@ from academy_kit.settings import ServiceSettings
 E = TypeVar("E", bound=IntegrationEvent)
 
 OUTBOX = "outbox"
+PUBLISH_TIMEOUT_SECONDS = 30.0
+"""The longest the relay waits for a wave's sends and acknowledgements, or for a producer to
+stop: three times the producer's own request timeout."""
 PENDING = {f"{OUTBOX}.0": {"$exists": True}}
 """Filter for documents with at least one unpublished event."""
 
@@ -102,6 +112,19 @@ def entries(envelopes: Iterable[Envelope]) -> list[Document]:  # type: ignore[ty
             }
         )
     return result
+
+
+@contextlib.asynccontextmanager
+async def _within(deadline: float) -> AsyncIterator[None]:
+    """Wait on the producer until ``deadline`` (the loop's clock) at most; past it, a
+    :class:`KafkaTimeoutError`, handled as any Kafka failure."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            yield
+    except TimeoutError as exc:
+        raise KafkaTimeoutError(
+            f"no answer from the producer within {PUBLISH_TIMEOUT_SECONDS:.0f} s"
+        ) from exc
 
 
 def _publish_span(entry: Document) -> Span:
@@ -294,17 +317,19 @@ class OutboxRelay:
         producer = await self._ensure_producer()
         sent: list[tuple[Location, Document, asyncio.Future[Any], Span]] = []
         failure: KafkaError | None = None
+        deadline = asyncio.get_running_loop().time() + PUBLISH_TIMEOUT_SECONDS
         for location, entry in wave:
             span = _publish_span(entry)
             headers = {**entry["headers"]}
             propagate.inject(headers, context=trace.set_span_in_context(span))
             try:
-                acknowledgement = await producer.send(
-                    entry["topic"],
-                    value=bytes(entry["value"]),
-                    key=bytes(entry["key"]),
-                    headers=[(k, v.encode()) for k, v in headers.items()],
-                )
+                async with _within(deadline):
+                    acknowledgement = await producer.send(
+                        entry["topic"],
+                        value=bytes(entry["value"]),
+                        key=bytes(entry["key"]),
+                        headers=[(k, v.encode()) for k, v in headers.items()],
+                    )
             except KafkaError as exc:
                 _failed_span(span, exc)
                 failure = exc
@@ -312,7 +337,8 @@ class OutboxRelay:
             sent.append((location, entry, acknowledgement, span))
         for location, entry, acknowledgement, span in sent:
             try:
-                await acknowledgement
+                async with _within(deadline):
+                    await asyncio.shield(acknowledgement)
             except KafkaError as exc:
                 _failed_span(span, exc)
                 failure = failure or exc
@@ -363,6 +389,7 @@ class OutboxRelay:
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await producer.stop()
+                async with _within(asyncio.get_running_loop().time() + PUBLISH_TIMEOUT_SECONDS):
+                    await producer.stop()
             except KafkaError:
                 log.debug("producer stop failed", exc_info=True)
