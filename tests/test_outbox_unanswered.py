@@ -1,7 +1,6 @@
 """The relay never waits on the producer for ever (fast tier, no servers): a wave whose
-acknowledgement never comes, as aiokafka's idempotent producer left one after a broker restart,
-fails like any Kafka error once the bound has passed, so the relay makes a new producer and
-publishes the wave again instead of holding every later event back."""
+acknowledgement never comes fails like any Kafka error once the bound has passed, so the relay
+makes a new producer and publishes the wave again instead of holding every later event back."""
 
 from __future__ import annotations
 

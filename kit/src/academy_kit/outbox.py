@@ -19,12 +19,10 @@ what it read is either still there to remove once published or was appended afte
 for the next drain. An entry is published twice only when its removal fails after its
 publication (the store gone at that moment, or the process killed): the same event id again.
 
-Every wait on the producer is bounded (:data:`PUBLISH_TIMEOUT_SECONDS`). After a broker
-restart, aiokafka's idempotent producer was seen to leave a send's acknowledgement unresolved
-for good, with no error: the relay waited forever while the service answered 201 and readiness
-200 (the kill -9 of the broker at 300 submissions, 46 acknowledged submissions never
-published). A wave not acknowledged in time is a failure like any Kafka error: the producer is
-dropped, a new one is made, and the wave is published again (the same event ids).
+Every wait on the producer is bounded (:data:`PUBLISH_TIMEOUT_SECONDS`), so no answer that
+never comes can hold the relay for good while the service answers 201 and readiness 200: a wave
+not acknowledged in time is a failure like any Kafka error; the producer is dropped, a new one
+is made, and the wave is published again (the same event ids).
 """
 
 from __future__ import annotations
