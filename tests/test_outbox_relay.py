@@ -24,8 +24,9 @@ from academy_local.probes import mongo_answers
 
 pytestmark = pytest.mark.integration
 
-# A store of its own (a port of this test's range), so stopping it disturbs nobody.
-STORE_STACK = local.Stack("relay-store", kafka_port=0, controller_port=0, mongo_port=39110)
+# A store of its own, on a port below the ephemeral range (32768-60999: a port there can be held
+# by any outgoing connection, and FerretDB then fails to bind), so stopping it disturbs nobody.
+STORE_STACK = local.Stack("relay-store", kafka_port=0, controller_port=0, mongo_port=26110)
 FERRETDB_PID = STORE_STACK.state_dir / "ferretdb.pid"
 
 
