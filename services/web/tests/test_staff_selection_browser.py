@@ -30,9 +30,10 @@ eight photographs take many minutes."""
 
 ADMIN = browsing.staff(Role.ADMIN)
 DESKTOP = {"desktop": browsing.WIDTHS["desktop"]}
-OPEN_FOR = timedelta(seconds=90)
-"""The edition takes applications this long: time enough for the test's two, after which the
-selection can be published without waiting for an edition change to reach selection."""
+OPEN_FOR = timedelta(seconds=20)
+"""The edition takes applications this long: time enough to post the test's two. The reviews may
+come after it, as in a real call; once it is over, the selection can be published without
+waiting for an edition change to reach selection."""
 MANAGER = {"sub": "u-pm", "email": "pm@anima.test", "name": "Pia Manager", "roles": ["admin"]}
 
 
