@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, UpdateOne
 
 from academy_contracts.registry import all_topics
 from academy_local import servers as local
@@ -67,7 +67,7 @@ async def test_the_embedded_store_finds_a_document_by_id_through_its_index(
 ) -> None:
     """FerretDB 1.24 as released reads the whole table for a lookup by ``_id`` (its query and its
     index name the ``_id`` two ways); the project builds it so the two agree
-    (``academy_local.builds.ID_COLUMN_INDEXED``). MongoDB always finds by its ``_id`` index."""
+    (``academy_local.builds.ID_LOOKUP``). MongoDB always finds by its ``_id`` index."""
     if servers.origin != "local processes":
         return
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongodb_uri)
@@ -83,3 +83,31 @@ async def test_the_embedded_store_finds_a_document_by_id_through_its_index(
     plan = " ".join(explained["queryPlanner"]["Plan"])
     assert "USING INDEX" in plan, plan
     assert "__id_" in plan, plan
+
+
+async def test_the_embedded_store_takes_a_bulk_of_more_updates_than_its_connections(
+    servers: Any, uid: str
+) -> None:
+    """FerretDB 1.24 as released keeps each statement's read of one ``update`` command until the
+    command ends: 101 updates of existing documents in one bulk write took all 100 SQLite
+    connections of the database and waited for a 101st for good, the database with them. The
+    project builds it so each statement releases its read
+    (``academy_local.builds.UPDATE_RELEASES_ITS_READ``); the outbox relay clears its published
+    documents in one such bulk write."""
+    count = 150
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        servers.mongodb_uri, socketTimeoutMS=60_000
+    )
+    try:
+        db = client[f"probe_{uid}"]
+        await db["documents"].insert_many([{"_id": f"d{n}", "n": n} for n in range(count)])
+        result = await db["documents"].bulk_write(
+            [UpdateOne({"_id": f"d{n}"}, {"$set": {"n": -n}}) for n in range(count)],
+            ordered=False,
+        )
+        changed = await db["documents"].count_documents({"n": {"$lt": 0}})
+        await client.drop_database(db.name)
+    finally:
+        await client.close()
+    assert result.modified_count == count - 1  # d0's n is 0 either way
+    assert changed == count - 1

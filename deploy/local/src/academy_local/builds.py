@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from academy_local.paths import FERRETDB_MODULE, KAFKA_POM, cache_dir
@@ -70,24 +71,52 @@ def kafka_classpath() -> Path:
     return libs
 
 
-ID_COLUMN_FILE = "internal/backends/sqlite/metadata/metadata.go"
-ID_COLUMN_AS_RELEASED = "IDColumn = DefaultColumn + \"->'$._id'\""
-ID_COLUMN_INDEXED = "IDColumn = DefaultColumn + \"->'_id'\""
+@dataclass(frozen=True)
+class Patch:
+    """One change to FerretDB's released source: ``released`` (found exactly once in ``file``)
+    becomes ``patched``."""
+
+    file: str
+    released: str
+    patched: str
+
+
+ID_LOOKUP = Patch(
+    "internal/backends/sqlite/metadata/metadata.go",
+    "IDColumn = DefaultColumn + \"->'$._id'\"",
+    "IDColumn = DefaultColumn + \"->'_id'\"",
+)
 """FerretDB 1.24's SQLite backend looks documents up by ``_id`` with the expression
 ``_ferretdb_sjson->'$._id'``, while the unique ``_id_`` index it creates is on
 ``_ferretdb_sjson->"_id"``. SQLite uses an index on an expression only for that very expression,
 so every lookup, update and delete by ``_id`` read the whole table (EXPLAIN QUERY PLAN: ``SCAN``
 against ``SEARCH ... USING INDEX`` for the indexed form; 43 ms against 0.05 ms at 10,000
 documents). Both forms name the same JSON value (a label ``X`` is the path ``$.X``), so the
-build writes the query side as the index is written, in a copy of the module (``go build
--overlay`` may not replace files of the module cache); existing databases need nothing."""
+build writes the query side as the index is written; existing databases need nothing."""
+
+UPDATE_RELEASES_ITS_READ = Patch(
+    "internal/handler/msg_update.go",
+    '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n',
+    '\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n'
+    "\t\tcloser.Close() // academy-local: this update's read, now, not at the command's end\n",
+)
+"""FerretDB 1.24 runs the statements of one ``update`` command in turn, each reading its
+documents on one of the database's SQLite connections (100 at most) and writing them on
+another; but the read is released by a ``defer`` in the loop, so only when the whole command
+ends. A bulk write of 101 updates of existing documents holds 100 connections and waits for a
+101st for good, and every later request to that database waits behind it: the outbox relay's
+clearing of 101 documents after a broker outage wedged the store (the kill -9 of the broker at
+300 submissions). Patched, each statement releases its read when it is done (the ``defer`` stays
+and closes nothing twice)."""
+
+PATCHES = (ID_LOOKUP, UPDATE_RELEASES_ITS_READ)
 
 
 def _patched_sources(work: Path) -> Path:
-    """A copy of the wrapper module in ``work``, built against a copy of FerretDB's module whose
-    ``_id`` lookups use the ``_id`` index (the module cache itself is read-only to builds);
-    raises :class:`BuildError` if the released line is not found (a FerretDB version bump must
-    look again)."""
+    """A copy of the wrapper module in ``work``, built against a copy of FerretDB's module with
+    :data:`PATCHES` applied (the module cache is read-only to builds, and ``go build -overlay``
+    may not replace its files); raises :class:`BuildError` if a released line is not found
+    exactly once (a FerretDB version bump must look again)."""
     module = "github.com/FerretDB/FerretDB"
     run_tool(["go", "mod", "download", module], cwd=FERRETDB_MODULE)
     found = run_tool(["go", "list", "-m", "-f", "{{.Dir}}", module], cwd=FERRETDB_MODULE)
@@ -95,10 +124,11 @@ def _patched_sources(work: Path) -> Path:
     upstream = work / "FerretDB"
     shutil.copytree(found.strip(), upstream, copy_function=shutil.copyfile)
     _writable(work)  # the module cache's folders are read-only, and copied so
-    source = (upstream / ID_COLUMN_FILE).read_text()
-    if source.count(ID_COLUMN_AS_RELEASED) != 1:
-        raise BuildError(f"FerretDB no longer reads {ID_COLUMN_AS_RELEASED!r}: review the patch")
-    (upstream / ID_COLUMN_FILE).write_text(source.replace(ID_COLUMN_AS_RELEASED, ID_COLUMN_INDEXED))
+    for patch in PATCHES:
+        source = (upstream / patch.file).read_text()
+        if source.count(patch.released) != 1:
+            raise BuildError(f"FerretDB no longer reads {patch.released!r}: review the patch")
+        (upstream / patch.file).write_text(source.replace(patch.released, patch.patched))
     wrapper = work / "wrapper"
     wrapper.mkdir()
     for name in ("go.mod", "go.sum", "main.go"):
@@ -119,9 +149,9 @@ def _remove(folder: Path) -> None:
 
 def ferretdb_binary() -> Path:
     """The FerretDB 1.x binary built by ``go install`` from the wrapper module in ``ferretdb/``,
-    its ``_id`` lookups made to use the ``_id`` index (:data:`ID_COLUMN_INDEXED`)."""
+    with :data:`PATCHES` applied."""
     sources = [FERRETDB_MODULE / n for n in ("go.mod", "go.sum", "main.go")]
-    digest = _digest(sources, ID_COLUMN_INDEXED)
+    digest = _digest(sources, *(patch.patched for patch in PATCHES))
     bin_dir = cache_dir() / "ferretdb" / digest / "bin"
     binary = bin_dir / "ferretdb"
     if binary.is_file():

@@ -160,20 +160,25 @@ def start_kafka(stack: Stack) -> None:
 
 
 def start_ferretdb(stack: Stack) -> None:
-    """Start FerretDB on SQLite unless it already runs."""
+    """Start FerretDB on SQLite unless it already runs, from this code's build: one running from
+    an earlier build (other patches) is stopped first, its data kept."""
     state = stack.state_dir
     pid_file = state / "ferretdb.pid"
-    if processes.running_pid(pid_file) is not None:
-        return
     binary = builds.ferretdb_binary()
+    pid = processes.running_pid(pid_file)
+    if pid is not None:
+        if Path(f"/proc/{pid}/exe").resolve() == binary.resolve():
+            return
+        processes.stop(pid_file)
     state.mkdir(parents=True, exist_ok=True)
     processes.start_detached(
         [
             str(binary),
             f"--listen-addr=127.0.0.1:{stack.mongo_port}",
             f"--sqlite-dir={state / 'ferretdb-data'}",
-            "--log-level=warn",
-            # for measuring the store: SQLite URI parameters (pragmas) and a pprof address
+            # for measuring the store: its log level (debug logs every cursor opened and
+            # closed), SQLite URI parameters (pragmas) and a pprof address
+            f"--log-level={os.environ.get('ACADEMY_FERRETDB_LOG_LEVEL', 'warn')}",
             f"--sqlite-params={os.environ.get('ACADEMY_FERRETDB_SQLITE_PARAMS', '')}",
             f"--debug-addr={os.environ.get('ACADEMY_FERRETDB_DEBUG_ADDR', '')}",
         ],
