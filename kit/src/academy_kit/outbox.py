@@ -256,8 +256,7 @@ class OutboxRelay:
             await self._publish_and_clear(pending)
             if sweep:
                 sweeps_total.labels(self._service).inc()
-                # closed at once when a publication fails midway: an open cursor holds one of
-                # FerretDB's connections until closed (see _pending_everywhere)
+                # closed at once when a publication fails midway (see _pending_everywhere)
                 async with contextlib.aclosing(self._pending_everywhere()) as everywhere:
                     async for location, found in everywhere:
                         pending[location] = found
@@ -285,11 +284,9 @@ class OutboxRelay:
 
     async def _pending_everywhere(self) -> AsyncGenerator[tuple[Location, list[Document]]]:
         """The entries of every document that has some: a read of whole collections. Each
-        cursor is closed as soon as it is left. FerretDB holds one of its SQLite connections
-        (100 in all) for every cursor not read to its end: the sweeps a broker outage broke off
-        midway, once per retry and service, left 100 of them open, and every later query of
-        every service waited for a connection for good (the kill -9 of the broker at 300
-        submissions: 46 acknowledged submissions never published)."""
+        cursor is closed as soon as it is left: FerretDB holds one of a database's 100 SQLite
+        connections for every cursor not read to its end, until it is closed, and with 100 held
+        every later query of that database waits for good."""
         for name in self._collections:
             async with self._db[name].find(PENDING, {OUTBOX: 1}) as cursor:
                 async for doc in cursor:
