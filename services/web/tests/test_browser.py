@@ -299,6 +299,35 @@ def test_a_lost_link_is_mailed_and_opens_only_the_persons_own_page(
         "Ce lien n’ouvre que votre propre page"
     )
 
+    # An admin erases Leïla: her own link, still signed and in date, then opens nothing, and the
+    # page says why without offering a new link (none could reach her).
+    erasure = httpx.post(
+        f"{web_system.urls['registration']}/v1/applications/{application_id}/erasures",
+        json={"participant_ids": [leila]},
+        headers=browsing.staff(Role.ADMIN),
+        timeout=30,
+    )
+    browsing.ok(erasure)
+    own = links.issue(
+        ServiceSettings().link_secret,
+        application_id,
+        leila,
+        links.Scope.PARTICIPANT,
+        now=datetime.now(UTC),
+    )
+    erased_path = f"/applications/{application_id}/participants/{leila}?token={own}"
+
+    def gone() -> Any:
+        answer = httpx.get(f"{web_system.web}{erased_path}&lang=en", timeout=30)
+        return True if answer.status_code == 410 else None
+
+    browsing.until("registration honours the erasure", gone)
+    page.goto(f"{web_system.web}{erased_path}&lang=en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your personal data was erased")
+    expect(page.get_by_role("link", name="Ask for a new link")).to_have_count(0)
+    browsing.accessible(page)
+    browsing.photograph(chromium, f"{web_system.web}{erased_path}", "link-erased")
+
 
 def test_a_participant_uploads_a_receipt_and_claims_from_their_own_link(
     web_system: system.System,
