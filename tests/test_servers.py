@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient, UpdateOne
 
 from academy_contracts.registry import all_topics
+from academy_local import builds, processes
 from academy_local import servers as local
 
 pytestmark = pytest.mark.integration
@@ -111,3 +113,35 @@ async def test_the_embedded_store_takes_a_bulk_of_more_updates_than_its_connecti
         await client.close()
     assert result.modified_count == count - 1  # d0's n is 0 either way
     assert changed == count - 1
+
+
+def test_a_store_running_from_an_earlier_build_is_restarted_from_this_one(
+    tmp_path: Path,
+) -> None:
+    """A stack started before the build changed (other patches) would keep the old binary, and
+    the suite would pass or fail on it: ``start_ferretdb`` stops it and starts this build, on
+    the same data."""
+    stack = local.Stack("stale-build", kafka_port=0, controller_port=0, mongo_port=26120)
+    binary = builds.ferretdb_binary()
+    earlier = tmp_path / "ferretdb"
+    shutil.copyfile(binary, earlier)
+    earlier.chmod(0o755)
+    local.down(stack, wipe=True)
+    stack.state_dir.mkdir(parents=True)
+    pid_file = stack.state_dir / "ferretdb.pid"
+    data = f"--sqlite-dir={stack.state_dir / 'ferretdb-data'}"
+    listen = f"--listen-addr=127.0.0.1:{stack.mongo_port}"
+    try:
+        stale = processes.start_detached(
+            [str(earlier), listen, data], pid_file=pid_file, log_file=tmp_path / "log", cwd=tmp_path
+        )
+        local.start_ferretdb(stack)
+        current = processes.running_pid(pid_file)
+        assert current is not None
+        assert current != stale
+        assert Path(f"/proc/{current}/exe").resolve() == binary.resolve()
+        assert not Path(f"/proc/{stale}").exists() or _cmdline(stale) == [""]
+        local.start_ferretdb(stack)  # this build already runs: left alone
+        assert processes.running_pid(pid_file) == current
+    finally:
+        local.down(stack, wipe=True)
