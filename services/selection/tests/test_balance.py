@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import combinations
 
 import pytest
-from hypothesis import assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from academy_contracts.values import Country, Sector
@@ -241,13 +241,17 @@ def test_conflicts_are_minimal_sets_of_rules_that_cannot_hold(
             assert can_hold(candidates, rules, set(conflict) - {rule})
 
 
-@PROPERTIES
+@settings(PROPERTIES, suppress_health_check=[HealthCheck.filter_too_much])
 @given(instances())
 def test_never_worse_than_greedy_when_greedy_keeps_the_rules(
     instance: tuple[list[Candidate], BalanceRules],
 ) -> None:
     """More places first, then more score: greedy can stop short of places the solver fills,
-    so its score alone may be higher (see test_greedy_can_leave_places_empty)."""
+    so its score alone may be higher (see test_greedy_can_leave_places_empty).
+
+    Greedy keeps the rules in about a third of the instances (171 of 500 drawn), so most are
+    set aside by ``assume``. That is expected here, and Hypothesis' check on filtering failed
+    the fast tier now and then (``--hypothesis-seed=4``: 8 inputs kept, 50 set aside)."""
     candidates, rules = instance
     baseline = greedy(candidates, rules)
     assume(counts_within(baseline, rules))
