@@ -221,6 +221,18 @@ def _apply(web_system: system.System, form: dict[str, Any], board_email: str) ->
     return found
 
 
+def _own_page(application_id: str, participant_id: str) -> str:
+    """The path of a participant's own page with a fresh link, as their emails carry it."""
+    token = links.issue(
+        ServiceSettings().link_secret,
+        application_id,
+        participant_id,
+        links.Scope.PARTICIPANT,
+        now=datetime.now(UTC),
+    )
+    return f"/applications/{application_id}/participants/{participant_id}?token={token}"
+
+
 def _select(sending: Any, kafka: str, receipt: dict[str, Any], *, confirmed: bool = False) -> None:
     """Put the cluster's selection on its topic, as selection does once the committee has
     published (that walk is the offer test's), and its confirmation when ``confirmed``:
@@ -308,14 +320,7 @@ def test_a_lost_link_is_mailed_and_opens_only_the_persons_own_page(
         timeout=30,
     )
     browsing.ok(erasure)
-    own = links.issue(
-        ServiceSettings().link_secret,
-        application_id,
-        leila,
-        links.Scope.PARTICIPANT,
-        now=datetime.now(UTC),
-    )
-    erased_path = f"/applications/{application_id}/participants/{leila}?token={own}"
+    erased_path = _own_page(application_id, leila)
 
     def gone() -> Any:
         answer = httpx.get(f"{web_system.web}{erased_path}&lang=en", timeout=30)
@@ -410,14 +415,7 @@ def test_a_participant_asks_for_a_visa_letter_and_downloads_it(
     receipt = _apply(web_system, application_form(edition), f"k.{uuid.uuid4().hex[:6]}@example.org")
     application_id = receipt["application_id"]
     karim = receipt["participants"][1]["participant_id"]
-    token = links.issue(
-        ServiceSettings().link_secret,
-        application_id,
-        karim,
-        links.Scope.PARTICIPANT,
-        now=datetime.now(UTC),
-    )
-    link = f"{web_system.web}/applications/{application_id}/participants/{karim}?token={token}"
+    link = f"{web_system.web}{_own_page(application_id, karim)}"
     _select(sending, servers.kafka_bootstrap, receipt, confirmed=True)
 
     def confirmed() -> bool | None:  # documents has read the confirmation
